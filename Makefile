@@ -1,0 +1,152 @@
+# Pagewise - build, boot, test.
+#
+#   make            build/kernel.elf and build/pagewise.iso
+#   make run        boot the ISO in QEMU, serial console on this terminal
+#                   (quit QEMU: Ctrl-A then X)
+#   make debug      boot stopped at the first instruction, gdb attached
+#   make test       the whole test suite (ends with "N passed, M failed")
+#   make bench      benchmarks (QEMU -icount shift=0: repeatable counts)
+#   make fmt        clang-format every C file
+#   make clean      remove build/
+#
+# Variables: CMDLINE="..." (extra kernel command line), MEM=128M, QEMUFLAGS=...
+
+BUILD    := build
+GEN      := $(BUILD)/gen
+ISO      := $(BUILD)/pagewise.iso
+KERNEL   := $(BUILD)/kernel.elf
+
+CC       := gcc
+LD       := ld
+NASM     := nasm
+QEMU     := qemu-system-x86_64
+PYTHON   := python3
+
+MEM      ?= 128M
+CMDLINE  ?=
+QEMUFLAGS ?=
+
+# Kernel code: freestanding, linked in the top 2 GiB (-mcmodel=kernel), no
+# red zone (interrupts push onto the stack below rsp), no SSE (the kernel
+# does not save user SSE state around its own code), frame pointers kept
+# for the panic backtrace.
+CFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
+          -mno-red-zone -mgeneral-regs-only -fno-omit-frame-pointer \
+          -fno-stack-protector -fno-asynchronous-unwind-tables \
+          -fno-builtin -fno-strict-aliasing -O2 -g -Wall -Wextra -I. -MMD -MP
+NASMFLAGS := -f elf64 -g -F dwarf -I$(GEN)/ -Iboot/
+LDFLAGS  := -n -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
+
+KSRC := $(wildcard kernel/*.c mm/*.c drivers/*.c tests/kernel/*.c)
+ASRC := $(wildcard boot/*.asm kernel/*.asm)
+KOBJ := $(KSRC:%.c=$(BUILD)/%.o) $(ASRC:%.asm=$(BUILD)/%.o)
+
+QEMU_BASE := $(QEMU) -cpu max -smp 1 -m $(MEM) -no-reboot \
+             -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+             -cdrom $(ISO) -boot d
+
+.PHONY: all run debug test bench fmt clean tools
+all: tools $(ISO)
+
+# ---- tools: install what is missing (as root on Debian) or say how ----
+TOOL_PKGS := gcc:gcc ld:binutils nasm:nasm grub-mkrescue:grub-common \
+             xorriso:xorriso mformat:mtools qemu-system-x86_64:qemu-system-x86 \
+             musl-gcc:musl-tools python3:python3
+GRUB_BIOS_DIR := /usr/lib/grub/i386-pc
+tools:
+	@missing=""; \
+	for tp in $(TOOL_PKGS); do \
+	    t=$${tp%%:*}; p=$${tp#*:}; \
+	    command -v $$t >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
+	[ -f $(GRUB_BIOS_DIR)/modinfo.sh ] || missing="$$missing grub-pc-bin"; \
+	if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	        echo "tools: installing$$missing"; \
+	        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing \
+	        || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; } \
+	        || exit 1; \
+	    else \
+	        echo "tools: missing$$missing. Install them with:"; \
+	        echo "    sudo apt-get install -y$$missing"; exit 1; \
+	    fi; \
+	fi
+
+# ---- the kernel ----
+# memlayout.h is the one source of address constants: NASM reads it as
+# %define lines, the linker script through the C preprocessor.
+$(GEN)/memlayout.inc: mm/memlayout.h
+	@mkdir -p $(@D)
+	sed -n 's/^#define \([A-Z0-9_]*\) \(.*\)$$/%define \1 \2/p' $< > $@
+
+$(GEN)/linker.ld: linker.ld mm/memlayout.h
+	@mkdir -p $(@D)
+	$(CC) -E -P -x c -I. $< -o $@
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.asm $(GEN)/memlayout.inc
+	@mkdir -p $(@D)
+	$(NASM) $(NASMFLAGS) $< -o $@
+
+# Backtraces need a symbol table inside the kernel. Link once with an
+# empty table, generate the table from that link, link again. The table
+# sits after .text/.rodata contents that do not change, so no function
+# moves between the two links: kernel/mksyms.sh checks that.
+$(BUILD)/ksyms0.o: kernel/mksyms.sh
+	@mkdir -p $(@D)
+	sh kernel/mksyms.sh /dev/null > $(BUILD)/ksyms0.c
+	$(CC) $(CFLAGS) -c $(BUILD)/ksyms0.c -o $@
+
+$(BUILD)/kernel.pass1.elf: $(KOBJ) $(BUILD)/ksyms0.o $(GEN)/linker.ld
+	$(LD) $(LDFLAGS) -T $(GEN)/linker.ld -o $@ $(KOBJ) $(BUILD)/ksyms0.o
+
+$(BUILD)/ksyms.o: $(BUILD)/kernel.pass1.elf kernel/mksyms.sh
+	nm -n $< | sh kernel/mksyms.sh - > $(BUILD)/ksyms.c
+	$(CC) $(CFLAGS) -c $(BUILD)/ksyms.c -o $@
+
+$(KERNEL): $(KOBJ) $(BUILD)/ksyms.o $(GEN)/linker.ld
+	$(LD) $(LDFLAGS) -T $(GEN)/linker.ld -o $@ $(KOBJ) $(BUILD)/ksyms.o
+	@nm -n $(BUILD)/kernel.pass1.elf | grep -i ' t ' > $(BUILD)/text1.sym; \
+	 nm -n $@ | grep -i ' t ' > $(BUILD)/text2.sym; \
+	 cmp -s $(BUILD)/text1.sym $(BUILD)/text2.sym || \
+	 { echo "ksyms: functions moved between the two links"; rm -f $@; exit 1; }
+
+# ---- the ISO ----
+$(ISO): $(KERNEL) iso/grub.cfg
+	@mkdir -p $(BUILD)/iso/boot/grub
+	cp $(KERNEL) $(BUILD)/iso/boot/kernel.elf
+	cp iso/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
+	grub-mkrescue -o $@ $(BUILD)/iso 2>/dev/null || grub-mkrescue -o $@ $(BUILD)/iso
+
+# ---- running ----
+# -fw_cfg passes an extra command line that the kernel appends to GRUB's
+# (drivers/fw_cfg.c), so every boot uses the same ISO.
+FWCFG = $(if $(CMDLINE),-fw_cfg name=opt/pagewise/cmdline$(comma)string=$(subst $(comma),$(comma)$(comma),$(CMDLINE)))
+comma := ,
+
+run: all
+	@echo "Pagewise: serial console here. Quit QEMU with Ctrl-A then X."
+	$(QEMU_BASE) -display none -serial mon:stdio $(FWCFG) $(QEMUFLAGS); \
+	 s=$$?; [ $$s = 1 ] || [ $$s = 0 ] || echo "qemu exit status $$s"
+
+debug: all
+	@echo "QEMU waits for gdb on :1234; gdb loads $(KERNEL) (see kernel/gdbinit)."
+	$(QEMU_BASE) -display none -serial file:$(BUILD)/debug-serial.log -s -S $(FWCFG) $(QEMUFLAGS) & \
+	 gdb -q -x kernel/gdbinit $(KERNEL); kill %1 2>/dev/null || true
+
+test: all
+	$(PYTHON) tests/harness.py --iso $(ISO) --jobs 2 --logdir $(BUILD)/test
+
+bench: all
+	$(PYTHON) tests/harness.py --iso $(ISO) --jobs 1 --logdir $(BUILD)/bench --bench
+
+fmt:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(KOBJ:.o=.d)

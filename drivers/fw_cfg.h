@@ -1,0 +1,16 @@
+/*
+ * drivers/fw_cfg.h - QEMU's firmware configuration device. QEMU passes
+ * named files to the guest (`-fw_cfg name=opt/pagewise/cmdline,string=..`);
+ * the test harness uses one to add kernel options to every boot of the
+ * same ISO. Absent on real hardware: the read then simply fails.
+ */
+#ifndef PAGEWISE_DRIVERS_FW_CFG_H
+#define PAGEWISE_DRIVERS_FW_CFG_H
+
+#include <stddef.h>
+
+/* Copy the named file into buf (NUL-terminated, truncated to size-1).
+ * Returns its length, or -1 if there is no fw_cfg device or no such file. */
+int fw_cfg_read_file(const char *name, char *buf, size_t size);
+
+#endif

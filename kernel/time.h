@@ -1,0 +1,22 @@
+/*
+ * kernel/time.h - time since boot. The timestamp counter (TSC) is the
+ * clock, calibrated against the PIT; jiffies count the timer interrupts
+ * (HZ per second), as in Linux.
+ */
+#ifndef PAGEWISE_KERNEL_TIME_H
+#define PAGEWISE_KERNEL_TIME_H
+
+#include <stdint.h>
+
+#define HZ 100
+
+/* Measure the TSC frequency. Until then time_since_boot_ns() returns 0. */
+void time_init(void);
+/* Start the periodic timer interrupt (call after irq_init). */
+void time_start_tick(void);
+uint64_t time_since_boot_ns(void);
+uint64_t time_tsc_khz(void);
+/* Timer interrupts since time_start_tick(). */
+uint64_t jiffies(void);
+
+#endif

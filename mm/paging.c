@@ -1,0 +1,250 @@
+/*
+ * mm/paging.c - building and changing 4-level page tables.
+ *
+ * Page tables are ordinary frames (PG_pgtable), reached by the kernel
+ * through the direct map. The kernel half (PML4 entries 256..511) is the
+ * same in every address space: paging_init preallocates the PDPTs of
+ * the slots the kernel uses, and those PDPTs are never freed, so a new
+ * PML4 only has to copy the upper 256 entries.
+ */
+#include "mm/paging.h"
+
+#include "kernel/compiler.h"
+#include "kernel/cpu.h"
+#include "kernel/errno.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "kernel/string.h"
+#include "kernel/x86.h"
+#include "mm/memlayout.h"
+#include "mm/pmm.h"
+#include "mm/tlb.h"
+#include "mm/vmstat.h"
+
+#define PT_INDEX_BITS 9
+#define PT_INDEX_MASK (PT_ENTRIES - 1)
+#define CR3_ADDR_MASK PTE_ADDR_MASK
+
+static pte_t *kernel_pml4;
+
+extern const char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
+extern const char __data_start[], __data_end[];
+
+static unsigned pt_index(uintptr_t va, int level)
+{
+    return (va >> (PAGE_SHIFT + PT_INDEX_BITS * (level - 1))) & PT_INDEX_MASK;
+}
+
+static uint64_t level_page_size(int level) { return 1ul << (PAGE_SHIFT + PT_INDEX_BITS * (level - 1)); }
+
+static pte_t *table_of(pte_t entry) { return phys_to_virt(entry & PTE_ADDR_MASK); }
+
+static pte_t *pgtable_alloc(void)
+{
+    struct page *p = pmm_alloc_zeroed();
+    if (!p)
+        return NULL;
+    p->flags |= PG_pgtable;
+    count_vm_event(NR_PGTABLE_ALLOC);
+    return page_to_virt(p);
+}
+
+static void pgtable_free(pte_t *table)
+{
+    struct page *p = virt_to_page(table);
+    p->flags &= ~PG_pgtable;
+    count_vm_event(NR_PGTABLE_FREE);
+    pmm_free(p, 0);
+}
+
+/* Intermediate entries grant everything; the leaf decides (the CPU ANDs
+ * RW and U/S and ORs XD over the levels, SDM Vol 3A §4.6). */
+static pte_t table_entry_flags(uintptr_t va) { return PTE_P | PTE_RW | (va < USER_SPACE_END ? PTE_US : 0); }
+
+/* Walk from the PML4 down to `stop` (1 = PT). Returns the entry at the
+ * level where the walk ended and sets *level to it. */
+static pte_t *walk_to(pte_t *pml4, uintptr_t va, bool create, int stop, int *level)
+{
+    pte_t *table = pml4;
+    for (int l = PT_LEVELS; l > stop; l--) {
+        pte_t *e = &table[pt_index(va, l)];
+        if (!(*e & PTE_P)) {
+            if (!create)
+                return NULL;
+            pte_t *next = pgtable_alloc();
+            if (!next)
+                return NULL;
+            *e = virt_to_phys(next) | table_entry_flags(va);
+        } else if (*e & PTE_PS) {
+            *level = l; /* a large page is in the way */
+            return e;
+        }
+        table = table_of(*e);
+    }
+    *level = stop;
+    return &table[pt_index(va, stop)];
+}
+
+pte_t *paging_walk(pte_t *pml4, uintptr_t va, bool create, int *level)
+{
+    int l;
+    pte_t *e = walk_to(pml4, va, create, 1, &l);
+    if (e && level)
+        *level = l;
+    return e;
+}
+
+/* Does this change need a TLB flush here? Kernel-half entries are live
+ * in every address space; user entries only in the one loaded in CR3. */
+static void flush_if_live(pte_t *pml4, uintptr_t va)
+{
+    if (va >= KERNEL_HALF_START || virt_to_phys(pml4) == (read_cr3() & CR3_ADDR_MASK))
+        tlb_flush_page(va);
+}
+
+int paging_map(pte_t *pml4, uintptr_t va, uint64_t pa, uint64_t flags)
+{
+    int level;
+    pte_t *e = paging_walk(pml4, va, true, &level);
+    if (!e)
+        return -ENOMEM;
+    if (level != 1 || (*e & PTE_P))
+        return -EEXIST;
+    *e = (pa & PTE_ADDR_MASK) | (flags & PTE_FLAGS_MASK) | PTE_P;
+    return 0;
+}
+
+static bool table_is_empty(const pte_t *table)
+{
+    for (int i = 0; i < PT_ENTRIES; i++)
+        if (table[i])
+            return false;
+    return true;
+}
+
+int paging_unmap(pte_t *pml4, uintptr_t va, uint64_t *pa)
+{
+    pte_t *path[PT_LEVELS + 1]; /* path[l]: the table at level l */
+    path[PT_LEVELS] = pml4;
+    for (int l = PT_LEVELS; l > 1; l--) {
+        pte_t e = path[l][pt_index(va, l)];
+        if (!(e & PTE_P) || (e & PTE_PS))
+            return -EINVAL;
+        path[l - 1] = table_of(e);
+    }
+    pte_t *leaf = &path[1][pt_index(va, 1)];
+    if (!(*leaf & PTE_P))
+        return -EINVAL;
+    if (pa)
+        *pa = *leaf & PTE_ADDR_MASK;
+    *leaf = 0;
+    /* Free tables left empty, bottom up. The kernel half's PDPTs stay:
+     * every PML4 shares them. */
+    for (int l = 1; l < PT_LEVELS; l++) {
+        if (l == PT_LEVELS - 1 && va >= KERNEL_HALF_START)
+            break;
+        if (!table_is_empty(path[l]))
+            break;
+        path[l + 1][pt_index(va, l + 1)] = 0;
+        pgtable_free(path[l]);
+    }
+    /* One invlpg drops the translation and the paging-structure cache
+     * entries for va (SDM Vol 3A §4.10.4.1), freed tables included. */
+    flush_if_live(pml4, va);
+    return 0;
+}
+
+int paging_protect(pte_t *pml4, uintptr_t va, uint64_t flags)
+{
+    int level;
+    pte_t *e = paging_walk(pml4, va, false, &level);
+    if (!e || level != 1 || !(*e & PTE_P))
+        return -EINVAL;
+    *e = (*e & (PTE_ADDR_MASK | PTE_A | PTE_D)) | (flags & PTE_FLAGS_MASK & ~(PTE_A | PTE_D)) | PTE_P;
+    flush_if_live(pml4, va);
+    return 0;
+}
+
+bool paging_translate(pte_t *pml4, uintptr_t va, uint64_t *pa)
+{
+    int level;
+    pte_t *e = paging_walk(pml4, va, false, &level);
+    if (!e || !(*e & PTE_P))
+        return false;
+    uint64_t size = level_page_size(level);
+    *pa = (*e & PTE_ADDR_MASK & ~(size - 1)) | (va & (size - 1));
+    return true;
+}
+
+bool paging_kernel_addr_mapped(uintptr_t va)
+{
+    uint64_t pa;
+    return paging_translate(phys_to_virt(read_cr3() & CR3_ADDR_MASK), va, &pa);
+}
+
+pte_t *paging_kernel_pml4(void) { return kernel_pml4; }
+
+/* ---- building the kernel's tables ---- */
+
+static void map_leaf(uintptr_t va, uint64_t pa, uint64_t flags, int level)
+{
+    int got;
+    pte_t *e = walk_to(kernel_pml4, va, true, level, &got);
+    if (!e || got != level || (*e & PTE_P))
+        panic("paging_init: cannot map %#lx at level %d", va, level);
+    *e = pa | flags | PTE_P | (level > 1 ? PTE_PS : 0);
+}
+
+/* The direct map: each RAM range with the largest pages that fit. */
+static void map_direct(uint64_t start, uint64_t end, uint64_t counts[PT_LEVELS])
+{
+    const uint64_t flags = PTE_RW | PTE_XD | PTE_G;
+    for (uint64_t pa = start; pa < end;) {
+        int level = 1;
+        if (boot_cpu.gbpages && IS_ALIGNED(pa, HUGE_PAGE_SIZE) && pa + HUGE_PAGE_SIZE <= end)
+            level = 3;
+        else if (IS_ALIGNED(pa, LARGE_PAGE_SIZE) && pa + LARGE_PAGE_SIZE <= end)
+            level = 2;
+        map_leaf(PAGE_OFFSET + pa, pa, flags, level);
+        counts[level - 1]++;
+        pa += level_page_size(level);
+    }
+}
+
+static void map_kernel_section(const char *name, const char *start, const char *end, uint64_t flags)
+{
+    for (uintptr_t va = (uintptr_t)start; va < (uintptr_t)end; va += PAGE_SIZE)
+        map_leaf(va, va - KERNEL_VIRT_BASE, flags | PTE_G, 1);
+    pr_info("paging:   %-13s [%#lx-%#lx] %c%c%c\n", name, (uintptr_t)start, (uintptr_t)end - 1, 'r',
+            flags & PTE_RW ? 'w' : '-', flags & PTE_XD ? '-' : 'x');
+}
+
+void paging_init(void)
+{
+    kernel_pml4 = pgtable_alloc();
+    BUG_ON(!kernel_pml4);
+    /* The kernel-half slots in use get their PDPT now (see top comment). */
+    const uintptr_t kernel_slots[] = {PAGE_OFFSET, VMALLOC_START, KERNEL_VIRT_BASE};
+    for (unsigned i = 0; i < ARRAY_SIZE(kernel_slots); i++) {
+        pte_t *pdpt = pgtable_alloc();
+        BUG_ON(!pdpt);
+        kernel_pml4[pt_index(kernel_slots[i], PT_LEVELS)] = virt_to_phys(pdpt) | PTE_P | PTE_RW;
+    }
+
+    uint64_t bases[BOOT_MAX_REGIONS], ends[BOOT_MAX_REGIONS], counts[PT_LEVELS] = {0};
+    unsigned n = pmm_ram_regions(bases, ends, BOOT_MAX_REGIONS);
+    for (unsigned i = 0; i < n; i++)
+        map_direct(bases[i], ends[i], counts);
+    pr_info("paging: direct map at %#lx: %lu x 1G, %lu x 2M, %lu x 4K pages, rw- global\n", (uint64_t)PAGE_OFFSET,
+            counts[2], counts[1], counts[0]);
+
+    pr_info("paging: kernel image at %#lx, mapped by section:\n", (uint64_t)KERNEL_VIRT_BASE);
+    map_kernel_section(".text", __text_start, __text_end, 0);
+    map_kernel_section(".rodata", __rodata_start, __rodata_end, PTE_XD);
+    map_kernel_section(".data/.bss", __data_start, __data_end, PTE_RW | PTE_XD);
+
+    /* From here on the boot tables, and their identity map, are gone. */
+    write_cr3(virt_to_phys(kernel_pml4));
+    pr_info("paging: CR3 = %#lx (kernel PML4); the boot identity map is gone\n", virt_to_phys(kernel_pml4));
+    pmm_init_high();
+}

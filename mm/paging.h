@@ -1,0 +1,75 @@
+/*
+ * mm/paging.h - 4-level page tables (SDM Vol 3A §4.5).
+ *
+ * A 48-bit virtual address is cut into four 9-bit table indexes and a
+ * 12-bit offset:
+ *
+ *   47      39 38      30 29      21 20      12 11         0
+ *  +----------+----------+----------+----------+------------+
+ *  | PML4 idx | PDPT idx |  PD idx  |  PT idx  |   offset   |
+ *  +----------+----------+----------+----------+------------+
+ *   level 4     level 3    level 2    level 1
+ *
+ * CR3 holds the physical address of the PML4. A PDPT entry with PS=1 maps
+ * a 1 GiB page, a PD entry with PS=1 a 2 MiB page.
+ *
+ * Entry bits (Tables 4-14..4-19), the same at every level:
+ *
+ *   63  62:52  51:12                  8  7  6  5  4   3   2   1  0
+ *  +--+------+-----------------------+--+--+--+--+---+---+---+--+--+
+ *  |XD|avail | physical frame address| G|PS| D| A|PCD|PWT|U/S|RW| P|
+ *  +--+------+-----------------------+--+--+--+--+---+---+---+--+--+
+ */
+#ifndef PAGEWISE_MM_PAGING_H
+#define PAGEWISE_MM_PAGING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef uint64_t pte_t;
+
+#define PTE_P (1ul << 0)    /* present */
+#define PTE_RW (1ul << 1)   /* writable (CR0.WP: also for the kernel) */
+#define PTE_US (1ul << 2)   /* user accessible */
+#define PTE_PWT (1ul << 3)  /* write-through */
+#define PTE_PCD (1ul << 4)  /* cache disable */
+#define PTE_A (1ul << 5)    /* accessed: set by the CPU on any use */
+#define PTE_D (1ul << 6)    /* dirty: set by the CPU on a write */
+#define PTE_PS (1ul << 7)   /* page size: a 2 MiB/1 GiB leaf (PD/PDPT) */
+#define PTE_G (1ul << 8)    /* global: survives CR3 writes (CR4.PGE) */
+#define PTE_XD (1ul << 63)  /* execute disable (Linux: _PAGE_NX; EFER.NXE) */
+#define PTE_ADDR_MASK 0x000ffffffffff000ul
+#define PTE_FLAGS_MASK (~PTE_ADDR_MASK)
+
+#define PT_LEVELS 4
+#define PML4_KERNEL_FIRST 256 /* entries 256..511: the kernel half */
+
+/* Build the kernel's page tables (direct map, kernel image by section,
+ * no identity map), load CR3, then free the high RAM. Called from kmain
+ * after pmm_init and cpu_init. */
+void paging_init(void);
+/* The kernel's PML4 (kernel virtual address). */
+pte_t *paging_kernel_pml4(void);
+
+/* The entry mapping va: a PT entry (*level = 1) or a large-page entry
+ * (*level 2 or 3). With create, missing tables are allocated. Returns
+ * NULL if a table is missing (or cannot be allocated). */
+pte_t *paging_walk(pte_t *pml4, uintptr_t va, bool create, int *level);
+/* Map the 4 KiB page at va to pa with flags (PTE_RW, PTE_US, PTE_XD,
+ * PTE_G; P is implied). Returns 0, -ENOMEM (no frame for a table) or
+ * -EEXIST (va already mapped). No TLB flush needed: va was not present. */
+int paging_map(pte_t *pml4, uintptr_t va, uint64_t pa, uint64_t flags);
+/* Remove the 4 KiB mapping at va, flush it from the TLB, free page tables
+ * left empty. The frame is not freed: its address goes to *pa if not
+ * NULL. Returns 0 or -EINVAL (not mapped by a 4 KiB page). */
+int paging_unmap(pte_t *pml4, uintptr_t va, uint64_t *pa);
+/* Replace the flags of the 4 KiB mapping at va and flush it. Returns 0
+ * or -EINVAL (not mapped). */
+int paging_protect(pte_t *pml4, uintptr_t va, uint64_t flags);
+/* Physical address va translates to, as the MMU would find it. */
+bool paging_translate(pte_t *pml4, uintptr_t va, uint64_t *pa);
+/* Is the kernel address va mapped in the current address space? (For
+ * the panic code, which must not fault while printing a backtrace.) */
+bool paging_kernel_addr_mapped(uintptr_t va);
+
+#endif

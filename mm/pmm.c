@@ -1,0 +1,225 @@
+/*
+ * mm/pmm.c - physical frames: the frame table and the buddy allocator.
+ *
+ * A free block of 2^k frames starts at a frame number that is a multiple
+ * of 2^k. Its buddy is the block it was split from the other half of:
+ *
+ *     buddy_pfn = pfn ^ (1 << k)
+ *
+ * Freeing a block merges it with its buddy while the buddy is free and of
+ * the same order, so free memory drifts back into large blocks
+ * (Knuth, TAOCP Vol 1 §2.5; Linux mm/page_alloc.c: __free_one_page).
+ */
+#include "mm/pmm.h"
+
+#include "kernel/compiler.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "kernel/string.h"
+#include "kernel/x86.h"
+
+#define PMM_MAX_RESERVED 16
+
+struct phys_range {
+    uint64_t start, end; /* physical, [start, end) */
+};
+
+struct page *frame_table;
+
+static struct {
+    struct list_head free_list[PMM_MAX_ORDER + 1];
+    uint64_t nr_free_blocks[PMM_MAX_ORDER + 1];
+    uint64_t nr_free;    /* free frames */
+    uint64_t nr_managed; /* frames handed to the allocator at boot */
+    uint64_t max_pfn;
+    struct phys_range ram[BOOT_MAX_REGIONS]; /* usable RAM, page aligned */
+    unsigned nr_ram;
+    struct phys_range reserved[PMM_MAX_RESERVED]; /* never freed */
+    unsigned nr_reserved;
+} pmm;
+
+extern const char __kernel_end[];
+
+static void reserve(uint64_t start, uint64_t end)
+{
+    BUG_ON(pmm.nr_reserved == PMM_MAX_RESERVED);
+    pmm.reserved[pmm.nr_reserved++] = (struct phys_range){ALIGN_DOWN(start, PAGE_SIZE), ALIGN_UP(end, PAGE_SIZE)};
+}
+
+static bool overlaps_reserved(uint64_t start, uint64_t end)
+{
+    for (unsigned i = 0; i < pmm.nr_reserved; i++)
+        if (start < pmm.reserved[i].end && pmm.reserved[i].start < end)
+            return true;
+    return false;
+}
+
+/* Usable RAM from the memory map, page aligned, cut at mem_limit. */
+static void collect_ram(const struct boot_info *bi, uint64_t mem_limit)
+{
+    for (unsigned i = 0; i < bi->nr_regions; i++) {
+        const struct mem_region *r = &bi->regions[i];
+        if (r->type != MEM_USABLE)
+            continue;
+        uint64_t start = ALIGN_UP(r->base, PAGE_SIZE), end = ALIGN_DOWN(r->base + r->length, PAGE_SIZE);
+        if (mem_limit && end > mem_limit)
+            end = ALIGN_DOWN(mem_limit, PAGE_SIZE);
+        if (start >= end)
+            continue;
+        pmm.ram[pmm.nr_ram++] = (struct phys_range){start, end};
+        pmm.max_pfn = MAX(pmm.max_pfn, end >> PAGE_SHIFT);
+    }
+}
+
+/* First place in usable RAM, reachable through the boot map, where size
+ * bytes overlap nothing reserved: at a region start or a reservation end. */
+static uint64_t find_free_range(uint64_t size)
+{
+    for (unsigned i = 0; i < pmm.nr_ram; i++) {
+        for (unsigned j = 0; j <= pmm.nr_reserved; j++) {
+            uint64_t c = j == pmm.nr_reserved ? pmm.ram[i].start : pmm.reserved[j].end;
+            if (c < pmm.ram[i].start || c + size > pmm.ram[i].end || c + size > EARLY_MAP_SIZE)
+                continue;
+            if (!overlaps_reserved(c, c + size))
+                return c;
+        }
+    }
+    panic("pmm: no room for the frame table (%lu KiB)", size >> 10);
+}
+
+/* Put the block at pfn on the free lists, merging it with free buddies. */
+static void buddy_free(uint64_t pfn, unsigned order)
+{
+    while (order < PMM_MAX_ORDER) {
+        uint64_t buddy_pfn = pfn ^ (1ul << order);
+        if (buddy_pfn >= pmm.max_pfn)
+            break;
+        struct page *buddy = pfn_to_page(buddy_pfn);
+        if (!(buddy->flags & PG_buddy) || buddy->order != order)
+            break;
+        list_del(&buddy->lru);
+        buddy->flags &= ~PG_buddy;
+        pmm.nr_free_blocks[order]--;
+        pfn &= ~(1ul << order);
+        order++;
+    }
+    struct page *head = pfn_to_page(pfn);
+    head->flags = PG_buddy;
+    head->order = (uint8_t)order;
+    list_add(&head->lru, &pmm.free_list[order]);
+    pmm.nr_free_blocks[order]++;
+}
+
+/* Hand the usable frames in [lo, hi) to the allocator. */
+static void free_ram_between(uint64_t lo, uint64_t hi)
+{
+    for (unsigned i = 0; i < pmm.nr_ram; i++) {
+        uint64_t start = MAX(pmm.ram[i].start, lo), end = MIN(pmm.ram[i].end, hi);
+        for (uint64_t pa = start; pa < end; pa += PAGE_SIZE) {
+            if (overlaps_reserved(pa, pa + PAGE_SIZE))
+                continue;
+            phys_to_page(pa)->flags = 0;
+            buddy_free(pa >> PAGE_SHIFT, 0);
+            pmm.nr_free++;
+            pmm.nr_managed++;
+        }
+    }
+}
+
+void pmm_init(const struct boot_info *bi, uint64_t mem_limit)
+{
+    for (unsigned o = 0; o <= PMM_MAX_ORDER; o++)
+        list_init(&pmm.free_list[o]);
+    collect_ram(bi, mem_limit);
+    reserve(0, LOW_MEMORY_END); /* BIOS data, EBDA, VGA, option ROMs */
+    reserve(KERNEL_PHYS_BASE, (uint64_t)__kernel_end - KERNEL_VIRT_BASE);
+    reserve(bi->mbi_start, bi->mbi_end);
+    for (unsigned i = 0; i < bi->nr_modules; i++)
+        reserve(bi->modules[i].start, bi->modules[i].end);
+
+    uint64_t table_size = ALIGN_UP(pmm.max_pfn * sizeof(struct page), PAGE_SIZE);
+    uint64_t table_pa = find_free_range(table_size);
+    reserve(table_pa, table_pa + table_size);
+    frame_table = phys_to_virt(table_pa);
+    memset(frame_table, 0, table_size);
+    for (uint64_t pfn = 0; pfn < pmm.max_pfn; pfn++)
+        frame_table[pfn].flags = PG_reserved;
+
+    free_ram_between(0, EARLY_MAP_SIZE);
+    pr_info("pmm: %lu MiB usable RAM, frame table: %lu descriptors of %zu bytes at [mem %#lx-%#lx]\n",
+            pmm.max_pfn >> (20 - PAGE_SHIFT), pmm.max_pfn, sizeof(struct page), table_pa,
+            table_pa + table_size - 1);
+}
+
+void pmm_init_high(void)
+{
+    free_ram_between(EARLY_MAP_SIZE, UINT64_MAX);
+    pr_info("pmm: buddy allocator ready: %lu frames free (%lu MiB) of %lu managed\n", pmm.nr_free,
+            pmm.nr_free >> (20 - PAGE_SHIFT), pmm.nr_managed);
+}
+
+struct page *pmm_alloc(unsigned order)
+{
+    if (order > PMM_MAX_ORDER)
+        return NULL;
+    bool irqs = irq_save();
+    unsigned o = order;
+    while (o <= PMM_MAX_ORDER && list_empty(&pmm.free_list[o]))
+        o++;
+    if (o > PMM_MAX_ORDER) {
+        irq_restore(irqs);
+        return NULL;
+    }
+    struct page *head = list_first_entry(&pmm.free_list[o], struct page, lru);
+    list_del(&head->lru);
+    pmm.nr_free_blocks[o]--;
+    uint64_t pfn = page_to_pfn(head);
+    while (o > order) { /* split: give back the upper halves */
+        o--;
+        struct page *upper = pfn_to_page(pfn + (1ul << o));
+        upper->flags = PG_buddy;
+        upper->order = (uint8_t)o;
+        list_add(&upper->lru, &pmm.free_list[o]);
+        pmm.nr_free_blocks[o]++;
+    }
+    head->flags = order ? PG_head : 0;
+    head->order = (uint8_t)order;
+    head->refcount = 1;
+    pmm.nr_free -= 1ul << order;
+    irq_restore(irqs);
+    return head;
+}
+
+void pmm_free(struct page *page, unsigned order)
+{
+    BUG_ON(page->flags & (PG_buddy | PG_reserved)); /* double free, or not ours */
+    bool irqs = irq_save();
+    page->refcount = 0;
+    page->flags = 0;
+    pmm.nr_free += 1ul << order;
+    buddy_free(page_to_pfn(page), order);
+    irq_restore(irqs);
+}
+
+struct page *pmm_alloc_zeroed(void)
+{
+    struct page *p = pmm_alloc(0);
+    if (p)
+        memset(page_to_virt(p), 0, PAGE_SIZE);
+    return p;
+}
+
+uint64_t pmm_nr_free(void) { return pmm.nr_free; }
+uint64_t pmm_nr_free_order(unsigned o) { return o <= PMM_MAX_ORDER ? pmm.nr_free_blocks[o] : 0; }
+uint64_t pmm_nr_managed(void) { return pmm.nr_managed; }
+uint64_t pmm_max_pfn(void) { return pmm.max_pfn; }
+
+unsigned pmm_ram_regions(uint64_t *bases, uint64_t *ends, unsigned max)
+{
+    unsigned n = MIN(max, pmm.nr_ram);
+    for (unsigned i = 0; i < n; i++) {
+        bases[i] = pmm.ram[i].start;
+        ends[i] = pmm.ram[i].end;
+    }
+    return n;
+}

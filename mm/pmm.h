@@ -1,0 +1,40 @@
+/*
+ * mm/pmm.h - the physical memory manager: a buddy allocator over the
+ * frames the boot loader reports free.
+ */
+#ifndef PAGEWISE_MM_PMM_H
+#define PAGEWISE_MM_PMM_H
+
+#include <stdint.h>
+
+#include "kernel/multiboot.h"
+#include "mm/page.h"
+
+#define PMM_MAX_ORDER 10 /* largest block: 2^10 frames = 4 MiB */
+
+/* Build the frame table and free every usable frame below the boot map
+ * limit (EARLY_MAP_SIZE), except the kernel image, the multiboot info and
+ * the modules. mem_limit (0 = none) caps the RAM used (`mem=`). */
+void pmm_init(const struct boot_info *bi, uint64_t mem_limit);
+/* Free the usable frames above the boot map limit. Called by paging_init
+ * once the new direct map reaches them. */
+void pmm_init_high(void);
+
+/* Allocate 2^order contiguous frames. Returns the first frame's
+ * descriptor (refcount 1), or NULL if no block is free: never panics. */
+struct page *pmm_alloc(unsigned order);
+/* Free a block from pmm_alloc with the same order. */
+void pmm_free(struct page *page, unsigned order);
+/* One zeroed frame, or NULL; its kernel address via page_to_virt(). */
+struct page *pmm_alloc_zeroed(void);
+
+/* Statistics (for the boot log, tests and /proc/meminfo). */
+uint64_t pmm_nr_free(void);             /* free frames */
+uint64_t pmm_nr_free_order(unsigned o); /* free blocks of order o */
+uint64_t pmm_nr_managed(void);          /* frames the allocator ever owned */
+uint64_t pmm_max_pfn(void);             /* frame numbers are below this */
+/* Copy out the usable RAM ranges [bases[i], ends[i]) (for the direct
+ * map); returns how many. */
+unsigned pmm_ram_regions(uint64_t *bases, uint64_t *ends, unsigned max);
+
+#endif

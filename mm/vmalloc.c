@@ -1,0 +1,151 @@
+/*
+ * mm/vmalloc.c - the vmalloc area.
+ *
+ *  VMALLOC_START                                                VMALLOC_END
+ *  | guard | area A pages | guard | area B pages | guard |  ... free ...  |
+ *
+ * Areas are kept in a list sorted by address; vmalloc takes the first gap
+ * big enough (first fit). Every area owns one unmapped page after its
+ * pages, and the first area starts one page in, so every allocation has
+ * an unmapped page on both sides: running off either end faults.
+ * Page tables for this range live under one PML4 slot whose PDPT every
+ * address space shares (mm/paging.c).
+ */
+#include "mm/vmalloc.h"
+
+#include "kernel/compiler.h"
+#include "kernel/list.h"
+#include "kernel/panic.h"
+#include "kernel/string.h"
+#include "kernel/x86.h"
+#include "mm/kmalloc.h"
+#include "mm/memlayout.h"
+#include "mm/paging.h"
+#include "mm/pmm.h"
+
+struct vm_area {
+    uintptr_t addr;   /* first mapped page */
+    size_t nr_pages;  /* mapped pages; the guard page follows them */
+    struct list_head list;
+};
+
+static struct {
+    struct list_head areas; /* sorted by addr */
+    bool ready;
+} vmap;
+
+static size_t area_span(const struct vm_area *a) { return (a->nr_pages + 1) * PAGE_SIZE; }
+
+static void vmap_init_once(void)
+{
+    if (!vmap.ready) {
+        list_init(&vmap.areas);
+        vmap.ready = true;
+    }
+}
+
+/* First fit: the lowest gap that holds span bytes. Returns the address
+ * and the list node to insert before, or 0 if the area is full. */
+static uintptr_t find_gap(size_t span, struct list_head **before)
+{
+    uintptr_t candidate = VMALLOC_START + PAGE_SIZE;
+    struct list_head *pos;
+    list_for_each(pos, &vmap.areas) {
+        struct vm_area *a = list_entry(pos, struct vm_area, list);
+        if (candidate + span <= a->addr) {
+            *before = pos;
+            return candidate;
+        }
+        candidate = a->addr + area_span(a);
+    }
+    *before = &vmap.areas;
+    return candidate + span <= VMALLOC_END ? candidate : 0;
+}
+
+static void unmap_pages(uintptr_t addr, size_t nr_pages)
+{
+    for (size_t i = 0; i < nr_pages; i++) {
+        uint64_t pa;
+        if (paging_unmap(paging_kernel_pml4(), addr + i * PAGE_SIZE, &pa) == 0)
+            pmm_free(phys_to_page(pa), 0);
+    }
+}
+
+void *vmalloc(size_t size)
+{
+    vmap_init_once();
+    size_t nr_pages = ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE;
+    if (nr_pages == 0)
+        return NULL;
+    struct vm_area *a = kmalloc(sizeof(*a));
+    if (!a)
+        return NULL;
+    bool irqs = irq_save();
+    struct list_head *before;
+    a->addr = find_gap((nr_pages + 1) * PAGE_SIZE, &before);
+    a->nr_pages = nr_pages;
+    if (!a->addr)
+        goto fail;
+    for (size_t i = 0; i < nr_pages; i++) {
+        struct page *p = pmm_alloc_zeroed();
+        if (!p || paging_map(paging_kernel_pml4(), a->addr + i * PAGE_SIZE, page_to_phys(p),
+                             PTE_RW | PTE_XD | PTE_G) != 0) {
+            if (p)
+                pmm_free(p, 0);
+            unmap_pages(a->addr, i);
+            goto fail;
+        }
+    }
+    list_add_tail(&a->list, before);
+    irq_restore(irqs);
+    return (void *)a->addr;
+fail:
+    irq_restore(irqs);
+    kfree(a);
+    return NULL;
+}
+
+void vfree(void *addr)
+{
+    if (!addr)
+        return;
+    bool irqs = irq_save();
+    struct list_head *pos;
+    list_for_each(pos, &vmap.areas) {
+        struct vm_area *a = list_entry(pos, struct vm_area, list);
+        if (a->addr == (uintptr_t)addr) {
+            list_del(&a->list);
+            unmap_pages(a->addr, a->nr_pages);
+            irq_restore(irqs);
+            kfree(a);
+            return;
+        }
+    }
+    panic("vfree: %p is not a vmalloc area", addr);
+}
+
+bool vmalloc_is_guard(uintptr_t va)
+{
+    if (!vmap.ready || va < VMALLOC_START || va >= VMALLOC_END)
+        return false;
+    struct list_head *pos;
+    list_for_each(pos, &vmap.areas) {
+        struct vm_area *a = list_entry(pos, struct vm_area, list);
+        uintptr_t end = a->addr + a->nr_pages * PAGE_SIZE;
+        if ((va >= a->addr - PAGE_SIZE && va < a->addr) || (va >= end && va < end + PAGE_SIZE))
+            return true;
+    }
+    return false;
+}
+
+uintptr_t kstack_alloc(void)
+{
+    void *base = vmalloc(KSTACK_SIZE);
+    return base ? (uintptr_t)base + KSTACK_SIZE : 0;
+}
+
+void kstack_free(uintptr_t top)
+{
+    if (top)
+        vfree((void *)(top - KSTACK_SIZE));
+}

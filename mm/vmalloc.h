@@ -1,0 +1,27 @@
+/*
+ * mm/vmalloc.h - kernel virtual memory: virtually contiguous areas at
+ * VMALLOC_START built from frames that need not be contiguous, each
+ * followed by an unmapped guard page ("kernel virtual addresses" in
+ * Linux's terms, as opposed to the direct map's "kernel logical" ones).
+ */
+#ifndef PAGEWISE_MM_VMALLOC_H
+#define PAGEWISE_MM_VMALLOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* size bytes (rounded up to pages) of zeroed, writable, non-executable
+ * memory, or NULL. The page after the area stays unmapped. */
+void *vmalloc(size_t size);
+/* Unmap and free an area from vmalloc; NULL is ignored. */
+void vfree(void *addr);
+/* Is va an unmapped guard page of the vmalloc area (just below or above
+ * an allocation)? Used to name a kernel stack overflow. */
+bool vmalloc_is_guard(uintptr_t va);
+
+/* Kernel stacks: KSTACK_SIZE from vmalloc. Returns the top (initial rsp). */
+uintptr_t kstack_alloc(void);
+void kstack_free(uintptr_t top);
+
+#endif

@@ -1,0 +1,16 @@
+/* mm/vmstat.c - see vmstat.h. */
+#include "mm/vmstat.h"
+
+uint64_t vm_events[NR_VM_EVENTS];
+
+static const char *const vm_event_names[NR_VM_EVENTS] = {
+    [NR_TLB_LOCAL_FLUSH_ONE] = "nr_tlb_local_flush_one",
+    [NR_TLB_LOCAL_FLUSH_ALL] = "nr_tlb_local_flush_all",
+    [NR_PGTABLE_ALLOC] = "nr_pgtable_alloc",
+    [NR_PGTABLE_FREE] = "nr_pgtable_free",
+};
+
+const char *vm_event_name(enum vm_event_item item)
+{
+    return item < NR_VM_EVENTS ? vm_event_names[item] : "?";
+}

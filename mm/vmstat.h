@@ -1,0 +1,25 @@
+/*
+ * mm/vmstat.h - system-wide memory event counters, named as in Linux's
+ * /proc/vmstat so a student can compare the two.
+ */
+#ifndef PAGEWISE_MM_VMSTAT_H
+#define PAGEWISE_MM_VMSTAT_H
+
+#include <stdint.h>
+
+enum vm_event_item {
+    NR_TLB_LOCAL_FLUSH_ONE, /* invlpg of one page */
+    NR_TLB_LOCAL_FLUSH_ALL, /* whole-TLB flushes (CR3 or CR4.PGE toggle) */
+    NR_PGTABLE_ALLOC,       /* page-table pages allocated */
+    NR_PGTABLE_FREE,        /* page-table pages freed */
+    NR_VM_EVENTS,
+};
+
+extern uint64_t vm_events[NR_VM_EVENTS];
+
+static inline void count_vm_event(enum vm_event_item item) { vm_events[item]++; }
+static inline uint64_t vm_event(enum vm_event_item item) { return vm_events[item]; }
+/* Linux's name for each counter ("nr_tlb_local_flush_one", ...). */
+const char *vm_event_name(enum vm_event_item item);
+
+#endif

@@ -1,0 +1,63 @@
+"""The list of QEMU boots that tests/harness.py runs against build/pagewise.iso.
+
+Every boot uses the same ISO; what differs is the kernel command line, which
+the harness hands to the kernel through the fw_cfg file opt/pagewise/cmdline.
+
+Keys of each entry:
+  name       unique boot name; also names the serial log (<logdir>/<name>.log)
+  cmdline    extra kernel command line
+  kind       "tests": the kernel runs in-kernel tests and reports them with
+                      TESTS <n> / TEST <name> PASS|FAIL ... / TESTS DONE
+             "panic": the boot is expected to end in a kernel panic
+                      (isa-debug-exit value 0x10 -> QEMU exit code 33)
+  timeout    seconds before the harness kills QEMU and reports a hang (default 60)
+  mem        guest RAM, QEMU -m syntax (default "128M")
+  expect     regexes that must all match somewhere in the serial log
+             (required for "panic" boots, optional for "tests" boots)
+  qemu_args  extra QEMU arguments, a list of strings (optional)
+"""
+
+BOOTS = [
+    # The main run: every in-kernel unit test, on a normal 128 MiB machine.
+    {
+        "name": "ktest",
+        "cmdline": "test=all",
+        "mem": "128M",
+        "timeout": 90,
+        "kind": "tests",
+    },
+    # The kmalloc tests again, this time with "quiet" on the command line:
+    # checks that quiet boot still reports results and does not break them.
+    {
+        "name": "boot_quiet",
+        "cmdline": "quiet test=kmalloc*",
+        "timeout": 60,
+        "kind": "tests",
+    },
+    # Recursing without bound must run into the kernel stack's guard page; the
+    # resulting fault is taken on the double-fault IST stack and reported as a
+    # stack overflow instead of triple-faulting the machine.
+    {
+        "name": "panic_stack_overflow",
+        "cmdline": "test=panic_stack_overflow",
+        "timeout": 60,
+        "kind": "panic",
+        "expect": [r"KERNEL PANIC", r"kernel stack overflow", r"Double fault"],
+    },
+    # Touching an unmapped kernel address must panic with a useful report:
+    # the faulting address (CR2), the decoded error code, and the faulting
+    # RIP resolved to a symbol+offset.
+    {
+        "name": "panic_page_fault",
+        "cmdline": "test=panic_page_fault",
+        "timeout": 60,
+        "kind": "panic",
+        "expect": [
+            r"KERNEL PANIC",
+            r"Page fault",
+            r"CR2",
+            r"not present",
+            r"ktest_panic_page_fault\+0x",
+        ],
+    },
+]

@@ -1,0 +1,339 @@
+#!/usr/bin/env python3
+"""Pagewise host test harness: boot the kernel ISO in QEMU and judge the runs.
+
+Usage:
+  python3 tests/harness.py --iso build/pagewise.iso [--jobs 2] [--only NAME[,NAME]]
+                           [--logdir build/test] [--qemu qemu-system-x86_64] [--list]
+
+The boots come from tests/boots.py (see there for the keys).  Every boot is
+one QEMU run; its serial output goes to <logdir>/<name>.log.
+
+How a run ends (QEMU isa-debug-exit: process exit code = (value << 1) | 1,
+and -no-reboot turns a guest reset or triple fault into exit code 0):
+  1  kernel wrote 0     finished, all its tests passed
+  3  kernel wrote 1     finished, at least one test failed
+  33 kernel wrote 0x10  kernel panic
+  0                     triple fault / reset
+  (killed)              hang: still running at the boot's timeout
+
+Serial protocol of "tests" boots, one item per line, optionally after a
+printk timestamp such as "[    0.123456] ":
+  TESTS <n>                  n tests will run
+  TEST <name> PASS           one result
+  TEST <name> FAIL <why...>  one result
+  TESTS DONE                 end of the run
+A panic prints a line starting with "KERNEL PANIC".
+
+Exit status of the harness: 0 iff nothing failed and at least one test passed.
+"""
+
+import argparse
+import concurrent.futures
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+# tests/boots.py sits next to this file (no __pycache__ left in tests/).
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from boots import BOOTS  # noqa: E402
+
+DEFAULT_MEM = "128M"
+DEFAULT_TIMEOUT = 60
+TAIL_LINES = 40  # serial log lines shown after a failure
+
+# isa-debug-exit codes (see the module docstring).
+EXIT_PASSED, EXIT_FAILED, EXIT_PANIC, EXIT_RESET = 1, 3, 33, 0
+NOT_STARTED = -1000  # our own marker: QEMU could not be started at all
+
+# Optional printk timestamp at the start of a line: "[    0.123456] ".
+TIMESTAMP_RE = re.compile(r"^\[\s*\d+\.\d+\]\s?")
+TESTS_RE = re.compile(r"^TESTS (\d+)\s*$")
+DONE_RE = re.compile(r"^TESTS DONE\s*$")
+RESULT_RE = re.compile(r"^TEST (\S+) (PASS|FAIL)(?:\s+(.*?))?\s*$")
+PANIC_RE = re.compile(r"^KERNEL PANIC")
+
+# QEMU processes still running, so Ctrl-C can stop them.
+running = set()
+running_lock = threading.Lock()
+
+
+def describe_exit(code, timeout):
+    """Say in words what a QEMU exit code means (None = killed at timeout)."""
+    if code is None:
+        return "hang, killed after %g s" % timeout
+    if code == EXIT_PASSED:
+        return "all passed"
+    if code == EXIT_FAILED:
+        return "some tests failed"
+    if code == EXIT_PANIC:
+        return "kernel panic"
+    if code == EXIT_RESET:
+        return "triple fault / reset"
+    if code == NOT_STARTED:
+        return "QEMU did not start"
+    if code < 0:
+        return "QEMU killed by signal %d" % -code
+    if code & 1:
+        return "unknown debug-exit value 0x%x" % (code >> 1)
+    return "QEMU error"
+
+
+def exit_text(code, timeout):
+    """E.g. 'exit 1 (all passed)' or 'no exit (hang, killed after 60 s)'."""
+    if code is None:
+        return "no exit (%s)" % describe_exit(code, timeout)
+    return "exit %d (%s)" % (code, describe_exit(code, timeout))
+
+
+def qemu_command(args, boot, log_path):
+    """Build the QEMU argument list for one boot."""
+    cmd = [
+        args.qemu,
+        "-cpu", "max", "-smp", "1", "-m", boot.get("mem", DEFAULT_MEM),
+        "-no-reboot", "-display", "none", "-monitor", "none",
+        "-serial", "file:" + log_path,
+        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+        "-cdrom", args.iso, "-boot", "d",
+    ]
+    # The kernel reads its command line from the fw_cfg file
+    # opt/pagewise/cmdline.  In QEMU option values a literal comma is written
+    # as two commas.  QEMU rejects an empty string=, so an empty command line
+    # means: no fw_cfg file at all.
+    cmdline = boot.get("cmdline", "")
+    if cmdline:
+        cmd += ["-fw_cfg", "name=opt/pagewise/cmdline,string=" + cmdline.replace(",", ",,")]
+    return cmd + list(boot.get("qemu_args", []))
+
+
+def run_qemu(args, boot):
+    """Run one boot.  Returns (exit code or None on hang, seconds, stderr, log path)."""
+    log_path = os.path.join(args.logdir, boot["name"] + ".log")
+    if os.path.exists(log_path):
+        os.remove(log_path)  # never judge a stale log from an earlier run
+    timeout = boot.get("timeout", DEFAULT_TIMEOUT)
+    start = time.monotonic()
+    try:
+        proc = subprocess.Popen(qemu_command(args, boot, log_path),
+                                stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    except OSError as e:
+        return NOT_STARTED, 0.0, "cannot start %s: %s" % (args.qemu, e), log_path
+    with running_lock:
+        running.add(proc)
+    try:
+        output, _ = proc.communicate(timeout=timeout)
+        code = proc.returncode
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        output, _ = proc.communicate()
+        code = None
+    finally:
+        with running_lock:
+            running.discard(proc)
+    elapsed = time.monotonic() - start
+    return code, elapsed, output.decode("utf-8", errors="replace").strip(), log_path
+
+
+def read_log(log_path):
+    """The serial log as a list of lines, without their line endings."""
+    try:
+        with open(log_path, "rb") as f:
+            text = f.read().decode("utf-8", errors="replace")
+    except OSError:
+        return []
+    return [line.rstrip() for line in text.splitlines()]
+
+
+def strip_timestamps(raw_lines):
+    """The lines the protocol regexes look at: printk timestamps removed."""
+    return [TIMESTAMP_RE.sub("", line) for line in raw_lines]
+
+
+def missing_regexes(boot, lines):
+    """The boot's "expect" regexes that match nowhere in the log."""
+    text = "\n".join(lines)
+    return [rx for rx in boot.get("expect", [])
+            if not re.search(rx, text, re.MULTILINE)]
+
+
+def judge_tests(boot, code, lines):
+    """Items of a "tests" boot: one per TEST line, plus <boot>/boot-result if
+    the run as a whole went wrong.  Each item is (name, passed, reason)."""
+    name, items, problems = boot["name"], [], []
+    announced, done, panicked = None, False, False
+    for line in lines:
+        m = RESULT_RE.match(line)
+        if m:
+            passed = m.group(2) == "PASS"
+            items.append(("%s/%s" % (name, m.group(1)), passed,
+                          "" if passed else (m.group(3) or "(no reason given)")))
+        elif TESTS_RE.match(line) and announced is None:
+            announced = int(TESTS_RE.match(line).group(1))
+        elif DONE_RE.match(line):
+            done = True
+        elif PANIC_RE.match(line):
+            panicked = True
+
+    failed = sum(1 for _, ok, _ in items if not ok)
+    if announced is None:
+        problems.append("no 'TESTS <n>' line")
+    elif announced != len(items):
+        problems.append("announced %d tests but got %d results"
+                        % (announced, len(items)))
+    if not done:
+        problems.append("no 'TESTS DONE' line")
+    if panicked:
+        problems.append("KERNEL PANIC in the log")
+    # Exit 3 is fine when FAIL lines explain it; otherwise only 1 is fine.
+    expected_code = EXIT_FAILED if failed else EXIT_PASSED
+    if code != expected_code:
+        problems.append("%s, expected exit %d"
+                        % (exit_text(code, boot.get("timeout", DEFAULT_TIMEOUT)),
+                           expected_code))
+    for rx in missing_regexes(boot, lines):
+        problems.append("expected regex not found: %r" % rx)
+    if problems:
+        items.append((name + "/boot-result", False, "; ".join(problems)))
+    return items
+
+
+def judge_panic(boot, code, lines):
+    """The single item of a "panic" boot: exit 33 and every regex present."""
+    problems = []
+    if code != EXIT_PANIC:
+        problems.append("%s, expected exit %d (kernel panic)"
+                        % (exit_text(code, boot.get("timeout", DEFAULT_TIMEOUT)),
+                           EXIT_PANIC))
+    for rx in missing_regexes(boot, lines):
+        problems.append("expected regex not found: %r" % rx)
+    return [(boot["name"], not problems, "; ".join(problems))]
+
+
+def run_boot(args, boot):
+    """Run and judge one boot; returns a dict describing the outcome."""
+    code, elapsed, qemu_output, log_path = run_qemu(args, boot)
+    raw_lines = read_log(log_path)
+    lines = strip_timestamps(raw_lines)
+    if boot["kind"] == "tests":
+        items = judge_tests(boot, code, lines)
+        count = sum(1 for n, _, _ in items if not n.endswith("/boot-result"))
+    else:
+        items = judge_panic(boot, code, lines)
+        count = 1
+    return {"boot": boot, "code": code, "elapsed": elapsed, "items": items,
+            "count": count, "raw_lines": raw_lines, "qemu_output": qemu_output}
+
+
+def summary_line(result):
+    """E.g. 'boot ktest: 23 tests, exit 1 (all passed), 4.1 s'."""
+    boot = result["boot"]
+    bad = [n for n, ok, _ in result["items"] if not ok]
+    tests_failed = [n for n in bad if not n.endswith("/boot-result")]
+    text = "boot %s: %d test%s" % (boot["name"], result["count"],
+                                   "" if result["count"] == 1 else "s")
+    if tests_failed:
+        text += " (%d failed)" % len(tests_failed)
+    text += ", %s, %.1f s" % (exit_text(result["code"], boot.get("timeout", DEFAULT_TIMEOUT)),
+                              result["elapsed"])
+    if len(bad) > len(tests_failed):
+        text += "  [boot FAILED]"
+    return text
+
+
+def check_boots(boots):
+    """Catch mistakes in tests/boots.py early, with a clear message."""
+    seen = set()
+    for boot in boots:
+        name = boot.get("name")
+        if not name or name in seen:
+            sys.exit("boots.py: missing or duplicate boot name %r" % name)
+        seen.add(name)
+        if boot.get("kind") not in ("tests", "panic"):
+            sys.exit("boots.py: boot %s: kind must be 'tests' or 'panic'" % name)
+        if boot["kind"] == "panic" and not boot.get("expect"):
+            sys.exit("boots.py: panic boot %s needs an 'expect' list" % name)
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Run Pagewise boots in QEMU.")
+    parser.add_argument("--iso", default="build/pagewise.iso", help="kernel ISO")
+    parser.add_argument("--jobs", type=int, default=2, help="QEMUs at once (default 2)")
+    parser.add_argument("--only", help="comma-separated boot names to run")
+    parser.add_argument("--logdir", default="build/test", help="serial logs go here")
+    parser.add_argument("--qemu", default="qemu-system-x86_64", help="QEMU binary")
+    parser.add_argument("--list", action="store_true", help="print boot names and exit")
+    args = parser.parse_args()
+
+    check_boots(BOOTS)
+    if args.list:
+        for boot in BOOTS:
+            print(boot["name"])
+        return 0
+
+    boots = BOOTS
+    if args.only:
+        wanted = [n.strip() for n in args.only.split(",") if n.strip()]
+        unknown = [n for n in wanted if n not in {b["name"] for b in BOOTS}]
+        if unknown:
+            sys.exit("unknown boot(s): %s (try --list)" % ", ".join(unknown))
+        boots = [b for b in BOOTS if b["name"] in wanted]
+    if shutil.which(args.qemu) is None:
+        sys.exit("QEMU not found: %s (install qemu-system-x86 or pass --qemu)" % args.qemu)
+    if not os.path.isfile(args.iso):
+        sys.exit("ISO not found: %s (build it first, e.g. 'make')" % args.iso)
+    if args.jobs < 1:
+        sys.exit("--jobs must be at least 1")
+    os.makedirs(args.logdir, exist_ok=True)
+
+    # Run the boots in parallel; report each one as it finishes.
+    results = {}
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs)
+    try:
+        futures = {pool.submit(run_boot, args, b): b["name"] for b in boots}
+        for future in concurrent.futures.as_completed(futures):
+            result = future.result()
+            results[futures[future]] = result
+            print(summary_line(result), flush=True)
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        with running_lock:
+            for proc in running:
+                proc.kill()
+        print("interrupted", file=sys.stderr)
+        return 130
+    pool.shutdown()
+
+    # Failures, grouped by boot (in boots.py order), each group followed by
+    # the tail of that boot's serial log.
+    passed = failed = 0
+    for boot in boots:
+        result = results[boot["name"]]
+        bad = [(n, why) for n, ok, why in result["items"] if not ok]
+        passed += len(result["items"]) - len(bad)
+        failed += len(bad)
+        if not bad:
+            continue
+        print()
+        for item, why in bad:
+            print("FAIL %s: %s" % (item, why))
+        if result["qemu_output"]:
+            print("  --- QEMU output ---")
+            for line in result["qemu_output"].splitlines()[-TAIL_LINES:]:
+                print("    " + line)
+        log_path = os.path.join(args.logdir, boot["name"] + ".log")
+        print("  --- last %d lines of %s ---" % (TAIL_LINES, log_path))
+        for line in result["raw_lines"][-TAIL_LINES:]:
+            print("    " + line)
+
+    print()
+    print("%d passed, %d failed" % (passed, failed))
+    return 0 if failed == 0 and passed > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
