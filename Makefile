@@ -5,7 +5,7 @@
 #                   (quit QEMU: Ctrl-A then X)
 #   make debug      boot stopped at the first instruction, gdb attached
 #   make test       the whole test suite (ends with "N passed, M failed")
-#   make bench      benchmarks (QEMU -icount shift=0: repeatable counts)
+#   make test-mutants  break tested properties on purpose: every test must notice
 #   make fmt        clang-format every C file
 #   make clean      remove build/
 #
@@ -45,7 +45,7 @@ QEMU_BASE := $(QEMU) -cpu max -smp 1 -m $(MEM) -no-reboot \
              -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
              -cdrom $(ISO) -boot d
 
-.PHONY: all run debug test bench fmt clean tools
+.PHONY: all run debug test test-mutants fmt clean tools
 all: tools $(ISO)
 
 # ---- tools: install what is missing (as root on Debian) or say how ----
@@ -94,7 +94,7 @@ $(BUILD)/%.o: %.asm $(GEN)/memlayout.inc
 # Backtraces need a symbol table inside the kernel. Link once with an
 # empty table, generate the table from that link, link again. The table
 # sits after .text/.rodata contents that do not change, so no function
-# moves between the two links: kernel/mksyms.sh checks that.
+# moves between the two links: the kernel rule below checks that.
 $(BUILD)/ksyms0.o: kernel/mksyms.sh
 	@mkdir -p $(@D)
 	sh kernel/mksyms.sh /dev/null > $(BUILD)/ksyms0.c
@@ -140,8 +140,9 @@ debug: all
 test: all
 	$(PYTHON) tests/harness.py --iso $(ISO) --jobs 2 --logdir $(BUILD)/test
 
-bench: all
-	$(PYTHON) tests/harness.py --iso $(ISO) --jobs 1 --logdir $(BUILD)/bench --bench
+# Break each tested property on purpose and check a test notices.
+test-mutants: all
+	$(PYTHON) tests/mutants.py
 
 fmt:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -25,7 +25,7 @@
 #define UART_LCR 3
 #define UART_MCR 4
 #define UART_LSR 5
-#define UART_IER_RDI 0x01   /* receive data interrupt */
+#define UART_IER_RDI 0x01 /* receive data interrupt */
 #define UART_LCR_8N1 0x03
 #define UART_LCR_DLAB 0x80
 #define UART_FCR_ENABLE_CLEAR 0xc7 /* FIFO on, clear both, 14-byte trigger */

@@ -37,10 +37,7 @@ static void cpu_detect(void)
     }
 }
 
-static const char *state(bool present, bool enabled)
-{
-    return !present ? "absent" : enabled ? "on" : "present, off";
-}
+static const char *state(bool present, bool enabled) { return !present ? "absent" : enabled ? "on" : "present, off"; }
 
 void cpu_init(void)
 {

@@ -16,12 +16,12 @@
 extern const struct extable_entry __ex_table_start[], __ex_table_end[];
 
 static struct {
-    struct probe_fault last;   /* the most recent sanctioned fault */
-    uint64_t exec_target;      /* armed probe_exec address, or 0 */
+    struct probe_fault last; /* the most recent sanctioned fault */
+    uint64_t exec_target;    /* armed probe_exec address, or 0 */
 } probes;
 
-#define EXTABLE_ENTRY(insn, fixup)                                                  \
-    ".pushsection .ex_table, \"a\"\n\t.balign 8\n\t.quad " #insn ", " #fixup "\n\t" \
+#define EXTABLE_ENTRY(insn, fixup)                                                                                     \
+    ".pushsection .ex_table, \"a\"\n\t.balign 8\n\t.quad " #insn ", " #fixup "\n\t"                                    \
     ".popsection\n\t"
 
 static void record_fault(const struct trap_frame *tf)
@@ -62,11 +62,10 @@ int probe_read(const void *addr, uint8_t *val, struct probe_fault *fault)
     int err = 0;
     uint8_t v = 0;
     __asm__ volatile("1: movb (%[addr]), %[v]\n"
-                     "2:\n\t" EXTABLE_ENTRY(1b, 3f)
-                     ".pushsection .text.fixup, \"ax\"\n"
-                     "3: movl %[efault], %[err]\n\t"
-                     "jmp 2b\n\t"
-                     ".popsection"
+                     "2:\n\t" EXTABLE_ENTRY(1b, 3f) ".pushsection .text.fixup, \"ax\"\n"
+                                                    "3: movl %[efault], %[err]\n\t"
+                                                    "jmp 2b\n\t"
+                                                    ".popsection"
                      : [err] "+r"(err), [v] "+q"(v)
                      : [addr] "r"(addr), [efault] "i"(-EFAULT)
                      : "memory");
@@ -79,11 +78,10 @@ int probe_write(void *addr, uint8_t val, struct probe_fault *fault)
 {
     int err = 0;
     __asm__ volatile("1: movb %[v], (%[addr])\n"
-                     "2:\n\t" EXTABLE_ENTRY(1b, 3f)
-                     ".pushsection .text.fixup, \"ax\"\n"
-                     "3: movl %[efault], %[err]\n\t"
-                     "jmp 2b\n\t"
-                     ".popsection"
+                     "2:\n\t" EXTABLE_ENTRY(1b, 3f) ".pushsection .text.fixup, \"ax\"\n"
+                                                    "3: movl %[efault], %[err]\n\t"
+                                                    "jmp 2b\n\t"
+                                                    ".popsection"
                      : [err] "+r"(err)
                      : [addr] "r"(addr), [v] "q"(val), [efault] "i"(-EFAULT)
                      : "memory");

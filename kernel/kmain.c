@@ -58,23 +58,23 @@ static void kmain_on_kstack(void *unused)
 
 void kmain(uint32_t mbi_phys)
 {
-    serial_init();                          /* COM1: the console */
+    serial_init(); /* COM1: the console */
     pr_info("Pagewise: booting (x86-64, higher half at %#lx)\n", (uint64_t)KERNEL_VIRT_BASE);
     if (!multiboot_parse(mbi_phys, &boot_info)) /* what GRUB tells us */
         panic("malformed multiboot2 information at %#x", mbi_phys);
-    setup_cmdline();                        /* quiet, test=, mem=, init= */
-    gdt_init();                             /* segments, TSS, IST stacks */
-    idt_init();                             /* exceptions and IRQ gates */
-    multiboot_print_memory_map(&boot_info); /* the firmware's RAM map */
+    setup_cmdline();                                              /* quiet, test=, mem=, init= */
+    gdt_init();                                                   /* segments, TSS, IST stacks */
+    idt_init();                                                   /* exceptions and IRQ gates */
+    multiboot_print_memory_map(&boot_info);                       /* the firmware's RAM map */
     pmm_init(&boot_info, cmdline_parse_size(cmdline_get("mem"))); /* frames */
-    cpu_init();                             /* CPUID; WP, PGE, SMEP, SMAP */
-    paging_init();                          /* kernel page tables, CR3 */
-    irq_init();                             /* 8259A PICs */
-    time_init();                            /* TSC calibration */
-    time_start_tick();                      /* PIT: HZ timer interrupts */
-    serial_enable_rx_irq();                 /* console input by IRQ 4 */
-    sti();                                  /* interrupts on */
-    uintptr_t stack = kstack_alloc();       /* leave the boot stack */
+    cpu_init();                                                   /* CPUID; WP, PGE, SMEP, SMAP */
+    paging_init();                                                /* kernel page tables, CR3 */
+    irq_init();                                                   /* 8259A PICs */
+    time_init();                                                  /* TSC calibration */
+    time_start_tick();                                            /* PIT: HZ timer interrupts */
+    serial_enable_rx_irq();                                       /* console input by IRQ 4 */
+    sti();                                                        /* interrupts on */
+    uintptr_t stack = kstack_alloc();                             /* leave the boot stack */
     if (!stack)
         panic("no memory for the first kernel stack");
     call_on_stack(kmain_on_kstack, NULL, stack);

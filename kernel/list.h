@@ -12,7 +12,7 @@ struct list_head {
     struct list_head *next, *prev;
 };
 
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 #define list_entry(ptr, type, member) container_of(ptr, type, member)
 #define list_first_entry(head, type, member) list_entry((head)->next, type, member)
 #define list_for_each(pos, head) for (pos = (head)->next; pos != (head); pos = pos->next)
@@ -29,7 +29,10 @@ static inline void list_insert_between(struct list_head *n, struct list_head *pr
 }
 /* Add at the front (stack order) / at the back (queue order). */
 static inline void list_add(struct list_head *n, struct list_head *head) { list_insert_between(n, head, head->next); }
-static inline void list_add_tail(struct list_head *n, struct list_head *head) { list_insert_between(n, head->prev, head); }
+static inline void list_add_tail(struct list_head *n, struct list_head *head)
+{
+    list_insert_between(n, head->prev, head);
+}
 
 static inline void list_del(struct list_head *n)
 {

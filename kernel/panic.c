@@ -102,7 +102,9 @@ static void print_pf_error(uint64_t err)
     pr_emerg("CR2: %016lx (the faulting address)\n", read_cr2());
     pr_emerg("error code %#lx: %s, %s, %s mode%s%s%s\n", err,
              err & PF_P ? "protection violation (P=1)" : "page not present (P=0)",
-             err & PF_I ? "instruction fetch (I=1)" : err & PF_W ? "write (W=1)" : "read (W=0)",
+             err & PF_I   ? "instruction fetch (I=1)"
+             : err & PF_W ? "write (W=1)"
+                          : "read (W=0)",
              err & PF_U ? "user (U=1)" : "supervisor (U=0)", err & PF_RSVD ? ", reserved bit set (RSVD=1)" : "",
              err & PF_PK ? ", protection key (PK=1)" : "", "");
 }
@@ -116,8 +118,7 @@ static void print_registers(const struct trap_frame *tf)
     pr_emerg("RBP: %016lx R08: %016lx R09: %016lx\n", tf->rbp, tf->r8, tf->r9);
     pr_emerg("R10: %016lx R11: %016lx R12: %016lx\n", tf->r10, tf->r11, tf->r12);
     pr_emerg("R13: %016lx R14: %016lx R15: %016lx\n", tf->r13, tf->r14, tf->r15);
-    pr_emerg("CR0: %016lx CR2: %016lx CR3: %016lx CR4: %016lx\n", read_cr0(), read_cr2(), read_cr3(),
-             read_cr4());
+    pr_emerg("CR0: %016lx CR2: %016lx CR3: %016lx CR4: %016lx\n", read_cr0(), read_cr2(), read_cr3(), read_cr4());
 }
 
 void panic_trap(const struct trap_frame *tf, const char *why, ...)

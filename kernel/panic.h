@@ -17,10 +17,10 @@ __attribute__((format(printf, 2, 3))) __noreturn void panic_trap(const struct tr
  * pointers from rbp. Stops at a frame outside the kernel's memory. */
 void backtrace_print(uint64_t rip, uint64_t rbp);
 
-#define BUG_ON(cond)                                                                \
-    do {                                                                            \
-        if (cond)                                                                   \
-            panic("BUG: %s at %s:%d (%s)", #cond, __FILE__, __LINE__, __func__);   \
+#define BUG_ON(cond)                                                                                                   \
+    do {                                                                                                               \
+        if (cond)                                                                                                      \
+            panic("BUG: %s at %s:%d (%s)", #cond, __FILE__, __LINE__, __func__);                                       \
     } while (0)
 
 #endif

@@ -12,9 +12,9 @@
 #define CONSOLE_LOGLEVEL_DEFAULT 7 /* show everything but debug, like Linux */
 
 static struct {
-    int console_level;   /* show messages with level < this */
-    bool mid_line;       /* the last message did not end with '\n' */
-    bool last_shown;     /* was the line being continued shown? */
+    int console_level; /* show messages with level < this */
+    bool mid_line;     /* the last message did not end with '\n' */
+    bool last_shown;   /* was the line being continued shown? */
 } printk_state = {CONSOLE_LOGLEVEL_DEFAULT, false, true};
 
 void printk_set_console_level(int level) { printk_state.console_level = level; }

@@ -21,8 +21,7 @@ void time_init(void)
     clock.tsc_khz = ticks * 1000 / CALIBRATE_US;
     if (clock.tsc_khz == 0)
         clock.tsc_khz = 1;
-    pr_info("time: TSC runs at %lu.%03lu MHz (measured against the PIT)\n", clock.tsc_khz / 1000,
-            clock.tsc_khz % 1000);
+    pr_info("time: TSC runs at %lu.%03lu MHz (measured against the PIT)\n", clock.tsc_khz / 1000, clock.tsc_khz % 1000);
 }
 
 static void time_tick(void) { clock.jiffies++; }

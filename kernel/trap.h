@@ -11,9 +11,26 @@
 
 /* Exception vectors, SDM Vol 3A §6.15, Table 6-1. */
 enum {
-    T_DE = 0, T_DB = 1, T_NMI = 2, T_BP = 3, T_OF = 4, T_BR = 5, T_UD = 6, T_NM = 7,
-    T_DF = 8, T_TS = 10, T_NP = 11, T_SS = 12, T_GP = 13, T_PF = 14, T_MF = 16,
-    T_AC = 17, T_MC = 18, T_XM = 19, T_VE = 20, T_CP = 21,
+    T_DE = 0,
+    T_DB = 1,
+    T_NMI = 2,
+    T_BP = 3,
+    T_OF = 4,
+    T_BR = 5,
+    T_UD = 6,
+    T_NM = 7,
+    T_DF = 8,
+    T_TS = 10,
+    T_NP = 11,
+    T_SS = 12,
+    T_GP = 13,
+    T_PF = 14,
+    T_MF = 16,
+    T_AC = 17,
+    T_MC = 18,
+    T_XM = 19,
+    T_VE = 20,
+    T_CP = 21,
     NR_EXCEPTIONS = 32,
     NR_VECTORS = 48, /* 32 exceptions + 16 PIC IRQs */
 };

@@ -41,8 +41,7 @@ static void out_padded(struct outbuf *o, const char *s, size_t n, const struct s
             out_char(o, ' ');
 }
 
-static void out_number(struct outbuf *o, uint64_t v, bool negative, unsigned base, bool upper,
-                       const struct spec *sp)
+static void out_number(struct outbuf *o, uint64_t v, bool negative, unsigned base, bool upper, const struct spec *sp)
 {
     const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
     char tmp[24];
@@ -181,15 +180,11 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list args)
             out_padded(&o, &c, 1, &sp);
             break;
         }
-        case '%':
-            out_char(&o, '%');
-            break;
+        case '%': out_char(&o, '%'); break;
         case '\0':
             f--; /* a lone % at the end */
             break;
-        default: /* unknown conversion: show it as written */
-            out_char(&o, '%');
-            out_char(&o, *f);
+        default: /* unknown conversion: show it as written */ out_char(&o, '%'); out_char(&o, *f);
         }
     }
     va_end(ap);

@@ -71,13 +71,13 @@ static inline uint32_t inl(uint16_t port)
 /* A write to an unused port: a ~1 us delay for old devices (the PIC). */
 static inline void io_wait(void) { outb(0x80, 0); }
 
-#define DEFINE_CR_ACCESSORS(n)                                                       \
-    static inline uint64_t read_cr##n(void)                                         \
-    {                                                                                \
-        uint64_t v;                                                                  \
-        __asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));                            \
-        return v;                                                                    \
-    }                                                                                \
+#define DEFINE_CR_ACCESSORS(n)                                                                                         \
+    static inline uint64_t read_cr##n(void)                                                                            \
+    {                                                                                                                  \
+        uint64_t v;                                                                                                    \
+        __asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));                                                              \
+        return v;                                                                                                      \
+    }                                                                                                                  \
     static inline void write_cr##n(uint64_t v) { __asm__ volatile("mov %0, %%cr" #n ::"r"(v) : "memory"); }
 DEFINE_CR_ACCESSORS(0)
 DEFINE_CR_ACCESSORS(2)

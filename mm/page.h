@@ -34,8 +34,8 @@ struct page {
     struct list_head lru;
     union {
         struct {
-            void *freelist;     /* first free object */
-            uint16_t inuse;     /* objects handed out */
+            void *freelist; /* first free object */
+            uint16_t inuse; /* objects handed out */
             uint16_t size_class;
         } slab;
         void *rmap; /* reverse map head (user memory; later issues) */

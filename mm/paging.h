@@ -28,16 +28,16 @@
 
 typedef uint64_t pte_t;
 
-#define PTE_P (1ul << 0)    /* present */
-#define PTE_RW (1ul << 1)   /* writable (CR0.WP: also for the kernel) */
-#define PTE_US (1ul << 2)   /* user accessible */
-#define PTE_PWT (1ul << 3)  /* write-through */
-#define PTE_PCD (1ul << 4)  /* cache disable */
-#define PTE_A (1ul << 5)    /* accessed: set by the CPU on any use */
-#define PTE_D (1ul << 6)    /* dirty: set by the CPU on a write */
-#define PTE_PS (1ul << 7)   /* page size: a 2 MiB/1 GiB leaf (PD/PDPT) */
-#define PTE_G (1ul << 8)    /* global: survives CR3 writes (CR4.PGE) */
-#define PTE_XD (1ul << 63)  /* execute disable (Linux: _PAGE_NX; EFER.NXE) */
+#define PTE_P (1ul << 0)   /* present */
+#define PTE_RW (1ul << 1)  /* writable (CR0.WP: also for the kernel) */
+#define PTE_US (1ul << 2)  /* user accessible */
+#define PTE_PWT (1ul << 3) /* write-through */
+#define PTE_PCD (1ul << 4) /* cache disable */
+#define PTE_A (1ul << 5)   /* accessed: set by the CPU on any use */
+#define PTE_D (1ul << 6)   /* dirty: set by the CPU on a write */
+#define PTE_PS (1ul << 7)  /* page size: a 2 MiB/1 GiB leaf (PD/PDPT) */
+#define PTE_G (1ul << 8)   /* global: survives CR3 writes (CR4.PGE) */
+#define PTE_XD (1ul << 63) /* execute disable (Linux: _PAGE_NX; EFER.NXE) */
 #define PTE_ADDR_MASK 0x000ffffffffff000ul
 #define PTE_FLAGS_MASK (~PTE_ADDR_MASK)
 

@@ -147,8 +147,7 @@ void pmm_init(const struct boot_info *bi, uint64_t mem_limit)
 
     free_ram_between(0, EARLY_MAP_SIZE);
     pr_info("pmm: %lu MiB usable RAM, frame table: %lu descriptors of %zu bytes at [mem %#lx-%#lx]\n",
-            pmm.max_pfn >> (20 - PAGE_SHIFT), pmm.max_pfn, sizeof(struct page), table_pa,
-            table_pa + table_size - 1);
+            pmm.max_pfn >> (20 - PAGE_SHIFT), pmm.max_pfn, sizeof(struct page), table_pa, table_pa + table_size - 1);
 }
 
 void pmm_init_high(void)

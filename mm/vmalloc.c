@@ -24,8 +24,8 @@
 #include "mm/pmm.h"
 
 struct vm_area {
-    uintptr_t addr;   /* first mapped page */
-    size_t nr_pages;  /* mapped pages; the guard page follows them */
+    uintptr_t addr;  /* first mapped page */
+    size_t nr_pages; /* mapped pages; the guard page follows them */
     struct list_head list;
 };
 
@@ -50,7 +50,8 @@ static uintptr_t find_gap(size_t span, struct list_head **before)
 {
     uintptr_t candidate = VMALLOC_START + PAGE_SIZE;
     struct list_head *pos;
-    list_for_each(pos, &vmap.areas) {
+    list_for_each(pos, &vmap.areas)
+    {
         struct vm_area *a = list_entry(pos, struct vm_area, list);
         if (candidate + span <= a->addr) {
             *before = pos;
@@ -88,8 +89,8 @@ void *vmalloc(size_t size)
         goto fail;
     for (size_t i = 0; i < nr_pages; i++) {
         struct page *p = pmm_alloc_zeroed();
-        if (!p || paging_map(paging_kernel_pml4(), a->addr + i * PAGE_SIZE, page_to_phys(p),
-                             PTE_RW | PTE_XD | PTE_G) != 0) {
+        if (!p ||
+            paging_map(paging_kernel_pml4(), a->addr + i * PAGE_SIZE, page_to_phys(p), PTE_RW | PTE_XD | PTE_G) != 0) {
             if (p)
                 pmm_free(p, 0);
             unmap_pages(a->addr, i);
@@ -111,7 +112,8 @@ void vfree(void *addr)
         return;
     bool irqs = irq_save();
     struct list_head *pos;
-    list_for_each(pos, &vmap.areas) {
+    list_for_each(pos, &vmap.areas)
+    {
         struct vm_area *a = list_entry(pos, struct vm_area, list);
         if (a->addr == (uintptr_t)addr) {
             list_del(&a->list);
@@ -129,7 +131,8 @@ bool vmalloc_is_guard(uintptr_t va)
     if (!vmap.ready || va < VMALLOC_START || va >= VMALLOC_END)
         return false;
     struct list_head *pos;
-    list_for_each(pos, &vmap.areas) {
+    list_for_each(pos, &vmap.areas)
+    {
         struct vm_area *a = list_entry(pos, struct vm_area, list);
         uintptr_t end = a->addr + a->nr_pages * PAGE_SIZE;
         if ((va >= a->addr - PAGE_SIZE && va < a->addr) || (va >= end && va < end + PAGE_SIZE))

@@ -10,7 +10,4 @@ static const char *const vm_event_names[NR_VM_EVENTS] = {
     [NR_PGTABLE_FREE] = "nr_pgtable_free",
 };
 
-const char *vm_event_name(enum vm_event_item item)
-{
-    return item < NR_VM_EVENTS ? vm_event_names[item] : "?";
-}
+const char *vm_event_name(enum vm_event_item item) { return item < NR_VM_EVENTS ? vm_event_names[item] : "?"; }

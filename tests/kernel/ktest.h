@@ -32,10 +32,10 @@ struct ktest {
     enum ktest_kind kind;
 };
 
-#define KTEST_DEFINE(tname, kind)                                                        \
-    static void ktest_##tname(struct ktest_ctx *t);                                     \
-    static const struct ktest ktest_desc_##tname                                        \
-        __attribute__((section(".ktests"), used, aligned(8))) = {#tname, ktest_##tname, kind}; \
+#define KTEST_DEFINE(tname, kind)                                                                                      \
+    static void ktest_##tname(struct ktest_ctx *t);                                                                    \
+    static const struct ktest ktest_desc_##tname                                                                       \
+        __attribute__((section(".ktests"), used, aligned(8))) = {#tname, ktest_##tname, kind};                         \
     static void ktest_##tname(struct ktest_ctx *t)
 
 #define KTEST(name) KTEST_DEFINE(name, KTEST_NORMAL)
@@ -45,12 +45,12 @@ void ktest_fail(struct ktest_ctx *t, const char *file, int line, const char *fmt
     __attribute__((format(printf, 4, 5)));
 
 /* On failure: record file:line and the message, leave the test function. */
-#define KT_ASSERT(t, cond, ...)                                  \
-    do {                                                         \
-        if (!(cond)) {                                           \
-            ktest_fail(t, __FILE__, __LINE__, __VA_ARGS__);      \
-            return;                                              \
-        }                                                        \
+#define KT_ASSERT(t, cond, ...)                                                                                        \
+    do {                                                                                                               \
+        if (!(cond)) {                                                                                                 \
+            ktest_fail(t, __FILE__, __LINE__, __VA_ARGS__);                                                            \
+            return;                                                                                                    \
+        }                                                                                                              \
     } while (0)
 
 /* Run every test matching pattern; returns the number that failed. */

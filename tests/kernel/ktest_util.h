@@ -23,6 +23,9 @@ static inline uint64_t kt_rand(uint64_t *state)
 #define KT_USER_VA 0x10000000ul
 
 /* Machine code for `xor eax, eax; ret`: probe_exec returns 0 if it ran. */
-#define KT_RET0_CODE {0x31, 0xc0, 0xc3}
+#define KT_RET0_CODE                                                                                                   \
+    {                                                                                                                  \
+        0x31, 0xc0, 0xc3                                                                                               \
+    }
 
 #endif

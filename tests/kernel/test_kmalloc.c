@@ -25,8 +25,7 @@ KTEST(kmalloc_stress)
             sizes[i] = (uint16_t)(1 + kt_rand(&seed) % (i % 50 == 0 ? 9000 : 600));
             objs[i] = kmalloc(sizes[i]);
             KT_ASSERT(t, objs[i], "kmalloc(%u) #%d failed", sizes[i], i);
-            KT_ASSERT(t, IS_ALIGNED((uintptr_t)objs[i], KMALLOC_MIN), "kmalloc(%u) = %p misaligned", sizes[i],
-                      objs[i]);
+            KT_ASSERT(t, IS_ALIGNED((uintptr_t)objs[i], KMALLOC_MIN), "kmalloc(%u) = %p misaligned", sizes[i], objs[i]);
             memset(objs[i], pattern(i), sizes[i]);
         }
         for (int i = 0; i < STRESS_OBJECTS; i++)

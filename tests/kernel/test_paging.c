@@ -32,8 +32,7 @@ KTEST(paging_map_walk_unmap)
     KT_ASSERT(t, e && level == 1, "walk: no 4K leaf (level %d)", level);
     KT_ASSERT(t, (*e & PTE_ADDR_MASK) == pa && (*e & (PTE_P | PTE_RW | PTE_XD)) == (PTE_P | PTE_RW | PTE_XD),
               "leaf %#lx does not hold frame %#lx with P|RW|XD", *e, pa);
-    KT_ASSERT(t, paging_translate(pml4, KT_SCRATCH_VA + 0x123, &got) && got == pa + 0x123, "translate gave %#lx",
-              got);
+    KT_ASSERT(t, paging_translate(pml4, KT_SCRATCH_VA + 0x123, &got) && got == pa + 0x123, "translate gave %#lx", got);
     *(volatile uint32_t *)(KT_SCRATCH_VA + 8) = 0xfeedf00d;
     uint32_t seen = *(uint32_t *)((char *)page_to_virt(p) + 8);
     KT_ASSERT(t, paging_unmap(pml4, KT_SCRATCH_VA, &got) == 0 && got == pa, "unmap failed");
@@ -139,7 +138,8 @@ KTEST(tlb_range_flush_ceiling)
 {
     uint64_t one = vm_event(NR_TLB_LOCAL_FLUSH_ONE), all = vm_event(NR_TLB_LOCAL_FLUSH_ALL);
     tlb_flush_range(KT_SCRATCH_VA, KT_SCRATCH_VA + 4 * PAGE_SIZE);
-    KT_ASSERT(t, vm_event(NR_TLB_LOCAL_FLUSH_ONE) == one + 4, "4 pages: %lu invlpg", vm_event(NR_TLB_LOCAL_FLUSH_ONE) - one);
+    KT_ASSERT(t, vm_event(NR_TLB_LOCAL_FLUSH_ONE) == one + 4, "4 pages: %lu invlpg",
+              vm_event(NR_TLB_LOCAL_FLUSH_ONE) - one);
     tlb_flush_range(KT_SCRATCH_VA, KT_SCRATCH_VA + 100 * PAGE_SIZE);
     KT_ASSERT(t, vm_event(NR_TLB_LOCAL_FLUSH_ALL) == all + 1, "100 pages: no full flush");
     KT_ASSERT(t, vm_event(NR_TLB_LOCAL_FLUSH_ONE) == one + 4, "100 pages: invlpg used");

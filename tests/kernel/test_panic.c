@@ -19,10 +19,7 @@ static __noinline int recurse_forever(int depth)
 
 /* Recursion runs off the vmalloc'ed kernel stack into its guard page:
  * #PF cannot be pushed, #DF runs on its IST stack and names the cause. */
-KTEST_PANIC(panic_stack_overflow)
-{
-    KT_ASSERT(t, recurse_forever(0) == 0, "the recursion returned");
-}
+KTEST_PANIC(panic_stack_overflow) { KT_ASSERT(t, recurse_forever(0) == 0, "the recursion returned"); }
 
 /* A kernel read of an unmapped address: the panic names the page fault,
  * decodes the error code and the backtrace names this function. */

@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""tests/mutants.py - proof that the in-kernel tests can fail.
+
+Each entry below breaks one property on purpose (a missing invlpg, a text
+section mapped writable, no guard page, ...), rebuilds, runs the ktest boot
+and reports which tests failed. Every mutant must be caught by at least one
+test; the sources are restored after each run. `make test-mutants` runs it
+(about ten seconds per mutant); `tests/mutants.py invlpg` runs the mutants
+whose names contain "invlpg".
+"""
+import re
+import subprocess
+import sys
+
+muts = [
+ ("protect without invlpg", "mm/paging.c", "    *e = (*e & (PTE_ADDR_MASK | PTE_A | PTE_D)) | (flags & PTE_FLAGS_MASK & ~(PTE_A | PTE_D)) | PTE_P;\n    flush_if_live(pml4, va);", "    *e = (*e & (PTE_ADDR_MASK | PTE_A | PTE_D)) | (flags & PTE_FLAGS_MASK & ~(PTE_A | PTE_D)) | PTE_P;"),
+ ("unmap keeps empty tables", "mm/paging.c", "        if (!table_is_empty(path[l]))\n            break;", "        break;"),
+ ("unmap without invlpg", "mm/paging.c", "    flush_if_live(pml4, va);\n    return 0;\n}\n\nint paging_protect", "    return 0;\n}\n\nint paging_protect"),
+ ("no coalescing", "mm/pmm.c", "        if (!(buddy->flags & PG_buddy) || buddy->order != order)", "        if (1)"),
+ ("split frees part of the block it hands out", "mm/pmm.c", "struct page *upper = pfn_to_page(pfn + (1ul << o));", "struct page *upper = pfn_to_page(pfn + (1ul << o) / 2);"),
+ ("text mapped writable", "mm/paging.c", 'map_kernel_section(".text", __text_start, __text_end, 0);', 'map_kernel_section(".text", __text_start, __text_end, PTE_RW);'),
+ ("data executable", "mm/paging.c", 'map_kernel_section(".data/.bss", __data_start, __data_end, PTE_RW | PTE_XD);', 'map_kernel_section(".data/.bss", __data_start, __data_end, PTE_RW);'),
+ ("heap (direct map) executable", "mm/paging.c", "const uint64_t flags = PTE_RW | PTE_XD | PTE_G;", "const uint64_t flags = PTE_RW | PTE_G;"),
+ ("rodata writable", "mm/paging.c", 'map_kernel_section(".rodata", __rodata_start, __rodata_end, PTE_XD);', 'map_kernel_section(".rodata", __rodata_start, __rodata_end, PTE_XD | PTE_RW);'),
+ ("identity map kept", "mm/paging.c", "    write_cr3(virt_to_phys(kernel_pml4));\n", "    kernel_pml4[0] = *(pte_t *)phys_to_virt((uint64_t)early_pml4);\n    write_cr3(virt_to_phys(kernel_pml4));\n", [("static pte_t *kernel_pml4;", "static pte_t *kernel_pml4;\nextern char early_pml4[];")]),
+ ("no vmalloc guard page", "mm/vmalloc.c", "static size_t area_span(const struct vm_area *a) { return (a->nr_pages + 1) * PAGE_SIZE; }", "static size_t area_span(const struct vm_area *a) { return (a->nr_pages) * PAGE_SIZE; }"),
+ ("vfree leaves pages mapped", "mm/vmalloc.c", "            unmap_pages(a->addr, a->nr_pages);\n            irq_restore", "            irq_restore"),
+ ("no SMAP", "kernel/cpu.c", "    if (boot_cpu.smap)\n        cr4 |= CR4_SMAP;", ""),
+ ("no CR0.WP", "kernel/cpu.c", "write_cr0(read_cr0() | CR0_WP);", "write_cr0(read_cr0() & ~CR0_WP);"),
+ ("slab objects overlap", "mm/kmalloc.c", "off -= class_size(c)) {", "off -= class_size(c) / 2) {"),
+ ("no timer irq", "drivers/pit.c", "    irq_register(IRQ_TIMER, pit_irq, NULL);", ""),
+ ("empty symbol table", "Makefile", "nm -n $< | sh kernel/mksyms.sh -", "sh kernel/mksyms.sh /dev/null"),
+ ("kmalloc leaks empty slabs", "mm/kmalloc.c", "    if (p->slab.inuse == 0) {", "    if (p->slab.inuse == 0 && 0) {"),
+]
+sel = sys.argv[1:]
+uncaught = 0
+for name, path, old, new, *rest in muts:
+    extra = rest[0] if rest else []
+    if sel and not any(s in name for s in sel): continue
+    src = open(path).read()
+    assert old in src, name
+    src2 = src.replace(old, new)
+    for o, n in extra:
+        src2 = src2.replace(o, n)
+    open(path, "w").write(src2)
+    try:
+        b = subprocess.run("make -s build/pagewise.iso 2>&1", shell=True, capture_output=True, text=True)
+        if b.returncode:
+            print(f"{name}: BUILD FAILED\n{b.stdout[-800:]}"); continue
+        r = subprocess.run("python3 tests/harness.py --iso build/pagewise.iso --only ktest --logdir build/mutants", shell=True, capture_output=True, text=True)
+        fails = sorted(set(re.findall(r"^FAIL (\S+?):", r.stdout, re.M)))
+        uncaught += not fails
+        print(f"{name}: {'caught by ' + ', '.join(fails) if fails else 'NOT CAUGHT'}", flush=True)
+    finally:
+        open(path, "w").write(src)
+subprocess.run("make -s build/pagewise.iso", shell=True)
+print(f"{uncaught} mutants not caught")
+sys.exit(1 if uncaught else 0)
