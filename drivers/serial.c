@@ -30,6 +30,7 @@
 #define UART_LCR_DLAB 0x80
 #define UART_FCR_ENABLE_CLEAR 0xc7 /* FIFO on, clear both, 14-byte trigger */
 #define UART_MCR_DTR_RTS_OUT2 0x0b
+#define UART_MCR_LOOP 0x10 /* transmitter wired to receiver inside the chip */
 #define UART_LSR_DR 0x01
 #define UART_LSR_THRE 0x20
 #define UART_BAUD_BASE 115200
@@ -92,3 +93,10 @@ bool serial_getc(char *c)
 }
 
 size_t serial_rx_dropped(void) { return serial_rx.dropped; }
+
+void serial_set_loopback(bool on)
+{
+    outb(COM1_PORT + UART_MCR, UART_MCR_DTR_RTS_OUT2 | (on ? UART_MCR_LOOP : 0));
+}
+
+uint64_t serial_rx_irqs(void) { return irq_count(COM1_IRQ); }

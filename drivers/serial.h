@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 void serial_init(void);
 /* Route the receive interrupt through the interrupt controller. Call
@@ -17,5 +18,10 @@ void serial_putc(char c);
 bool serial_getc(char *c);
 /* Bytes received so far that the buffer had no room for. */
 size_t serial_rx_dropped(void);
+/* Loopback mode: what is sent comes back as input, with its interrupt
+ * (the UART's self test, used by the tests; output is not seen meanwhile). */
+void serial_set_loopback(bool on);
+/* Receive interrupts handled so far. */
+uint64_t serial_rx_irqs(void);
 
 #endif
