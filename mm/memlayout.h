@@ -59,6 +59,11 @@
 #define USER_IMAGE_BASE 0x400000
 #define USER_STACK_TOP 0x00007ffffffff000
 #define USER_STACK_LIMIT 0x800000
+/* Initial stack VMA size; it grows down on fault up to USER_STACK_LIMIT. */
+#define USER_STACK_INITIAL 0x20000
+/* mmap without an address takes the highest free range below this
+ * (Linux: mmap_base, below the stack and its gap). */
+#define USER_MMAP_BASE 0x00007f0000000000
 
 /*
  * Boot: the early page tables (boot/boot.asm) map the first 1 GiB of

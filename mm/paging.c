@@ -122,24 +122,10 @@ static bool table_is_empty(const pte_t *table)
     return true;
 }
 
-int paging_unmap(pte_t *pml4, uintptr_t va, uint64_t *pa)
+/* Free the tables on va's path that are empty, bottom up (path[l] is the
+ * table at level l). The kernel half's PDPTs stay: every PML4 shares them. */
+static void free_empty_tables(pte_t *path[PT_LEVELS + 1], uintptr_t va)
 {
-    pte_t *path[PT_LEVELS + 1]; /* path[l]: the table at level l */
-    path[PT_LEVELS] = pml4;
-    for (int l = PT_LEVELS; l > 1; l--) {
-        pte_t e = path[l][pt_index(va, l)];
-        if (!(e & PTE_P) || (e & PTE_PS))
-            return -EINVAL;
-        path[l - 1] = table_of(e);
-    }
-    pte_t *leaf = &path[1][pt_index(va, 1)];
-    if (!(*leaf & PTE_P))
-        return -EINVAL;
-    if (pa)
-        *pa = *leaf & PTE_ADDR_MASK;
-    *leaf = 0;
-    /* Free tables left empty, bottom up. The kernel half's PDPTs stay:
-     * every PML4 shares them. */
     for (int l = 1; l < PT_LEVELS; l++) {
         if (l == PT_LEVELS - 1 && va >= KERNEL_HALF_START)
             break;
@@ -148,6 +134,34 @@ int paging_unmap(pte_t *pml4, uintptr_t va, uint64_t *pa)
         path[l + 1][pt_index(va, l + 1)] = 0;
         pgtable_free(path[l]);
     }
+}
+
+/* Fill path[1..4] with the tables on va's walk; false if one is missing
+ * or a large page is in the way. */
+static bool walk_path(pte_t *pml4, uintptr_t va, pte_t *path[PT_LEVELS + 1])
+{
+    path[PT_LEVELS] = pml4;
+    for (int l = PT_LEVELS; l > 1; l--) {
+        pte_t e = path[l][pt_index(va, l)];
+        if (!(e & PTE_P) || (e & PTE_PS))
+            return false;
+        path[l - 1] = table_of(e);
+    }
+    return true;
+}
+
+int paging_unmap(pte_t *pml4, uintptr_t va, uint64_t *pa)
+{
+    pte_t *path[PT_LEVELS + 1]; /* path[l]: the table at level l */
+    if (!walk_path(pml4, va, path))
+        return -EINVAL;
+    pte_t *leaf = &path[1][pt_index(va, 1)];
+    if (!(*leaf & PTE_P))
+        return -EINVAL;
+    if (pa)
+        *pa = *leaf & PTE_ADDR_MASK;
+    *leaf = 0;
+    free_empty_tables(path, va);
     /* One invlpg drops the translation and the paging-structure cache
      * entries for va (SDM Vol 3A §4.10.4.1), freed tables included. */
     flush_if_live(pml4, va);
@@ -158,11 +172,72 @@ int paging_protect(pte_t *pml4, uintptr_t va, uint64_t flags)
 {
     int level;
     pte_t *e = paging_walk(pml4, va, false, &level);
-    if (!e || level != 1 || !(*e & PTE_P))
+    if (!e || level != 1 || !(*e & (PTE_P | PTE_PROTNONE)))
         return -EINVAL;
-    *e = (*e & (PTE_ADDR_MASK | PTE_A | PTE_D)) | (flags & PTE_FLAGS_MASK & ~(PTE_A | PTE_D)) | PTE_P;
-    flush_if_live(pml4, va);
+    bool was_present = *e & PTE_P;
+    pte_t keep = *e & (PTE_ADDR_MASK | PTE_A | PTE_D);
+    flags &= PTE_FLAGS_MASK & ~(PTE_A | PTE_D | PTE_P);
+    *e = keep | flags | ((flags & PTE_PROTNONE) ? 0 : PTE_P);
+    if (was_present)
+        flush_if_live(pml4, va);
     return 0;
+}
+
+uint64_t paging_unmap_range(pte_t *pml4, uintptr_t start, uintptr_t end, void (*put_frame)(uint64_t pa, void *arg),
+                            void *arg)
+{
+    uint64_t n = 0;
+    for (uintptr_t va = start; va < end;) {
+        pte_t *path[PT_LEVELS + 1];
+        uintptr_t table_end = ALIGN_DOWN(va, LARGE_PAGE_SIZE) + LARGE_PAGE_SIZE; /* one PT's reach */
+        if (!walk_path(pml4, va, path)) {
+            va = table_end; /* no page table here: skip its 2 MiB */
+            continue;
+        }
+        uintptr_t stop = MIN(end, table_end);
+        for (; va < stop; va += PAGE_SIZE) {
+            pte_t *leaf = &path[1][pt_index(va, 1)];
+            if (*leaf & (PTE_P | PTE_PROTNONE)) {
+                uint64_t pa = *leaf & PTE_ADDR_MASK;
+                *leaf = 0;
+                if (put_frame)
+                    put_frame(pa, arg);
+                n++;
+            }
+        }
+        free_empty_tables(path, va - PAGE_SIZE);
+    }
+    if (n && (start >= KERNEL_HALF_START || virt_to_phys(pml4) == (read_cr3() & CR3_ADDR_MASK)))
+        tlb_flush_range(start, end);
+    return n;
+}
+
+pte_t *paging_create_pml4(void)
+{
+    pte_t *pml4 = pgtable_alloc();
+    if (pml4)
+        memcpy(&pml4[PML4_KERNEL_FIRST], &kernel_pml4[PML4_KERNEL_FIRST],
+               (PT_ENTRIES - PML4_KERNEL_FIRST) * sizeof(pte_t));
+    return pml4;
+}
+
+/* Free a table and, below level 1, every table it points to. */
+static void free_table_tree(pte_t *table, int level)
+{
+    if (level > 1)
+        for (int i = 0; i < PT_ENTRIES; i++)
+            if ((table[i] & PTE_P) && !(table[i] & PTE_PS))
+                free_table_tree(table_of(table[i]), level - 1);
+    pgtable_free(table);
+}
+
+void paging_destroy_pml4(pte_t *pml4)
+{
+    BUG_ON(virt_to_phys(pml4) == (read_cr3() & CR3_ADDR_MASK));
+    for (int i = 0; i < PML4_KERNEL_FIRST; i++)
+        if (pml4[i] & PTE_P)
+            free_table_tree(table_of(pml4[i]), PT_LEVELS - 1);
+    pgtable_free(pml4);
 }
 
 bool paging_translate(pte_t *pml4, uintptr_t va, uint64_t *pa)

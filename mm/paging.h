@@ -38,6 +38,10 @@ typedef uint64_t pte_t;
 #define PTE_PS (1ul << 7)  /* page size: a 2 MiB/1 GiB leaf (PD/PDPT) */
 #define PTE_G (1ul << 8)   /* global: survives CR3 writes (CR4.PGE) */
 #define PTE_XD (1ul << 63) /* execute disable (Linux: _PAGE_NX; EFER.NXE) */
+/* Software bit (ignored by the MMU, SDM Table 4-19 "Ignored"): the page of
+ * a PROT_NONE VMA. P is clear so every access faults, but the frame stays
+ * (Linux: _PAGE_PROTNONE). */
+#define PTE_PROTNONE (1ul << 9)
 #define PTE_ADDR_MASK 0x000ffffffffff000ul
 #define PTE_FLAGS_MASK (~PTE_ADDR_MASK)
 
@@ -63,9 +67,21 @@ int paging_map(pte_t *pml4, uintptr_t va, uint64_t pa, uint64_t flags);
  * left empty. The frame is not freed: its address goes to *pa if not
  * NULL. Returns 0 or -EINVAL (not mapped by a 4 KiB page). */
 int paging_unmap(pte_t *pml4, uintptr_t va, uint64_t *pa);
-/* Replace the flags of the 4 KiB mapping at va and flush it. Returns 0
- * or -EINVAL (not mapped). */
+/* Replace the flags of the 4 KiB mapping at va and flush it. With
+ * PTE_PROTNONE in flags the page becomes not present but keeps its frame.
+ * Returns 0 or -EINVAL (not mapped). */
 int paging_protect(pte_t *pml4, uintptr_t va, uint64_t flags);
+/* Remove every 4 KiB mapping in [start, end), calling put_frame(pa, arg)
+ * for each frame, free the tables left empty, and flush the range once.
+ * Returns the number of pages unmapped. */
+uint64_t paging_unmap_range(pte_t *pml4, uintptr_t start, uintptr_t end, void (*put_frame)(uint64_t pa, void *arg),
+                            void *arg);
+/* A new PML4 for a user address space: user half empty, kernel half
+ * (entries 256..511) copied from the kernel's. NULL if out of memory. */
+pte_t *paging_create_pml4(void);
+/* Free a PML4 made by paging_create_pml4 and every user-half table still
+ * under it. Its pages must already be unmapped; it must not be in CR3. */
+void paging_destroy_pml4(pte_t *pml4);
 /* Physical address va translates to, as the MMU would find it. */
 bool paging_translate(pte_t *pml4, uintptr_t va, uint64_t *pa);
 /* Is the kernel address va mapped in the current address space? (For

@@ -8,6 +8,9 @@ static const char *const vm_event_names[NR_VM_EVENTS] = {
     [NR_TLB_LOCAL_FLUSH_ALL] = "nr_tlb_local_flush_all",
     [NR_PGTABLE_ALLOC] = "nr_pgtable_alloc",
     [NR_PGTABLE_FREE] = "nr_pgtable_free",
+    [NR_CR3_WRITE] = "nr_cr3_write",
+    [NR_PGFAULT] = "pgfault",
+    [NR_PGMAJFAULT] = "pgmajfault",
 };
 
 const char *vm_event_name(enum vm_event_item item) { return item < NR_VM_EVENTS ? vm_event_names[item] : "?"; }

@@ -12,6 +12,9 @@ enum vm_event_item {
     NR_TLB_LOCAL_FLUSH_ALL, /* whole-TLB flushes (CR3 or CR4.PGE toggle) */
     NR_PGTABLE_ALLOC,       /* page-table pages allocated */
     NR_PGTABLE_FREE,        /* page-table pages freed */
+    NR_CR3_WRITE,           /* address-space switches (Pagewise's own counter) */
+    NR_PGFAULT,             /* user page faults handled */
+    NR_PGMAJFAULT,          /* ... of which needed file data (demand loading) */
     NR_VM_EVENTS,
 };
 

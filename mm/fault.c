@@ -1,0 +1,150 @@
+/*
+ * mm/fault.c - what happens on a page fault at a user address.
+ *
+ * Read it top down; it follows Linux's mm/memory.c:
+ *
+ *   handle_mm_fault         find the VMA (grow the stack), check the access
+ *     handle_pte_fault      look at the PTE and pick the case:
+ *       PTE empty, anonymous VMA   -> do_anonymous_page  (lazy allocation)
+ *       PTE empty, file VMA        -> do_read_fault      (demand loading)
+ *       PTE not present, not empty -> do_swap_page       (swapping issue)
+ *       present, write to read-only-> do_wp_page         (copy-on-write issue)
+ *       present and allowed        -> spurious: a stale TLB entry, flush it
+ *
+ * Anything else is a bad access: the caller sends SIGSEGV and prints one
+ * line with the reason given here.
+ */
+#include "mm/fault.h"
+
+#include "kernel/compiler.h"
+#include "kernel/errno.h"
+#include "kernel/string.h"
+#include "kernel/trap.h"
+#include "mm/memlayout.h"
+#include "mm/pmm.h"
+#include "mm/tlb.h"
+#include "mm/vmstat.h"
+
+#define STACK_LIMIT_SLACK 0x100000 /* faults this far below the limit say "stack limit" */
+
+static int bad_access(struct fault_info *fi, int si_code, const char *reason)
+{
+    fi->si_code = si_code;
+    fi->reason = reason;
+    return -EFAULT;
+}
+
+/* Lazy allocation: the first touch of an anonymous page gets a zeroed
+ * frame. Nothing was allocated at mmap/brk time. */
+static int do_anonymous_page(struct mm *mm, struct vma *vma, pte_t *pte)
+{
+    struct page *p = pmm_alloc_zeroed();
+    if (!p)
+        return -ENOMEM;
+    *pte = page_to_phys(p) | vma_pte_flags(vma) | PTE_P;
+    mm->rss++;
+    return 0; /* the PTE was not present: no TLB entry to flush */
+}
+
+/* Demand loading: copy the page's bytes from the file (the ELF image in
+ * the initrd); past the file data (the tail of .data, all of .bss) the
+ * page is zero. */
+static int do_read_fault(struct mm *mm, struct vma *vma, uintptr_t addr, pte_t *pte, struct fault_info *fi)
+{
+    struct page *p = pmm_alloc_zeroed();
+    if (!p)
+        return -ENOMEM;
+    uint64_t off = vma->file_off + (ALIGN_DOWN(addr, PAGE_SIZE) - vma->start);
+    if (off < vma->file_end) {
+        uint64_t n = MIN((uint64_t)PAGE_SIZE, vma->file_end - off);
+        memcpy(page_to_virt(p), vma->file_data + off, n);
+        fi->major = true;
+    }
+    *pte = page_to_phys(p) | vma_pte_flags(vma) | PTE_P;
+    mm->rss++;
+    return 0;
+}
+
+static int handle_pte_fault(struct mm *mm, struct vma *vma, uintptr_t addr, uint64_t err, struct fault_info *fi)
+{
+    int level;
+    pte_t *pte = paging_walk(mm->pml4, addr, true, &level);
+    if (!pte)
+        return -ENOMEM;
+    if (!(*pte & PTE_P)) {
+        if (*pte == 0)
+            return vma->backing == VMA_ANON ? do_anonymous_page(mm, vma, pte)
+                                            : do_read_fault(mm, vma, addr, pte, fi);
+        /* do_swap_page: a swap entry lives here once swapping exists. */
+        return bad_access(fi, SEGV_MAPERR, "swap entry without swap");
+    }
+    if ((err & PF_W) && !(*pte & PTE_RW)) {
+        /* do_wp_page: copy-on-write arrives with fork's COW. Until then a
+         * write to a present read-only page in a writable VMA is a bug. */
+        return bad_access(fi, SEGV_ACCERR, "write to read-only page");
+    }
+    tlb_flush_page(ALIGN_DOWN(addr, PAGE_SIZE)); /* spurious: stale TLB entry */
+    return 0;
+}
+
+/* The stack VMA grows down to meet a fault below it, up to the limit. */
+static struct vma *expand_stack(struct mm *mm, struct vma *vma, uintptr_t addr, struct fault_info *fi)
+{
+    uintptr_t limit = mm->stack_top - USER_STACK_LIMIT;
+    if (addr < limit) {
+        bad_access(fi, SEGV_MAPERR, addr >= limit - STACK_LIMIT_SLACK ? "stack limit (8 MiB) exceeded" : "not mapped");
+        return NULL;
+    }
+    uintptr_t new_start = ALIGN_DOWN(addr, PAGE_SIZE);
+    if (vma_overlaps(mm, new_start, vma->start)) {
+        bad_access(fi, SEGV_MAPERR, "not mapped");
+        return NULL;
+    }
+    vma->start = new_start;
+    return vma;
+}
+
+static bool access_allowed(const struct vma *vma, uint64_t err)
+{
+    if (err & PF_W)
+        return vma->prot & VM_WRITE;
+    if (err & PF_I)
+        return vma->prot & VM_EXEC;
+    return vma->prot & (VM_READ | VM_WRITE | VM_EXEC);
+}
+
+static const char *denied_reason(uint64_t err)
+{
+    if (err & PF_W)
+        return "write to read-only memory";
+    if (err & PF_I)
+        return "execute of non-executable (NX) memory";
+    return "read of memory without read permission";
+}
+
+int handle_mm_fault(struct mm *mm, uintptr_t addr, uint64_t err, struct fault_info *fi)
+{
+    fi->major = false;
+    fi->si_code = 0;
+    fi->reason = NULL;
+    if (addr >= USER_SPACE_END)
+        return bad_access(fi, SEGV_MAPERR, "user access to kernel address");
+    struct vma *vma = vma_find(mm, addr);
+    if (!vma)
+        return bad_access(fi, SEGV_MAPERR, "not mapped");
+    if (addr < vma->start) {
+        if (!(vma->flags & VM_GROWSDOWN))
+            return bad_access(fi, SEGV_MAPERR, addr < PAGE_SIZE ? "not mapped (NULL pointer)" : "not mapped");
+        if (!expand_stack(mm, vma, addr, fi))
+            return -EFAULT;
+    }
+    if (!access_allowed(vma, err))
+        return bad_access(fi, SEGV_ACCERR, denied_reason(err));
+    int r = handle_pte_fault(mm, vma, addr, err, fi);
+    if (r == 0) {
+        count_vm_event(NR_PGFAULT);
+        if (fi->major)
+            count_vm_event(NR_PGMAJFAULT);
+    }
+    return r;
+}

@@ -1,0 +1,126 @@
+/*
+ * mm/mm.c - address spaces: create, copy for fork, switch, destroy.
+ */
+#include "mm/mm.h"
+
+#include "kernel/compiler.h"
+#include "kernel/errno.h"
+#include "kernel/string.h"
+#include "kernel/trap.h"
+#include "kernel/x86.h"
+#include "mm/fault.h"
+#include "mm/kmalloc.h"
+#include "mm/memlayout.h"
+#include "mm/pmm.h"
+#include "mm/vmstat.h"
+
+struct mm *mm_create(void)
+{
+    struct mm *mm = kzalloc(sizeof(*mm));
+    if (!mm)
+        return NULL;
+    mm->pml4 = paging_create_pml4();
+    if (!mm->pml4) {
+        kfree(mm);
+        return NULL;
+    }
+    list_init(&mm->vmas);
+    return mm;
+}
+
+void mm_destroy(struct mm *mm)
+{
+    vma_unmap_range(mm, 0, USER_SPACE_END);
+    paging_destroy_pml4(mm->pml4);
+    kfree(mm);
+}
+
+/* Copy every present page of [v->start, v->end) from src into dst. */
+static int copy_vma_pages(struct mm *dst, struct mm *src, const struct vma *v)
+{
+    for (uintptr_t va = v->start; va < v->end; va += PAGE_SIZE) {
+        int level;
+        pte_t *e = paging_walk(src->pml4, va, false, &level);
+        if (!e || !(*e & (PTE_P | PTE_PROTNONE)))
+            continue;
+        struct page *p = pmm_alloc(0);
+        if (!p)
+            return -ENOMEM;
+        memcpy(page_to_virt(p), phys_to_virt(*e & PTE_ADDR_MASK), PAGE_SIZE);
+        uint64_t flags = *e & PTE_FLAGS_MASK & ~(PTE_A | PTE_D | PTE_P);
+        if (paging_map(dst->pml4, va, page_to_phys(p), flags & ~PTE_PROTNONE) != 0) {
+            pmm_free(p, 0);
+            return -ENOMEM;
+        }
+        if (flags & PTE_PROTNONE)
+            paging_protect(dst->pml4, va, flags);
+        dst->rss++;
+    }
+    return 0;
+}
+
+struct mm *mm_fork(struct mm *src)
+{
+    struct mm *dst = mm_create();
+    if (!dst)
+        return NULL;
+    dst->start_brk = src->start_brk;
+    dst->brk = src->brk;
+    dst->stack_top = src->stack_top;
+    struct list_head *pos;
+    list_for_each(pos, &src->vmas) {
+        struct vma *v = list_entry(pos, struct vma, list);
+        struct vma *c = vma_add(dst, v->start, v->end, v->prot, v->backing, v->name);
+        if (!c)
+            goto fail;
+        c->flags = v->flags;
+        c->file_data = v->file_data;
+        c->file_off = v->file_off;
+        c->file_end = v->file_end;
+        if (copy_vma_pages(dst, src, v) != 0)
+            goto fail;
+    }
+    return dst;
+fail:
+    mm_destroy(dst);
+    return NULL;
+}
+
+void mm_switch(struct mm *mm)
+{
+    uint64_t pa = virt_to_phys(mm->pml4);
+    if ((read_cr3() & PTE_ADDR_MASK) != pa) {
+        write_cr3(pa);
+        count_vm_event(NR_CR3_WRITE);
+    }
+}
+
+void mm_switch_kernel(void)
+{
+    uint64_t pa = virt_to_phys(paging_kernel_pml4());
+    if ((read_cr3() & PTE_ADDR_MASK) != pa) {
+        write_cr3(pa);
+        count_vm_event(NR_CR3_WRITE);
+    }
+}
+
+int mm_write(struct mm *mm, uintptr_t va, const void *src, size_t n)
+{
+    const uint8_t *s = src;
+    while (n > 0) {
+        uint64_t pa;
+        if (!paging_translate(mm->pml4, va, &pa)) {
+            struct fault_info fi;
+            if (handle_mm_fault(mm, va, PF_U | PF_W, &fi) != 0)
+                return -EFAULT;
+            if (!paging_translate(mm->pml4, va, &pa))
+                return -EFAULT;
+        }
+        size_t chunk = MIN(n, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+        memcpy(phys_to_virt(pa), s, chunk);
+        s += chunk;
+        va += chunk;
+        n -= chunk;
+    }
+    return 0;
+}

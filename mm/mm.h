@@ -1,0 +1,101 @@
+/*
+ * mm/mm.h - a user address space (Linux's struct mm_struct): its PML4 and
+ * the sorted list of VMAs describing what may be mapped where.
+ *
+ *   struct mm
+ *     pml4 ---------------> PML4 (upper 256 entries copied from the kernel's)
+ *     vmas: [0x400000 text r-x file] -> [data rw- file] -> [heap] -> ...
+ *           -> [mmap areas] -> [stack rw- grows down]
+ *
+ * A VMA says what *may* be at an address; a PTE says what *is*. Pages
+ * are created on the first touch (mm/fault.c), so a fresh VMA costs no
+ * frame at all.
+ */
+#ifndef PAGEWISE_MM_MM_H
+#define PAGEWISE_MM_MM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/list.h"
+#include "mm/paging.h"
+
+/* VMA protection: the PROT_* values of mmap(2). */
+#define VM_READ 0x1
+#define VM_WRITE 0x2
+#define VM_EXEC 0x4
+#define VM_PROT_MASK 0x7
+
+/* VMA flags. */
+#define VM_GROWSDOWN 0x100 /* the stack: faults just below extend it */
+#define VM_HEAP 0x200      /* the brk heap */
+
+/* Where a VMA's pages come from on first touch. */
+enum vma_backing {
+    VMA_ANON,  /* zero-filled (mmap anonymous, heap, stack, .bss) */
+    VMA_FILE,  /* copied from file bytes in memory (the ELF image in the initrd) */
+};
+
+struct vma {
+    uintptr_t start, end; /* [start, end), page aligned */
+    unsigned prot;        /* VM_READ | VM_WRITE | VM_EXEC */
+    unsigned flags;       /* VM_GROWSDOWN */
+    enum vma_backing backing;
+    const uint8_t *file_data; /* VMA_FILE: the whole file, in kernel memory */
+    uint64_t file_off;        /* file offset that maps to start */
+    uint64_t file_end;        /* file offset where file data ends (zero after) */
+    const char *name;         /* for /proc/<pid>/maps: "[heap]", "[stack]", a path */
+    struct list_head list;    /* in mm->vmas, sorted by start */
+};
+
+struct mm {
+    pte_t *pml4;
+    struct list_head vmas;
+    uintptr_t start_brk, brk; /* the heap: [start_brk, brk) */
+    uintptr_t stack_top;
+    uint64_t rss;             /* user pages mapped */
+};
+
+/* A new address space: empty user half, shared kernel half. NULL if out
+ * of memory. */
+struct mm *mm_create(void);
+/* Free every user page, page table and VMA, then the mm. The caller must
+ * not be running on it (switch to another CR3 first). */
+void mm_destroy(struct mm *mm);
+/* A copy of mm for fork: same VMAs, every present page copied into a new
+ * frame (copy-on-write comes later). NULL if out of memory. */
+struct mm *mm_fork(struct mm *mm);
+/* Load mm's page tables into CR3 unless they are already there. */
+void mm_switch(struct mm *mm);
+/* The kernel's own page tables (for exit, kernel threads). */
+void mm_switch_kernel(void);
+/* Write bytes into mm at va (not necessarily the current mm), faulting
+ * pages in as a user write would. For building a new program's stack.
+ * Returns 0 or -EFAULT. */
+int mm_write(struct mm *mm, uintptr_t va, const void *src, size_t n);
+
+/* VMAs (mm/vma.c). */
+/* The first VMA with end > addr (it may start above addr), or NULL. */
+struct vma *vma_find(struct mm *mm, uintptr_t addr);
+/* Does any VMA overlap [start, end)? */
+bool vma_overlaps(struct mm *mm, uintptr_t start, uintptr_t end);
+/* Insert a new VMA; returns it or NULL (out of memory). The range must be free. */
+struct vma *vma_add(struct mm *mm, uintptr_t start, uintptr_t end, unsigned prot, enum vma_backing backing,
+                    const char *name);
+/* The VMA after v, or NULL. */
+static inline struct vma *vma_next(struct mm *mm, struct vma *v)
+{
+    return v->list.next == &mm->vmas ? NULL : list_entry(v->list.next, struct vma, list);
+}
+/* Split vma at addr (start < addr < end); returns the upper half or NULL. */
+struct vma *vma_split(struct mm *mm, struct vma *vma, uintptr_t addr);
+/* Remove [start, end) from the address space: split VMAs at the edges,
+ * delete those inside, unmap and free their pages and empty tables. */
+int vma_unmap_range(struct mm *mm, uintptr_t start, uintptr_t end);
+/* Highest free range of len bytes below `below`, or 0. */
+uintptr_t vma_find_free(struct mm *mm, size_t len, uintptr_t below);
+/* Page-table flags for a VMA's pages. */
+uint64_t vma_pte_flags(const struct vma *vma);
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * mm/vma.c - virtual memory areas: a list sorted by address of
+ * non-overlapping [start, end) ranges, each with its protection and
+ * backing. (Linux keeps them in a maple tree; a list is enough to read.)
+ */
+#include "kernel/compiler.h"
+#include "kernel/errno.h"
+#include "kernel/string.h"
+#include "mm/kmalloc.h"
+#include "mm/memlayout.h"
+#include "mm/mm.h"
+#include "mm/pmm.h"
+
+struct vma *vma_find(struct mm *mm, uintptr_t addr)
+{
+    struct list_head *pos;
+    list_for_each(pos, &mm->vmas) {
+        struct vma *v = list_entry(pos, struct vma, list);
+        if (v->end > addr)
+            return v;
+    }
+    return NULL;
+}
+
+bool vma_overlaps(struct mm *mm, uintptr_t start, uintptr_t end)
+{
+    struct vma *v = vma_find(mm, start);
+    return v && v->start < end;
+}
+
+struct vma *vma_add(struct mm *mm, uintptr_t start, uintptr_t end, unsigned prot, enum vma_backing backing,
+                    const char *name)
+{
+    struct vma *v = kzalloc(sizeof(*v));
+    if (!v)
+        return NULL;
+    v->start = start;
+    v->end = end;
+    v->prot = prot & VM_PROT_MASK;
+    v->backing = backing;
+    v->name = name;
+    struct vma *next = vma_find(mm, start);
+    list_add_tail(&v->list, next ? &next->list : &mm->vmas); /* before next */
+    return v;
+}
+
+struct vma *vma_split(struct mm *mm, struct vma *vma, uintptr_t addr)
+{
+    (void)mm;
+    struct vma *upper = kmalloc(sizeof(*upper));
+    if (!upper)
+        return NULL;
+    *upper = *vma;
+    upper->start = addr;
+    if (upper->backing == VMA_FILE)
+        upper->file_off += addr - vma->start;
+    vma->end = addr;
+    list_add(&upper->list, &vma->list); /* right after vma */
+    return upper;
+}
+
+uint64_t vma_pte_flags(const struct vma *vma)
+{
+    uint64_t f = PTE_US;
+    if (!(vma->prot & VM_PROT_MASK))
+        return f | PTE_XD | PTE_PROTNONE;
+    if (vma->prot & VM_WRITE)
+        f |= PTE_RW;
+    if (!(vma->prot & VM_EXEC))
+        f |= PTE_XD;
+    return f;
+}
+
+/* Called for every user frame unmapped: drop the mapping's reference. */
+static void put_user_frame(uint64_t pa, void *arg)
+{
+    struct mm *mm = arg;
+    struct page *p = phys_to_page(pa);
+    mm->rss--;
+    if (--p->refcount == 0)
+        pmm_free(p, 0);
+}
+
+int vma_unmap_range(struct mm *mm, uintptr_t start, uintptr_t end)
+{
+    struct vma *v = vma_find(mm, start);
+    while (v && v->start < end) {
+        struct list_head *next_node = v->list.next;
+        if (v->start < start) { /* keep the part below start */
+            if (!vma_split(mm, v, start))
+                return -ENOMEM;
+            next_node = v->list.next; /* the new upper half */
+        } else {
+            if (v->end > end && !vma_split(mm, v, end)) /* keep the part above end */
+                return -ENOMEM;
+            next_node = v->list.next;
+            list_del(&v->list);
+            kfree(v);
+        }
+        v = next_node == &mm->vmas ? NULL : list_entry(next_node, struct vma, list);
+    }
+    paging_unmap_range(mm->pml4, start, end, put_user_frame, mm);
+    return 0;
+}
+
+uintptr_t vma_find_free(struct mm *mm, size_t len, uintptr_t below)
+{
+    uintptr_t top = below;
+    /* Walk the VMAs from the highest down, looking at the gap below each. */
+    for (struct list_head *pos = mm->vmas.prev; pos != &mm->vmas; pos = pos->prev) {
+        struct vma *v = list_entry(pos, struct vma, list);
+        if (v->start >= top)
+            continue;
+        if (top >= len + USER_IMAGE_BASE && v->end <= top - len)
+            return top - len;
+        top = MIN(top, v->start);
+    }
+    return top >= len + USER_IMAGE_BASE ? top - len : 0;
+}
