@@ -114,10 +114,30 @@ $(KERNEL): $(KOBJ) $(BUILD)/ksyms.o $(GEN)/linker.ld
 	 cmp -s $(BUILD)/text1.sym $(BUILD)/text2.sym || \
 	 { echo "ksyms: functions moved between the two links"; rm -f $@; exit 1; }
 
+# ---- user programs and the initrd ----
+# Ordinary static Linux programs: the same binaries run on Linux.
+USER_CC     := musl-gcc
+USER_CFLAGS := -static -O2 -g -Wall -Wextra
+USER_PROGS  := $(patsubst user/%.c,$(BUILD)/user/%,$(wildcard user/*.c)) \
+               $(patsubst tests/user/%.c,$(BUILD)/user/%,$(wildcard tests/user/t_*.c))
+INITRD      := $(BUILD)/initrd.cpio
+
+$(BUILD)/user/%: user/%.c
+	@mkdir -p $(@D)
+	$(USER_CC) $(USER_CFLAGS) -o $@ $<
+
+$(BUILD)/user/%: tests/user/%.c $(wildcard tests/user/*.h)
+	@mkdir -p $(@D)
+	$(USER_CC) $(USER_CFLAGS) -o $@ $<
+
+$(INITRD): $(USER_PROGS) iso/mkinitrd.py
+	$(PYTHON) iso/mkinitrd.py -o $@ $(foreach p,$(USER_PROGS),bin/$(notdir $(p))=$(p))
+
 # ---- the ISO ----
-$(ISO): $(KERNEL) iso/grub.cfg
+$(ISO): $(KERNEL) $(INITRD) iso/grub.cfg
 	@mkdir -p $(BUILD)/iso/boot/grub
 	cp $(KERNEL) $(BUILD)/iso/boot/kernel.elf
+	cp $(INITRD) $(BUILD)/iso/boot/initrd.cpio
 	cp iso/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
 	grub-mkrescue -o $@ $(BUILD)/iso 2>/dev/null || grub-mkrescue -o $@ $(BUILD)/iso
 

@@ -41,6 +41,7 @@ static struct {
     char buf[SERIAL_RX_BUF];
     unsigned head, tail; /* head: next write (IRQ); tail: next read */
     size_t dropped;
+    void (*notify)(void); /* called after bytes arrive */
 } serial_rx;
 
 void serial_init(void)
@@ -74,7 +75,11 @@ static void serial_irq(void *unused)
         }
         serial_rx.buf[serial_rx.head++ % SERIAL_RX_BUF] = c;
     }
+    if (serial_rx.notify)
+        serial_rx.notify();
 }
+
+void serial_set_rx_notify(void (*fn)(void)) { serial_rx.notify = fn; }
 
 void serial_enable_rx_irq(void)
 {

@@ -14,6 +14,9 @@ void serial_init(void);
  * after interrupts are set up (irq_init). */
 void serial_enable_rx_irq(void);
 void serial_putc(char c);
+/* fn() runs in the receive interrupt after new bytes arrived (the
+ * console wakes its readers). */
+void serial_set_rx_notify(void (*fn)(void));
 /* Take one received byte: returns false if none is waiting. */
 bool serial_getc(char *c);
 /* Bytes received so far that the buffer had no room for. */

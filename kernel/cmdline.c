@@ -43,6 +43,8 @@ const char *cmdline_get(const char *key)
     const char *found = NULL;
     for (unsigned i = 0; i < cmdline.nr_words; i++) {
         const char *w = cmdline.word[i];
+        if (strcmp(w, "--") == 0)
+            break; /* the rest belongs to init */
         if (strncmp(w, key, klen) != 0)
             continue;
         if (w[klen] == '=')
@@ -54,6 +56,19 @@ const char *cmdline_get(const char *key)
 }
 
 bool cmdline_has(const char *key) { return cmdline_get(key) != NULL; }
+
+unsigned cmdline_init_args(const char **words, unsigned max)
+{
+    unsigned n = 0;
+    bool after = false;
+    for (unsigned i = 0; i < cmdline.nr_words && n < max; i++) {
+        if (after)
+            words[n++] = cmdline.word[i];
+        else if (strcmp(cmdline.word[i], "--") == 0)
+            after = true;
+    }
+    return n;
+}
 
 uint64_t cmdline_parse_size(const char *s)
 {

@@ -21,6 +21,9 @@ const char *cmdline_string(void);
 /* Value of the last "key=value" word; "" for a bare "key"; NULL if absent. */
 const char *cmdline_get(const char *key);
 bool cmdline_has(const char *key);
+/* Words after a "--" word (Linux passes them to init). Returns how many
+ * were stored in words[0..max-1]. */
+unsigned cmdline_init_args(const char **words, unsigned max);
 /* Parse "128M", "1G", "4096K" or plain bytes; returns 0 if malformed. */
 uint64_t cmdline_parse_size(const char *s);
 

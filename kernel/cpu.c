@@ -42,8 +42,10 @@ static const char *state(bool present, bool enabled) { return !present ? "absent
 void cpu_init(void)
 {
     cpu_detect();
-    write_cr0(read_cr0() | CR0_WP); /* read-only pages bind the kernel too */
-    uint64_t cr4 = read_cr4();
+    /* WP: read-only pages bind the kernel too. MP without EM: SSE and x87
+     * instructions run (user code compiled by gcc uses SSE). */
+    write_cr0((read_cr0() | CR0_WP | CR0_MP) & ~(CR0_EM | CR0_TS));
+    uint64_t cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT; /* fxsave/fxrstor, SSE exceptions */
     if (boot_cpu.pge)
         cr4 |= CR4_PGE;
     if (boot_cpu.smep)

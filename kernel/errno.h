@@ -18,6 +18,7 @@
 #define EACCES 13
 #define EFAULT 14
 #define EBUSY 16
+#define ENODEV 19
 #define EEXIST 17
 #define ENOTDIR 20
 #define EISDIR 21

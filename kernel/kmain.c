@@ -13,8 +13,13 @@
 #include "kernel/multiboot.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/proc.h"
+#include "kernel/sched.h"
+#include "kernel/string.h"
+#include "kernel/syscall.h"
 #include "kernel/time.h"
 #include "kernel/trap.h"
+#include "kernel/vfs.h"
 #include "kernel/x86.h"
 #include "mm/kmalloc.h"
 #include "mm/paging.h"
@@ -23,10 +28,17 @@
 #include "tests/kernel/ktest.h"
 
 #define FW_CFG_CMDLINE "opt/pagewise/cmdline"
+#define FW_CFG_ARGV "opt/pagewise/argv"       /* init's argv, NUL-separated (make exec) */
+#define FW_CFG_BIN_PREFIX "opt/pagewise/bin/" /* extra programs for /bin (make exec) */
+#define INIT_DEFAULT "/bin/init"
+#define INIT_MAX_ARGS 64
+#define INIT_ARGV_MAX 4096
 
 static struct boot_info boot_info;
+static struct task idle_task; /* pid 0: the boot code, later the idle loop */
 
 void call_on_stack(void (*fn)(void *), void *arg, uintptr_t stack_top); /* trapentry.asm */
+void proc_init(struct task *idle);                                      /* kernel/proc.c */
 void kmain(uint32_t mbi_phys);
 
 /* Command line: GRUB's, plus QEMU's fw_cfg file (the test harness). */
@@ -41,6 +53,54 @@ static void setup_cmdline(void)
     pr_info("Command line: %s\n", cmdline_string());
 }
 
+/* The root file system: the initrd module GRUB loaded, if any. */
+static void setup_rootfs(void)
+{
+    const struct boot_module *m = boot_info.nr_modules ? &boot_info.modules[0] : NULL;
+    vfs_init(m ? phys_to_virt(m->start) : NULL, m ? m->end - m->start : 0);
+}
+
+/* Programs passed with -fw_cfg name=opt/pagewise/bin/NAME,file=... join /bin. */
+static void add_fw_cfg_program(const char *name, uint16_t select, uint32_t size, void *arg)
+{
+    (void)arg;
+    if (strncmp(name, FW_CFG_BIN_PREFIX, strlen(FW_CFG_BIN_PREFIX)) != 0)
+        return;
+    void *data = vmalloc(size ? size : 1);
+    if (!data) {
+        pr_err("fw_cfg: no memory for %s (%u bytes)\n", name, size);
+        return;
+    }
+    fw_cfg_read_item(select, data, size);
+    char path[128];
+    snprintf(path, sizeof(path), "/bin/%s", name + strlen(FW_CFG_BIN_PREFIX));
+    vfs_add_file(path, data, size, S_IFREG | 0755);
+    pr_info("fw_cfg: added %s (%u bytes)\n", path, size);
+}
+
+/* Start init: init= (default /bin/init), argv from fw_cfg or after "--". */
+static void start_init(void)
+{
+    static char argbuf[INIT_ARGV_MAX];
+    static const char *argv[INIT_MAX_ARGS + 2];
+    static char *const envp[] = {"HOME=/", "PATH=/bin", NULL};
+    const char *path = cmdline_get("init");
+    if (!path || !*path)
+        path = INIT_DEFAULT;
+    unsigned argc = 0;
+    int len = fw_cfg_read_file(FW_CFG_ARGV, argbuf, sizeof(argbuf));
+    if (len > 0) {
+        for (int i = 0; i < len && argc < INIT_MAX_ARGS; i += (int)strlen(&argbuf[i]) + 1)
+            argv[argc++] = &argbuf[i];
+    } else {
+        argv[argc++] = path;
+        argc += cmdline_init_args(&argv[1], INIT_MAX_ARGS - 1);
+    }
+    argv[argc] = NULL;
+    if (proc_spawn_init(path, (char *const *)argv, envp) != 0)
+        panic("cannot start init (%s); try init=/bin/<program>", path);
+}
+
 /* The rest of the boot runs on a vmalloc'ed stack with a guard page. */
 static void kmain_on_kstack(void *unused)
 {
@@ -51,31 +111,38 @@ static void kmain_on_kstack(void *unused)
         int failed = ktest_run(tests);
         debug_exit(failed ? DEBUG_EXIT_FAIL : DEBUG_EXIT_PASS);
     }
-    pr_notice("Pagewise: no user space yet; idling (quit QEMU: Ctrl-A X)\n");
-    for (;;)
+    start_init();
+    for (;;) { /* the idle task */
+        schedule();
         sti_hlt();
+    }
 }
 
 void kmain(uint32_t mbi_phys)
 {
-    serial_init(); /* COM1: the console */
+    serial_init();                          /* COM1: the console */
     pr_info("Pagewise: booting (x86-64, higher half at %#lx)\n", (uint64_t)KERNEL_VIRT_BASE);
     if (!multiboot_parse(mbi_phys, &boot_info)) /* what GRUB tells us */
         panic("malformed multiboot2 information at %#x", mbi_phys);
-    setup_cmdline();                                              /* quiet, test=, mem=, init= */
-    gdt_init();                                                   /* segments, TSS, IST stacks */
-    idt_init();                                                   /* exceptions and IRQ gates */
-    multiboot_print_memory_map(&boot_info);                       /* the firmware's RAM map */
+    setup_cmdline();                        /* quiet, test=, mem=, init= */
+    gdt_init();                             /* segments, TSS, IST stacks */
+    idt_init();                             /* exceptions and IRQ gates */
+    multiboot_print_memory_map(&boot_info); /* the firmware's RAM map */
     pmm_init(&boot_info, cmdline_parse_size(cmdline_get("mem"))); /* frames */
-    cpu_init();                                                   /* CPUID; WP, PGE, SMEP, SMAP */
-    paging_init();                                                /* kernel page tables, CR3 */
-    irq_init();                                                   /* 8259A PICs */
-    time_init();                                                  /* TSC calibration */
-    time_start_tick();                                            /* PIT: HZ timer interrupts */
-    serial_enable_rx_irq();                                       /* console input by IRQ 4 */
-    sti();                                                        /* interrupts on */
-    uintptr_t stack = kstack_alloc();                             /* leave the boot stack */
-    if (!stack)
+    cpu_init();                             /* CPUID; WP, PGE, SMEP, SMAP, SSE */
+    paging_init();                          /* kernel page tables, CR3 */
+    irq_init();                             /* 8259A PICs */
+    time_init();                            /* TSC calibration */
+    time_start_tick();                      /* PIT: HZ timer interrupts */
+    serial_enable_rx_irq();                 /* console input by IRQ 4 */
+    setup_rootfs();                         /* initrd at /, /dev */
+    fw_cfg_for_each(add_fw_cfg_program, NULL); /* make exec's program */
+    syscall_init();                         /* syscall/sysret MSRs */
+    proc_init(&idle_task);                  /* pid 0, the FPU template */
+    sched_init(&idle_task);                 /* run queue; we are idle */
+    sti();                                  /* interrupts on */
+    idle_task.kstack_top = kstack_alloc();  /* leave the boot stack */
+    if (!idle_task.kstack_top)
         panic("no memory for the first kernel stack");
-    call_on_stack(kmain_on_kstack, NULL, stack);
+    call_on_stack(kmain_on_kstack, NULL, idle_task.kstack_top);
 }

@@ -11,10 +11,23 @@
 
 #include "drivers/irq.h"
 #include "kernel/compiler.h"
+#include "kernel/errno.h"
 #include "kernel/extable.h"
 #include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "kernel/proc.h"
+#include "kernel/sched.h"
+#include "kernel/syscall.h"
 #include "kernel/x86.h"
+#include "mm/fault.h"
+#include "mm/memlayout.h"
 #include "mm/vmalloc.h"
+
+#define SIGILL_NR 4
+#define SIGTRAP_NR 5
+#define SIGBUS_NR 7
+#define SIGFPE_NR 8
+#define SIGSEGV_NR 11
 
 static const char *const exception_names[NR_EXCEPTIONS] = {
     [T_DE] = "Divide error (#DE)",
@@ -60,16 +73,75 @@ static void handle_double_fault(struct trap_frame *tf)
     panic_trap(tf, "double fault");
 }
 
+/* A page fault. User faults and kernel faults on user addresses (inside
+ * copy_to_user and friends) go to the mm's fault handler; what it cannot
+ * fix kills the process (user mode) or becomes -EFAULT through the
+ * exception table (kernel mode). */
+static void handle_page_fault(struct trap_frame *tf)
+{
+    uint64_t addr = read_cr2();
+    bool user = trap_from_user(tf);
+    struct mm *mm = current->mm;
+    if (mm && (user || addr < USER_SPACE_END)) {
+        struct fault_info fi;
+        sti(); /* the fault path may take time; interrupts are fine */
+        int r = handle_mm_fault(mm, addr, tf->error_code, &fi);
+        cli();
+        if (r == 0) {
+            if (fi.major)
+                current->majflt++;
+            else
+                current->minflt++;
+            return;
+        }
+        if (user)
+            proc_segfault(addr, tf->rip, r == -ENOMEM ? "out of memory" : fi.reason);
+    }
+    if (!user && extable_fixup(tf))
+        return;
+    if (user)
+        proc_segfault(addr, tf->rip, "user access to kernel address");
+    panic_trap(tf, NULL);
+}
+
+/* Other exceptions in user mode: the signal Linux sends for each. */
+static void user_exception(struct trap_frame *tf)
+{
+    int sig = SIGSEGV_NR;
+    switch (tf->vector) {
+    case T_DE:
+    case T_MF:
+    case T_XM: sig = SIGFPE_NR; break;
+    case T_UD: sig = SIGILL_NR; break;
+    case T_DB:
+    case T_BP: sig = SIGTRAP_NR; break;
+    case T_AC: sig = SIGBUS_NR; break;
+    default: break;
+    }
+    if (sig == SIGSEGV_NR)
+        proc_segfault(0, tf->rip, tf->vector == T_GP ? "general protection fault (a non-canonical address?)"
+                                                        : trap_name(tf->vector));
+    pr_err("pagewise: pid %d (%s): %s at rip %#lx -> signal %d\n", current->pid, current->comm,
+           trap_name(tf->vector), tf->rip, sig);
+    signal_send(current, sig);
+}
+
 void trap_dispatch(struct trap_frame *tf)
 {
     uint64_t v = tf->vector;
     if (v >= IRQ_VECTOR_BASE && v < IRQ_VECTOR_BASE + NR_IRQS) {
         irq_dispatch((unsigned)(v - IRQ_VECTOR_BASE));
-        return;
-    }
-    if (v == T_DF)
+        if (v == IRQ_VECTOR_BASE + IRQ_TIMER)
+            sched_tick(trap_from_user(tf));
+    } else if (v == T_PF) {
+        handle_page_fault(tf);
+    } else if (v == T_DF) {
         handle_double_fault(tf);
-    if (!trap_from_user(tf) && extable_fixup(tf))
-        return;
-    panic_trap(tf, NULL);
+    } else if (trap_from_user(tf)) {
+        user_exception(tf);
+    } else if (!extable_fixup(tf)) {
+        panic_trap(tf, NULL);
+    }
+    if (trap_from_user(tf))
+        prepare_return_to_user(tf);
 }

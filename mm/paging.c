@@ -136,24 +136,25 @@ static void free_empty_tables(pte_t *path[PT_LEVELS + 1], uintptr_t va)
     }
 }
 
-/* Fill path[1..4] with the tables on va's walk; false if one is missing
- * or a large page is in the way. */
-static bool walk_path(pte_t *pml4, uintptr_t va, pte_t *path[PT_LEVELS + 1])
+/* Fill path[1..4] with the tables on va's walk. Returns 0, or the level
+ * whose entry is missing (or a large page) so callers can skip the whole
+ * range that entry covers. */
+static int walk_path(pte_t *pml4, uintptr_t va, pte_t *path[PT_LEVELS + 1])
 {
     path[PT_LEVELS] = pml4;
     for (int l = PT_LEVELS; l > 1; l--) {
         pte_t e = path[l][pt_index(va, l)];
         if (!(e & PTE_P) || (e & PTE_PS))
-            return false;
+            return l;
         path[l - 1] = table_of(e);
     }
-    return true;
+    return 0;
 }
 
 int paging_unmap(pte_t *pml4, uintptr_t va, uint64_t *pa)
 {
     pte_t *path[PT_LEVELS + 1]; /* path[l]: the table at level l */
-    if (!walk_path(pml4, va, path))
+    if (walk_path(pml4, va, path))
         return -EINVAL;
     pte_t *leaf = &path[1][pt_index(va, 1)];
     if (!(*leaf & PTE_P))
@@ -189,11 +190,15 @@ uint64_t paging_unmap_range(pte_t *pml4, uintptr_t start, uintptr_t end, void (*
     uint64_t n = 0;
     for (uintptr_t va = start; va < end;) {
         pte_t *path[PT_LEVELS + 1];
-        uintptr_t table_end = ALIGN_DOWN(va, LARGE_PAGE_SIZE) + LARGE_PAGE_SIZE; /* one PT's reach */
-        if (!walk_path(pml4, va, path)) {
-            va = table_end; /* no page table here: skip its 2 MiB */
+        int missing = walk_path(pml4, va, path);
+        if (missing) { /* no table below this entry: skip all it covers */
+            uintptr_t next = ALIGN_DOWN(va, level_page_size(missing)) + level_page_size(missing);
+            if (next <= va)
+                break; /* wrapped past the top of the address space */
+            va = next;
             continue;
         }
+        uintptr_t table_end = ALIGN_DOWN(va, LARGE_PAGE_SIZE) + LARGE_PAGE_SIZE; /* one PT's reach */
         uintptr_t stop = MIN(end, table_end);
         for (; va < stop; va += PAGE_SIZE) {
             pte_t *leaf = &path[1][pt_index(va, 1)];

@@ -1,0 +1,110 @@
+; kernel/entry.asm - the syscall entry and the context switch.
+;
+; syscall (SDM Vol 2B "SYSCALL"): the CPU saves RIP in RCX and RFLAGS in
+; R11, masks RFLAGS with IA32_FMASK (IF, TF, DF, AC, NT off), loads CS/SS
+; from IA32_STAR and jumps to IA32_LSTAR. It does not switch stacks: we
+; do, to the current task's kernel stack, then build the same struct
+; trap_frame (kernel/trap.h) an interrupt would, so fork, signals and
+; execve treat both kinds of entry alike.
+;
+; One CPU, interrupts off until the frame is built: a plain global holds
+; the user RSP for the few instructions between (SMP kernels use per-CPU
+; data reached through swapgs instead).
+
+%include "memlayout.inc"
+
+USER_DS     equ 0x23
+USER_CS     equ 0x2b
+SYSCALL_VEC equ 0x80               ; trap_frame.vector for a syscall
+
+bits 64
+section .bss
+global syscall_kernel_rsp
+syscall_kernel_rsp: resq 1         ; top of the current task's kernel stack
+syscall_user_rsp:   resq 1
+
+section .text
+extern syscall_dispatch
+extern trap_return
+
+global syscall_entry
+syscall_entry:
+    mov [rel syscall_user_rsp], rsp
+    mov rsp, [rel syscall_kernel_rsp]
+    push USER_DS                    ; ss
+    push qword [rel syscall_user_rsp] ; rsp
+    push r11                        ; rflags
+    push USER_CS                    ; cs
+    push rcx                        ; rip
+    push 0                          ; error code
+    push SYSCALL_VEC                ; vector
+    push rax
+    push rbx
+    push rcx
+    push rdx
+    push rsi
+    push rdi
+    push rbp
+    push r8
+    push r9
+    push r10
+    push r11
+    push r12
+    push r13
+    push r14
+    push r15
+    xor ebp, ebp                    ; the backtrace stops here
+    mov rdi, rsp
+    call syscall_dispatch           ; returns nonzero: leave by iretq
+    cli                             ; no interrupt may arrive on the user stack
+    test eax, eax
+    jnz trap_return
+    ; sysretq: RIP <- RCX, RFLAGS <- R11. Only when RIP is canonical user
+    ; (syscall_dispatch checks), else sysret would #GP in ring 0.
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop r11                         ; (the frame's r11 = saved rflags)
+    pop r10
+    pop r9
+    pop r8
+    pop rbp
+    pop rdi
+    pop rsi
+    pop rdx
+    pop rcx                         ; (the frame's rcx = saved rip)
+    pop rbx
+    pop rax
+    add rsp, 16                     ; vector, error code
+    mov rcx, [rsp]                  ; rip
+    mov r11, [rsp + 16]             ; rflags
+    mov rsp, [rsp + 24]             ; user rsp
+    o64 sysret
+
+; switch_to(uint64_t *save_rsp, uint64_t new_rsp): save the callee-saved
+; registers on this stack, park RSP in *save_rsp, take new_rsp and pop the
+; other task's registers. Returns in the other task, where it called
+; switch_to (or at task_start for a new task).
+global switch_to
+switch_to:
+    push rbp
+    push rbx
+    push r12
+    push r13
+    push r14
+    push r15
+    mov [rdi], rsp
+    mov rsp, rsi
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbx
+    pop rbp
+    ret
+
+; The first "return" of a new task lands here with RSP at its trap frame.
+global task_start
+task_start:
+    jmp trap_return

@@ -1,0 +1,263 @@
+/*
+ * kernel/proc.c - process lifetimes: creation, fork, exit, wait, and the
+ * default actions of signals.
+ *
+ * A task's kernel stack, as proc_alloc prepares it for its first run:
+ *
+ *   kstack_top -> +--------------------+
+ *                 | struct trap_frame  |  user registers (iretq pops them)
+ *        t->tf -> +--------------------+
+ *                 | task_start         |  switch_to "returns" here...
+ *                 | rbp rbx r12..r15=0 |  ...after popping these
+ *   t->ctx_rsp -> +--------------------+
+ */
+#include "kernel/proc.h"
+
+#include "drivers/debugexit.h"
+#include "kernel/compiler.h"
+#include "kernel/errno.h"
+#include "kernel/exec.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "kernel/string.h"
+#include "kernel/uaccess.h"
+#include "kernel/vfs.h"
+#include "kernel/x86.h"
+#include "mm/kmalloc.h"
+#include "mm/mm.h"
+#include "mm/vmalloc.h"
+
+#define INIT_PID 1
+#define CALLEE_SAVED_REGS 6
+#define SIGKILL 9
+#define SIGSEGV 11
+#define SIGALRM 14
+#define SIGCHLD 17
+#define SIGCONT 18
+#define SIGSTOP 19
+#define SIGURG 23
+#define SIGWINCH 28
+#define SIG_IGN 1
+#define SIG_BIT(sig) (1ull << ((sig)-1))
+/* Signals whose default action is to do nothing here (no job control yet). */
+#define SIG_DEFAULT_IGNORE (SIG_BIT(SIGCHLD) | SIG_BIT(SIGCONT) | SIG_BIT(SIGURG) | SIG_BIT(SIGWINCH) | \
+                            SIG_BIT(SIGSTOP) | SIG_BIT(20) | SIG_BIT(21) | SIG_BIT(22))
+
+static struct {
+    struct list_head all;
+    int next_pid;
+    int count;
+    struct task *init;
+    uint8_t fpu_initial[FXSAVE_SIZE] __attribute__((aligned(16)));
+} procs = {.next_pid = INIT_PID};
+
+void task_start(void); /* kernel/entry.asm */
+
+static const char *const signal_names[] = {
+    [1] = "SIGHUP", [2] = "SIGINT", [3] = "SIGQUIT", [4] = "SIGILL", [5] = "SIGTRAP", [6] = "SIGABRT",
+    [7] = "SIGBUS", [8] = "SIGFPE", [9] = "SIGKILL", [10] = "SIGUSR1", [11] = "SIGSEGV", [12] = "SIGUSR2",
+    [13] = "SIGPIPE", [14] = "SIGALRM", [15] = "SIGTERM",
+};
+
+static const char *signal_name(int sig)
+{
+    return sig > 0 && sig < (int)ARRAY_SIZE(signal_names) && signal_names[sig] ? signal_names[sig] : "signal";
+}
+
+/* The FPU state every new program starts with (fninit, default MXCSR). */
+void proc_init(struct task *idle);
+void proc_init(struct task *idle)
+{
+    list_init(&procs.all);
+    __asm__ volatile("fninit; fxsave64 %0" : "=m"(procs.fpu_initial));
+    idle->pid = 0;
+    strlcpy(idle->comm, "swapper", sizeof(idle->comm));
+    list_init(&idle->children);
+    wait_queue_init(&idle->child_exit);
+}
+
+struct task *proc_alloc(void)
+{
+    struct task *t = kzalloc(sizeof(*t));
+    if (!t)
+        return NULL;
+    t->kstack_top = kstack_alloc();
+    if (!t->kstack_top) {
+        kfree(t);
+        return NULL;
+    }
+    t->tf = (struct trap_frame *)(t->kstack_top - sizeof(struct trap_frame));
+    uint64_t *sp = (uint64_t *)t->tf;
+    *--sp = (uint64_t)task_start;
+    for (int i = 0; i < CALLEE_SAVED_REGS; i++)
+        *--sp = 0;
+    t->ctx_rsp = (uint64_t)sp;
+    t->pid = procs.next_pid++;
+    t->state = TASK_RUNNABLE;
+    list_init(&t->children);
+    wait_queue_init(&t->child_exit);
+    memcpy(t->fpu, procs.fpu_initial, FXSAVE_SIZE);
+    t->cwd = vfs_root();
+    list_add_tail(&t->all_node, &procs.all);
+    procs.count++;
+    return t;
+}
+
+void proc_free(struct task *t)
+{
+    list_del(&t->all_node);
+    procs.count--;
+    kstack_free(t->kstack_top);
+    kfree(t);
+}
+
+int proc_count(void) { return procs.count; }
+
+struct task *proc_find(int pid)
+{
+    struct list_head *pos;
+    list_for_each(pos, &procs.all) {
+        struct task *t = list_entry(pos, struct task, all_node);
+        if (t->pid == pid && t->state != TASK_ZOMBIE)
+            return t;
+    }
+    return NULL;
+}
+
+int proc_spawn_init(const char *path, char *const argv[], char *const envp[])
+{
+    struct task *t = proc_alloc();
+    if (!t)
+        return -ENOMEM;
+    t->parent = current;
+    list_add_tail(&t->sibling, &current->children);
+    struct inode *console;
+    if (vfs_lookup(NULL, "/dev/console", true, &console) == 0)
+        for (int fd = 0; fd < 3; fd++)
+            t->fd[fd] = file_open(console, O_RDWR, "/dev/console");
+    int r = exec_program(t, path, argv, envp);
+    if (r) {
+        pr_err("init: cannot run %s: error %d\n", path, r);
+        return r;
+    }
+    procs.init = t;
+    pr_info("init: started %s as pid %d\n", path, t->pid);
+    sched_wake_task(t);
+    return 0;
+}
+
+/* Give the children of an exiting task to init (Linux: reparenting). */
+static void reparent_children(struct task *t)
+{
+    struct task *init = procs.init;
+    while (!list_empty(&t->children)) {
+        struct task *c = list_first_entry(&t->children, struct task, sibling);
+        list_del(&c->sibling);
+        c->parent = init;
+        list_add_tail(&c->sibling, &init->children);
+        if (c->state == TASK_ZOMBIE)
+            wake_up(&init->child_exit);
+    }
+}
+
+static void describe_status(const struct task *t, int status)
+{
+    if ((status & 0x7f) == 0)
+        pr_notice("pagewise: init (pid %d, %s) exited with status %d\n", t->pid, t->exe, (status >> 8) & 0xff);
+    else
+        pr_notice("pagewise: init (pid %d, %s) killed by signal %d (%s)\n", t->pid, t->exe, status & 0x7f,
+                  signal_name(status & 0x7f));
+}
+
+void proc_exit(int status)
+{
+    struct task *t = current;
+    if (t->clear_child_tid) {
+        uint32_t zero = 0;
+        copy_to_user((void *)t->clear_child_tid, &zero, sizeof(zero));
+    }
+    for (int fd = 0; fd < NR_OPEN; fd++)
+        if (t->fd[fd]) {
+            file_put(t->fd[fd]);
+            t->fd[fd] = NULL;
+        }
+    if (t->mm) {
+        mm_switch_kernel(); /* never free the page tables we run on */
+        mm_destroy(t->mm);
+        t->mm = NULL;
+    }
+    if (t == procs.init) {
+        describe_status(t, status);
+        debug_exit(status == 0 ? DEBUG_EXIT_PASS : DEBUG_EXIT_FAIL);
+        panic("init exited"); /* real hardware: nothing left to run */
+    }
+    bool irqs = irq_save();
+    reparent_children(t);
+    t->exit_status = status;
+    t->state = TASK_ZOMBIE;
+    if (t->parent) {
+        signal_send(t->parent, SIGCHLD);
+        wake_up(&t->parent->child_exit);
+    }
+    schedule();
+    irq_restore(irqs);
+    panic("a zombie ran again");
+}
+
+void signal_send(struct task *t, int sig)
+{
+    if (sig <= 0 || sig > NSIG)
+        return;
+    bool irqs = irq_save();
+    t->sig_pending |= SIG_BIT(sig);
+    if (t->state == TASK_SLEEPING && !(SIG_DEFAULT_IGNORE & SIG_BIT(sig) && !t->sigaction[sig - 1].handler))
+        sched_wake_task(t);
+    irq_restore(irqs);
+}
+
+static uint64_t deliverable_signals(const struct task *t)
+{
+    return t->sig_pending & (~t->sig_blocked | SIG_BIT(SIGKILL) | SIG_BIT(SIGSTOP));
+}
+
+bool signal_pending(const struct task *t) { return deliverable_signals(t) != 0; }
+
+void signal_deliver(struct trap_frame *tf)
+{
+    (void)tf;
+    struct task *t = current;
+    uint64_t deliverable = deliverable_signals(t);
+    for (int sig = 1; sig <= NSIG && deliverable; sig++) {
+        if (!(deliverable & SIG_BIT(sig)))
+            continue;
+        t->sig_pending &= ~SIG_BIT(sig);
+        deliverable &= ~SIG_BIT(sig);
+        uint64_t handler = t->sigaction[sig - 1].handler;
+        if (sig != SIGKILL && (handler == SIG_IGN || (handler == 0 && (SIG_DEFAULT_IGNORE & SIG_BIT(sig)))))
+            continue;
+        /* Default action: terminate. (User handlers arrive with the
+         * signals work of the userland issue; until then they terminate.) */
+        proc_exit(sig);
+    }
+}
+
+void proc_segfault(uintptr_t addr, uint64_t rip, const char *reason)
+{
+    struct task *t = current;
+    pr_err("pagewise: pid %d (%s): segfault at %#lx rip %#lx: %s -> SIGSEGV\n", t->pid, t->comm, addr, rip, reason);
+    proc_exit(SIGSEGV);
+}
+
+void proc_check_alarms(uint64_t now)
+{
+    if (!procs.all.next)
+        return;
+    struct list_head *pos;
+    list_for_each(pos, &procs.all) {
+        struct task *t = list_entry(pos, struct task, all_node);
+        if (t->alarm_at && t->alarm_at <= now && t->state != TASK_ZOMBIE) {
+            t->alarm_at = 0;
+            signal_send(t, SIGALRM);
+        }
+    }
+}

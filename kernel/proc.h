@@ -1,0 +1,101 @@
+/*
+ * kernel/proc.h - processes (tasks). One task = one thread = one process
+ * here: Pagewise has no threads, so tid = pid = tgid.
+ *
+ *   struct task
+ *     kstack (vmalloc, guard page below)   the kernel stack: the user's
+ *        top: struct trap_frame            registers on kernel entry
+ *     ctx_rsp                              saved kernel rsp while switched out
+ *     mm                                   the address space (NULL: kernel thread)
+ *     fd[]                                 open files
+ *     fpu                                  SSE/x87 registers (fxsave image)
+ */
+#ifndef PAGEWISE_KERNEL_PROC_H
+#define PAGEWISE_KERNEL_PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernel/list.h"
+#include "kernel/sched.h"
+#include "kernel/trap.h"
+
+#define NR_OPEN 64
+#define TASK_COMM_LEN 16
+#define NSIG 64
+#define FXSAVE_SIZE 512
+
+enum task_state {
+    TASK_RUNNABLE,
+    TASK_SLEEPING,
+    TASK_ZOMBIE,
+};
+
+struct sigaction_k {
+    uint64_t handler; /* SIG_DFL 0, SIG_IGN 1, or a user function */
+    uint64_t flags;
+    uint64_t restorer;
+    uint64_t mask;
+};
+
+struct task {
+    int pid;
+    char comm[TASK_COMM_LEN]; /* the program's name, as Linux's comm */
+    enum task_state state;
+    struct task *parent;
+    struct list_head children; /* struct task.sibling */
+    struct list_head sibling;
+    struct list_head run_node;  /* the run queue, or a wait queue */
+    struct list_head all_node;  /* every task */
+
+    uintptr_t kstack_top;
+    uint64_t ctx_rsp;        /* kernel rsp saved by switch_to */
+    struct trap_frame *tf;   /* user registers, at the top of the kstack */
+    struct mm *mm;
+
+    struct file *fd[NR_OPEN];
+    uint64_t cloexec;        /* bit n: fd n closes on execve */
+    struct inode *cwd;
+    char exe[128];           /* path of the running program (/proc/self/exe) */
+
+    uint64_t fs_base;        /* FS segment base (arch_prctl): musl's TLS */
+    uint8_t fpu[FXSAVE_SIZE] __attribute__((aligned(16)));
+
+    uint64_t clear_child_tid; /* set_tid_address */
+    uint64_t sig_pending, sig_blocked;
+    struct sigaction_k sigaction[NSIG];
+    uint64_t alarm_at;       /* jiffies, 0 = none */
+    uint64_t sleep_until;    /* jiffies, for nanosleep */
+
+    int exit_status;         /* wait status (exit code << 8, or signal) */
+    struct wait_queue child_exit; /* the parent sleeps here in wait4 */
+    uint64_t minflt, majflt; /* page faults (getrusage) */
+    uint64_t utime_ticks, stime_ticks;
+    uint64_t slice;          /* ticks used in the current time slice */
+};
+
+/* Create the first user process from the program at path. */
+int proc_spawn_init(const char *path, char *const argv[], char *const envp[]);
+/* End the current task with a wait status; never returns. */
+__attribute__((noreturn)) void proc_exit(int wait_status);
+/* Look a task up by pid (NULL if none or reaped). */
+struct task *proc_find(int pid);
+/* Allocate a task with a kernel stack and a zeroed trap frame. */
+struct task *proc_alloc(void);
+void proc_free(struct task *t);
+/* Frames in use (for the leak tests and /proc/meminfo). */
+int proc_count(void);
+
+/* From the timer: send SIGALRM to tasks whose alarm() time has come. */
+void proc_check_alarms(uint64_t now);
+/* The syscall and fault paths set a pending signal with this. */
+void signal_send(struct task *t, int sig);
+/* Is a signal waiting that is not blocked? */
+bool signal_pending(const struct task *t);
+/* Deliver pending signals before returning to user mode. */
+void signal_deliver(struct trap_frame *tf);
+/* Kill the current process for a bad memory access: one console line,
+ * then SIGSEGV. */
+__attribute__((noreturn)) void proc_segfault(uintptr_t addr, uint64_t rip, const char *reason);
+
+#endif

@@ -1,0 +1,155 @@
+/*
+ * kernel/sched.c - round-robin scheduling.
+ *
+ * The run queue holds the runnable tasks except the one running. The
+ * timer tick counts the running task's slice; when it is used up, the
+ * task is switched out on its next way back to user mode. The idle task
+ * (pid 0, the boot code) runs only when nothing else can: it halts.
+ *
+ * The context switch, in order:
+ *   1. save the outgoing task's SSE/x87 registers (fxsave) and FS base;
+ *   2. switch the address space: a CR3 write, but only if the incoming
+ *      task has an mm and it is not the one loaded (kernel threads keep
+ *      whatever is loaded, as Linux's lazy TLB mode does);
+ *   3. point TSS.RSP0 and the syscall entry at the incoming kernel stack;
+ *   4. switch_to (kernel/entry.asm): swap kernel stacks;
+ *   5. restore the incoming task's FPU registers and FS base.
+ */
+#include "kernel/sched.h"
+
+#include "kernel/gdt.h"
+#include "kernel/proc.h"
+#include "kernel/time.h"
+#include "kernel/x86.h"
+#include "mm/mm.h"
+
+struct task *current;
+
+static struct {
+    struct list_head runqueue;
+    struct list_head timed_sleepers; /* tasks in sleep_until */
+    struct task *idle;
+    bool need_resched;
+    uint64_t nr_switches;
+} sched;
+
+extern uint64_t syscall_kernel_rsp;
+void switch_to(uint64_t *save_rsp, uint64_t new_rsp);
+
+void sched_init(struct task *idle)
+{
+    list_init(&sched.runqueue);
+    list_init(&sched.timed_sleepers);
+    sched.idle = idle;
+    current = idle;
+}
+
+void sched_wake_task(struct task *t)
+{
+    bool irqs = irq_save();
+    if (t->state == TASK_SLEEPING || t->run_node.next == NULL) {
+        if (t->run_node.next)
+            list_del(&t->run_node); /* off its wait queue */
+        t->state = TASK_RUNNABLE;
+        if (t != sched.idle)
+            list_add_tail(&t->run_node, &sched.runqueue);
+    }
+    irq_restore(irqs);
+}
+
+static void fpu_save(struct task *t) { __asm__ volatile("fxsave64 %0" : "=m"(t->fpu)); }
+static void fpu_restore(struct task *t) { __asm__ volatile("fxrstor64 %0" ::"m"(t->fpu)); }
+
+static void context_switch(struct task *prev, struct task *next)
+{
+    fpu_save(prev);
+    if (next->mm)
+        mm_switch(next->mm);
+    tss_set_kernel_stack(next->kstack_top);
+    syscall_kernel_rsp = next->kstack_top;
+    sched.nr_switches++;
+    current = next;
+    switch_to(&prev->ctx_rsp, next->ctx_rsp);
+    /* Back in prev, some time later. */
+    fpu_restore(current);
+    wrmsr(MSR_FS_BASE, current->fs_base);
+}
+
+void schedule(void)
+{
+    bool irqs = irq_save();
+    struct task *prev = current, *next;
+    sched.need_resched = false;
+    if (prev->state == TASK_RUNNABLE && prev != sched.idle && prev->run_node.next == NULL)
+        list_add_tail(&prev->run_node, &sched.runqueue);
+    if (list_empty(&sched.runqueue)) {
+        next = sched.idle;
+    } else {
+        next = list_first_entry(&sched.runqueue, struct task, run_node);
+        list_del(&next->run_node);
+    }
+    next->slice = 0;
+    if (next != prev)
+        context_switch(prev, next);
+    irq_restore(irqs);
+}
+
+void sched_tick(bool from_user)
+{
+    struct task *t = current;
+    if (from_user)
+        t->utime_ticks++;
+    else
+        t->stime_ticks++;
+    if (t == sched.idle || ++t->slice >= SCHED_SLICE_TICKS)
+        sched.need_resched = true;
+    sched_timer_wakeups(jiffies());
+    proc_check_alarms(jiffies());
+}
+
+bool sched_need_resched(void) { return sched.need_resched; }
+
+void wait_queue_init(struct wait_queue *wq) { list_init(&wq->waiters); }
+
+void sleep_on(struct wait_queue *wq)
+{
+    bool irqs = irq_save();
+    current->state = TASK_SLEEPING;
+    list_add_tail(&current->run_node, &wq->waiters);
+    schedule();
+    irq_restore(irqs);
+}
+
+void wake_up(struct wait_queue *wq)
+{
+    bool irqs = irq_save();
+    while (!list_empty(&wq->waiters)) {
+        struct task *t = list_first_entry(&wq->waiters, struct task, run_node);
+        sched_wake_task(t);
+    }
+    irq_restore(irqs);
+}
+
+void sleep_until(uint64_t until)
+{
+    bool irqs = irq_save();
+    current->sleep_until = until;
+    current->state = TASK_SLEEPING;
+    list_add_tail(&current->run_node, &sched.timed_sleepers);
+    schedule();
+    current->sleep_until = 0;
+    irq_restore(irqs);
+}
+
+void sched_timer_wakeups(uint64_t now)
+{
+    struct list_head *pos = sched.timed_sleepers.next;
+    while (pos != &sched.timed_sleepers) {
+        struct task *t = list_entry(pos, struct task, run_node);
+        pos = pos->next;
+        if (t->sleep_until <= now)
+            sched_wake_task(t);
+    }
+}
+
+uint64_t sched_nr_switches(void) { return sched.nr_switches; }

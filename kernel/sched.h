@@ -1,0 +1,50 @@
+/*
+ * kernel/sched.h - the scheduler: preemptive round robin on the timer
+ * tick, sleeping on wait queues, and the context switch.
+ */
+#ifndef PAGEWISE_KERNEL_SCHED_H
+#define PAGEWISE_KERNEL_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernel/list.h"
+
+struct task;
+
+struct wait_queue {
+    struct list_head waiters;
+};
+
+#define SCHED_SLICE_TICKS 2 /* 20 ms at HZ = 100 */
+
+extern struct task *current;
+
+/* Make the boot code the idle task (pid 0). Called once from kmain. */
+void sched_init(struct task *idle);
+/* Put a task on the run queue. */
+void sched_wake_task(struct task *t);
+/* Give the CPU to the next runnable task, if any (the current one stays
+ * runnable unless it set itself to sleep or zombie). Interrupts may be on
+ * or off; they are off during the switch. */
+void schedule(void);
+/* The timer tick: account the tick, ask for a switch when the slice is
+ * used up. Called from the timer interrupt. */
+void sched_tick(bool from_user);
+/* Should the task leaving the kernel switch first? (set by sched_tick) */
+bool sched_need_resched(void);
+
+void wait_queue_init(struct wait_queue *wq);
+/* Sleep until someone calls wake_up(wq) (or a signal arrives). Call with
+ * interrupts off, and re-check your condition afterwards. */
+void sleep_on(struct wait_queue *wq);
+/* Wake every task sleeping on wq. Safe from interrupt handlers. */
+void wake_up(struct wait_queue *wq);
+/* Sleep until jiffies >= until (or a signal). */
+void sleep_until(uint64_t until);
+/* From the timer: wake tasks whose sleep_until time has come. */
+void sched_timer_wakeups(uint64_t now);
+/* Address-space switches, context switches since boot. */
+uint64_t sched_nr_switches(void);
+
+#endif

@@ -1,0 +1,455 @@
+/*
+ * kernel/sys_proc.c - system calls about processes: fork, execve, exit,
+ * wait4, kill, ids, signals' bookkeeping, sleeping, arch_prctl.
+ */
+#include "kernel/compiler.h"
+#include "kernel/errno.h"
+#include "kernel/exec.h"
+#include "kernel/proc.h"
+#include "kernel/string.h"
+#include "kernel/syscall.h"
+#include "kernel/time.h"
+#include "kernel/uaccess.h"
+#include "kernel/vfs.h"
+#include "kernel/x86.h"
+#include "mm/kmalloc.h"
+#include "mm/memlayout.h"
+#include "mm/mm.h"
+
+#define CLONE_VM 0x00000100
+#define CLONE_VFORK 0x00004000
+#define CLONE_CHILD_CLEARTID 0x00200000
+#define CLONE_CHILD_SETTID 0x01000000
+#define CSIGNAL 0xff
+#define WNOHANG 1
+#define WUNTRACED 2
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+#define SIG_BLOCK 0
+#define SIG_UNBLOCK 1
+#define SIG_SETMASK 2
+#define SIGKILL 9
+#define SIGSTOP 19
+#define SIGCHLD 17
+#define UNBLOCKABLE ((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)))
+
+/* fork: a new task with a copy of the address space (copied eagerly in
+ * this version; copy-on-write comes with the userland issue), the same
+ * open files and the same registers, except RAX = 0 in the child. */
+static long do_fork(uint64_t clone_flags, uint64_t child_tid)
+{
+    struct task *parent = current, *child = proc_alloc();
+    if (!child)
+        return -EAGAIN;
+    child->mm = mm_fork(parent->mm);
+    if (!child->mm) {
+        proc_free(child);
+        return -ENOMEM;
+    }
+    *child->tf = *syscall_frame();
+    child->tf->rax = 0;
+    __asm__ volatile("fxsave64 %0" : "=m"(child->fpu)); /* the parent's live registers */
+    for (int fd = 0; fd < NR_OPEN; fd++)
+        if ((child->fd[fd] = parent->fd[fd]))
+            file_get(child->fd[fd]);
+    child->cloexec = parent->cloexec;
+    child->cwd = parent->cwd;
+    memcpy(child->comm, parent->comm, sizeof(child->comm));
+    memcpy(child->exe, parent->exe, sizeof(child->exe));
+    memcpy(child->sigaction, parent->sigaction, sizeof(child->sigaction));
+    child->sig_blocked = parent->sig_blocked;
+    child->fs_base = parent->fs_base;
+    child->parent = parent;
+    list_add_tail(&child->sibling, &parent->children);
+    if (clone_flags & CLONE_CHILD_CLEARTID)
+        child->clear_child_tid = child_tid;
+    if (clone_flags & CLONE_CHILD_SETTID) {
+        uint32_t tid = (uint32_t)child->pid;
+        mm_write(child->mm, child_tid, &tid, sizeof(tid)); /* a bad address is ignored, as Linux */
+    }
+    int pid = child->pid;
+    sched_wake_task(child);
+    return pid;
+}
+
+SYSCALL_DEFINE(fork)
+{
+    SYSCALL_UNUSED_ARGS();
+    return do_fork(SIGCHLD, 0);
+}
+
+SYSCALL_DEFINE(vfork)
+{
+    SYSCALL_UNUSED_ARGS();
+    return do_fork(SIGCHLD, 0); /* a full copy is a correct (slower) vfork */
+}
+
+/* clone(flags, stack, parent_tid, child_tid, tls): only what fork needs. */
+SYSCALL_DEFINE(clone)
+{
+    SYSCALL_UNUSED_ARGS();
+    uint64_t flags = a0, allowed = CSIGNAL | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID;
+    if ((flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK) && a1 == 0)
+        flags &= ~(CLONE_VM | CLONE_VFORK); /* posix_spawn-style vfork: copy instead */
+    if (flags & ~allowed || a1 != 0)
+        return -EINVAL; /* threads (CLONE_VM with a new stack) are not supported */
+    return do_fork(flags, a3);
+}
+
+/* Copy a NULL-terminated array of user strings into one kernel buffer.
+ * Returns the kernel pointer array (to free with kfree) or an ERR value. */
+static char **copy_strings(const char *const *uarr, size_t *total, long *err)
+{
+    char **out = kzalloc(EXEC_MAX_STRINGS * sizeof(char *));
+    if (!out) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    for (size_t i = 0; uarr; i++) {
+        uint64_t up;
+        if (i == EXEC_MAX_STRINGS - 1) {
+            *err = -E2BIG;
+            goto fail;
+        }
+        if (copy_from_user(&up, &uarr[i], sizeof(up))) {
+            *err = -EFAULT;
+            goto fail;
+        }
+        if (!up)
+            break;
+        char *s = kmalloc(EXEC_ARG_MAX);
+        if (!s) {
+            *err = -ENOMEM;
+            goto fail;
+        }
+        out[i] = s;
+        long n = strncpy_from_user(s, (const char *)up, EXEC_ARG_MAX);
+        if (n < 0) {
+            *err = n == -ENAMETOOLONG ? -E2BIG : n;
+            goto fail;
+        }
+        *total += (size_t)n + 1 + sizeof(char *);
+        if (*total > EXEC_TOTAL_MAX) {
+            *err = -E2BIG;
+            goto fail;
+        }
+    }
+    return out;
+fail:
+    for (size_t i = 0; i < EXEC_MAX_STRINGS && out[i]; i++)
+        kfree(out[i]);
+    kfree(out);
+    return NULL;
+}
+
+static void free_strings(char **arr)
+{
+    for (size_t i = 0; arr && arr[i]; i++)
+        kfree(arr[i]);
+    kfree(arr);
+}
+
+SYSCALL_DEFINE(execve)
+{
+    SYSCALL_UNUSED_ARGS();
+    char *path = kmalloc(PATH_MAX);
+    if (!path)
+        return -ENOMEM;
+    long r = strncpy_from_user(path, (const char *)a0, PATH_MAX);
+    size_t total = 0;
+    char **argv = NULL, **envp = NULL;
+    if (r >= 0 && (argv = copy_strings((const char *const *)a1, &total, &r)) &&
+        (envp = copy_strings((const char *const *)a2, &total, &r)))
+        r = exec_program(current, path, argv, envp);
+    free_strings(argv);
+    free_strings(envp);
+    kfree(path);
+    if (r == 0) {
+        struct task *t = current;
+        for (int fd = 0; fd < NR_OPEN; fd++) /* close-on-exec */
+            if ((t->cloexec & (1ull << fd)) && t->fd[fd]) {
+                file_put(t->fd[fd]);
+                t->fd[fd] = NULL;
+            }
+        t->cloexec = 0;
+        for (int s = 0; s < NSIG; s++) /* handlers do not survive exec */
+            if (t->sigaction[s].handler > 1)
+                t->sigaction[s] = (struct sigaction_k){0, 0, 0, 0};
+        t->fs_base = 0;
+        wrmsr(MSR_FS_BASE, 0);
+        t->clear_child_tid = 0;
+        return 0; /* t->tf now starts the new program */
+    }
+    return r;
+}
+
+SYSCALL_DEFINE(exit)
+{
+    SYSCALL_UNUSED_ARGS();
+    proc_exit((int)((a0 & 0xff) << 8));
+}
+
+SYSCALL_DEFINE(exit_group)
+{
+    SYSCALL_UNUSED_ARGS();
+    proc_exit((int)((a0 & 0xff) << 8));
+}
+
+/* struct rusage: two timevals then 14 longs; ru_minflt is long #2 after
+ * the timevals, ru_majflt #3. */
+struct rusage_k {
+    int64_t utime_sec, utime_usec, stime_sec, stime_usec;
+    int64_t maxrss, ixrss, idrss, isrss, minflt, majflt, nswap, inblock, oublock, msgsnd, msgrcv, nsignals, nvcsw,
+        nivcsw;
+};
+
+static void fill_rusage(const struct task *t, struct rusage_k *ru)
+{
+    memset(ru, 0, sizeof(*ru));
+    uint64_t ut = t->utime_ticks * (1000000 / HZ), st = t->stime_ticks * (1000000 / HZ);
+    ru->utime_sec = (int64_t)(ut / 1000000);
+    ru->utime_usec = (int64_t)(ut % 1000000);
+    ru->stime_sec = (int64_t)(st / 1000000);
+    ru->stime_usec = (int64_t)(st % 1000000);
+    ru->minflt = (int64_t)t->minflt;
+    ru->majflt = (int64_t)t->majflt;
+    ru->maxrss = t->mm ? (int64_t)(t->mm->rss * 4) : 0;
+}
+
+SYSCALL_DEFINE(getrusage)
+{
+    SYSCALL_UNUSED_ARGS();
+    struct rusage_k ru;
+    if ((int)a0 != 0 && (int)a0 != -1) /* RUSAGE_SELF, RUSAGE_CHILDREN */
+        return -EINVAL;
+    fill_rusage(current, &ru);
+    if ((int)a0 == -1)
+        memset(&ru, 0, sizeof(ru)); /* children's totals are not kept yet */
+    return copy_to_user((void *)a1, &ru, sizeof(ru)) ? -EFAULT : 0;
+}
+
+/* wait4(pid, status, options, rusage): pid > 0 one child, -1 or 0 or < -1
+ * any child (no process groups yet). */
+SYSCALL_DEFINE(wait4)
+{
+    SYSCALL_UNUSED_ARGS();
+    int pid = (int)a0, options = (int)a2;
+    if (options & ~(WNOHANG | WUNTRACED))
+        return -EINVAL;
+    for (;;) {
+        bool have_child = false;
+        bool irqs = irq_save();
+        struct list_head *pos;
+        list_for_each(pos, &current->children) {
+            struct task *c = list_entry(pos, struct task, sibling);
+            if (pid > 0 && c->pid != pid)
+                continue;
+            have_child = true;
+            if (c->state != TASK_ZOMBIE)
+                continue;
+            irq_restore(irqs);
+            int status = c->exit_status, cpid = c->pid;
+            struct rusage_k ru;
+            fill_rusage(c, &ru);
+            if (a1 && copy_to_user((void *)a1, &status, sizeof(status)))
+                return -EFAULT;
+            if (a3 && copy_to_user((void *)a3, &ru, sizeof(ru)))
+                return -EFAULT;
+            list_del(&c->sibling);
+            proc_free(c);
+            return cpid;
+        }
+        if (!have_child) {
+            irq_restore(irqs);
+            return -ECHILD;
+        }
+        if (options & WNOHANG) {
+            irq_restore(irqs);
+            return 0;
+        }
+        if (signal_pending(current)) {
+            irq_restore(irqs);
+            return -EINTR;
+        }
+        sleep_on(&current->child_exit);
+        irq_restore(irqs);
+    }
+}
+
+static long send_to(int pid, int sig)
+{
+    if (sig < 0 || sig > NSIG)
+        return -EINVAL;
+    if (pid <= 0)
+        pid = pid == 0 || pid == -1 ? current->pid : -pid; /* no process groups yet */
+    struct task *t = proc_find(pid);
+    if (!t)
+        return -ESRCH;
+    if (sig)
+        signal_send(t, sig);
+    return 0;
+}
+
+SYSCALL_DEFINE(kill)
+{
+    SYSCALL_UNUSED_ARGS();
+    return send_to((int)a0, (int)a1);
+}
+
+SYSCALL_DEFINE(tkill)
+{
+    SYSCALL_UNUSED_ARGS();
+    return (int)a0 <= 0 ? -EINVAL : send_to((int)a0, (int)a1);
+}
+
+SYSCALL_DEFINE(tgkill)
+{
+    SYSCALL_UNUSED_ARGS();
+    return (int)a1 <= 0 || a0 != a1 ? -EINVAL : send_to((int)a1, (int)a2);
+}
+
+SYSCALL_DEFINE(getpid) { SYSCALL_UNUSED_ARGS(); return current->pid; }
+SYSCALL_DEFINE(gettid) { SYSCALL_UNUSED_ARGS(); return current->pid; }
+SYSCALL_DEFINE(getppid) { SYSCALL_UNUSED_ARGS(); return current->parent ? current->parent->pid : 0; }
+SYSCALL_DEFINE(getpgrp) { SYSCALL_UNUSED_ARGS(); return current->pid; }
+SYSCALL_DEFINE(getpgid) { SYSCALL_UNUSED_ARGS(); return a0 ? (proc_find((int)a0) ? (long)a0 : -ESRCH) : current->pid; }
+SYSCALL_DEFINE(getsid) { SYSCALL_UNUSED_ARGS(); return 1; }
+SYSCALL_DEFINE(setpgid) { SYSCALL_UNUSED_ARGS(); return 0; }
+SYSCALL_DEFINE(setsid) { SYSCALL_UNUSED_ARGS(); return current->pid; }
+
+SYSCALL_DEFINE(set_tid_address)
+{
+    SYSCALL_UNUSED_ARGS();
+    current->clear_child_tid = a0;
+    return current->pid;
+}
+
+SYSCALL_DEFINE(sched_yield)
+{
+    SYSCALL_UNUSED_ARGS();
+    schedule();
+    return 0;
+}
+
+/* Sleep for a struct timespec {sec, nsec}; rounded up to timer ticks. */
+static long sleep_timespec(uint64_t uts)
+{
+    int64_t ts[2];
+    if (copy_from_user(ts, (void *)uts, sizeof(ts)))
+        return -EFAULT;
+    if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+        return -EINVAL;
+    uint64_t ns = (uint64_t)ts[0] * 1000000000 + (uint64_t)ts[1];
+    uint64_t until = jiffies() + (ns + (1000000000 / HZ) - 1) / (1000000000 / HZ) + 1;
+    while (jiffies() < until) {
+        if (signal_pending(current))
+            return -EINTR;
+        sleep_until(until);
+    }
+    return 0;
+}
+
+SYSCALL_DEFINE(nanosleep)
+{
+    SYSCALL_UNUSED_ARGS();
+    return sleep_timespec(a0);
+}
+
+SYSCALL_DEFINE(clock_nanosleep)
+{
+    SYSCALL_UNUSED_ARGS();
+    if (a1 != 0) /* TIMER_ABSTIME */
+        return -EINVAL;
+    return sleep_timespec(a2);
+}
+
+SYSCALL_DEFINE(alarm)
+{
+    SYSCALL_UNUSED_ARGS();
+    uint64_t now = jiffies(), left = current->alarm_at > now ? (current->alarm_at - now + HZ - 1) / HZ : 0;
+    current->alarm_at = a0 ? now + a0 * HZ : 0;
+    return (long)left;
+}
+
+/* struct sigaction as the kernel sees it: handler, flags, restorer, mask. */
+SYSCALL_DEFINE(rt_sigaction)
+{
+    SYSCALL_UNUSED_ARGS();
+    int sig = (int)a0;
+    if (sig < 1 || sig > NSIG || a3 != 8 || ((sig == SIGKILL || sig == SIGSTOP) && a1))
+        return -EINVAL;
+    struct sigaction_k old = current->sigaction[sig - 1], act;
+    if (a1) {
+        if (copy_from_user(&act, (void *)a1, sizeof(act)))
+            return -EFAULT;
+        act.mask &= ~UNBLOCKABLE;
+    }
+    if (a2 && copy_to_user((void *)a2, &old, sizeof(old)))
+        return -EFAULT;
+    if (a1)
+        current->sigaction[sig - 1] = act;
+    return 0;
+}
+
+SYSCALL_DEFINE(rt_sigprocmask)
+{
+    SYSCALL_UNUSED_ARGS();
+    uint64_t set, old = current->sig_blocked;
+    if (a3 != 8)
+        return -EINVAL;
+    if (a1) {
+        if (copy_from_user(&set, (void *)a1, sizeof(set)))
+            return -EFAULT;
+        switch (a0) {
+        case SIG_BLOCK: current->sig_blocked |= set; break;
+        case SIG_UNBLOCK: current->sig_blocked &= ~set; break;
+        case SIG_SETMASK: current->sig_blocked = set; break;
+        default: return -EINVAL;
+        }
+        current->sig_blocked &= ~UNBLOCKABLE;
+    }
+    if (a2 && copy_to_user((void *)a2, &old, sizeof(old)))
+        return -EFAULT;
+    return 0;
+}
+
+SYSCALL_DEFINE(arch_prctl)
+{
+    SYSCALL_UNUSED_ARGS();
+    switch (a0) {
+    case ARCH_SET_FS:
+        if (a1 >= USER_SPACE_END)
+            return -EPERM;
+        current->fs_base = a1;
+        wrmsr(MSR_FS_BASE, a1);
+        return 0;
+    case ARCH_GET_FS: return copy_to_user((void *)a1, &current->fs_base, sizeof(uint64_t)) ? -EFAULT : 0;
+    default: return -EINVAL;
+    }
+}
+
+SYSCALL_DEFINE(prctl)
+{
+    SYSCALL_UNUSED_ARGS();
+    char name[TASK_COMM_LEN];
+    switch (a0) {
+    case PR_SET_NAME: {
+        long n = strncpy_from_user(name, (const char *)a1, sizeof(name));
+        if (n == -EFAULT)
+            return -EFAULT;
+        name[sizeof(name) - 1] = '\0';
+        memcpy(current->comm, name, sizeof(name));
+        return 0;
+    }
+    case PR_GET_NAME: return copy_to_user((void *)a1, current->comm, sizeof(current->comm)) ? -EFAULT : 0;
+    default: return -EINVAL;
+    }
+}
+
+SYSCALL_DEFINE(umask)
+{
+    SYSCALL_UNUSED_ARGS();
+    return 022;
+}
