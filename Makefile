@@ -5,6 +5,7 @@
 #                   (quit QEMU: Ctrl-A then X)
 #   make debug      boot stopped at the first instruction, gdb attached
 #   make test       the whole test suite (ends with "N passed, M failed")
+#   make exec PROG=prog ARGS="a b"  run one static Linux program, exit with its status
 #   make test-mutants  break tested properties on purpose: every test must notice
 #   make fmt        clang-format every C file
 #   make clean      remove build/
@@ -45,7 +46,7 @@ QEMU_BASE := $(QEMU) -cpu max -smp 1 -m $(MEM) -no-reboot \
              -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
              -cdrom $(ISO) -boot d
 
-.PHONY: all run debug test test-mutants fmt clean tools
+.PHONY: all run debug test test-mutants exec fmt clean tools
 all: tools $(ISO)
 
 # ---- tools: install what is missing (as root on Debian) or say how ----
@@ -159,6 +160,19 @@ debug: all
 
 test: all
 	$(PYTHON) tests/harness.py --iso $(ISO) --jobs 2 --logdir $(BUILD)/test
+
+# Run one static program as init (see README.md): make exec PROG=... ARGS="..."
+TIMEOUT ?= 600
+SWAP ?=
+exec: export EXEC_PROG = $(PROG)
+exec: export EXEC_ARGS = $(ARGS)
+exec: export EXEC_MEM = $(MEM)
+exec: export EXEC_SWAP = $(SWAP)
+exec: export EXEC_TIMEOUT = $(TIMEOUT)
+exec: export EXEC_QEMUFLAGS = $(QEMUFLAGS)
+exec: export EXEC_CMDLINE = $(CMDLINE)
+exec: all
+	@$(PYTHON) tests/exec.py --iso $(ISO)
 
 # Break each tested property on purpose and check a test notices.
 test-mutants: all
