@@ -10,7 +10,8 @@
 #include "kernel/trap.h"
 #include "kernel/x86.h"
 
-#define GATE_INTERRUPT 0x8e /* P=1, DPL=0, type 0xE */
+#define GATE_INTERRUPT 0x8e      /* P=1, DPL=0, type 0xE */
+#define GATE_INTERRUPT_USER 0xee /* DPL=3: `int3` and `into` work from user mode */
 
 struct __attribute__((packed)) idt_gate {
     uint16_t offset_lo;
@@ -45,6 +46,10 @@ void idt_init(void)
     idt[T_DF].ist = IST_DOUBLE_FAULT;
     idt[T_NMI].ist = IST_NMI;
     idt[T_MC].ist = IST_MACHINE_CHECK;
+    /* Only these may be raised by user `int n`; any other int n from user
+     * mode is a #GP (SIGSEGV), as on Linux. */
+    idt[T_BP].type_attr = GATE_INTERRUPT_USER;
+    idt[T_OF].type_attr = GATE_INTERRUPT_USER;
     struct descriptor_table_ptr p = {sizeof(idt) - 1, (uint64_t)idt};
     lidt(&p);
 }

@@ -256,7 +256,7 @@ void proc_check_alarms(uint64_t now)
     list_for_each(pos, &procs.all) {
         struct task *t = list_entry(pos, struct task, all_node);
         if (t->alarm_at && t->alarm_at <= now && t->state != TASK_ZOMBIE) {
-            t->alarm_at = 0;
+            t->alarm_at = t->alarm_interval ? now + t->alarm_interval : 0;
             signal_send(t, SIGALRM);
         }
     }

@@ -64,7 +64,8 @@ struct task {
     uint64_t clear_child_tid; /* set_tid_address */
     uint64_t sig_pending, sig_blocked;
     struct sigaction_k sigaction[NSIG];
-    uint64_t alarm_at;       /* jiffies, 0 = none */
+    uint64_t alarm_at;       /* jiffies, 0 = none (alarm, setitimer ITIMER_REAL) */
+    uint64_t alarm_interval; /* ticks between repeats, 0 = one shot */
     uint64_t sleep_until;    /* jiffies, for nanosleep */
 
     int exit_status;         /* wait status (exit code << 8, or signal) */

@@ -370,7 +370,58 @@ SYSCALL_DEFINE(alarm)
     SYSCALL_UNUSED_ARGS();
     uint64_t now = jiffies(), left = current->alarm_at > now ? (current->alarm_at - now + HZ - 1) / HZ : 0;
     current->alarm_at = a0 ? now + a0 * HZ : 0;
+    current->alarm_interval = 0;
     return (long)left;
+}
+
+#define ITIMER_REAL 0
+#define USEC_PER_TICK (1000000 / HZ)
+
+static uint64_t timeval_to_ticks(const int64_t tv[2])
+{
+    return ((uint64_t)tv[0] * 1000000 + (uint64_t)tv[1] + USEC_PER_TICK - 1) / USEC_PER_TICK;
+}
+
+static void ticks_to_timeval(uint64_t ticks, int64_t tv[2])
+{
+    tv[0] = (int64_t)(ticks / HZ);
+    tv[1] = (int64_t)(ticks % HZ * USEC_PER_TICK);
+}
+
+/* struct itimerval { timeval it_interval, it_value; }: ITIMER_REAL only
+ * (musl's alarm() is setitimer). */
+static long itimer_get(uint64_t uold)
+{
+    int64_t v[4] = {0};
+    uint64_t now = jiffies();
+    ticks_to_timeval(current->alarm_interval, &v[0]);
+    ticks_to_timeval(current->alarm_at > now ? current->alarm_at - now : 0, &v[2]);
+    return uold && copy_to_user((void *)uold, v, sizeof(v)) ? -EFAULT : 0;
+}
+
+SYSCALL_DEFINE(getitimer)
+{
+    SYSCALL_UNUSED_ARGS();
+    return a0 == ITIMER_REAL ? itimer_get(a1) : -EINVAL;
+}
+
+SYSCALL_DEFINE(setitimer)
+{
+    SYSCALL_UNUSED_ARGS();
+    int64_t v[4];
+    if (a0 != ITIMER_REAL)
+        return -EINVAL;
+    if (a1 && copy_from_user(v, (void *)a1, sizeof(v)))
+        return -EFAULT;
+    if (a1 && (v[1] < 0 || v[1] >= 1000000 || v[3] < 0 || v[3] >= 1000000 || v[0] < 0 || v[2] < 0))
+        return -EINVAL;
+    long r = itimer_get(a2);
+    if (r || !a1)
+        return r;
+    uint64_t value = timeval_to_ticks(&v[2]);
+    current->alarm_at = value ? jiffies() + value : 0;
+    current->alarm_interval = timeval_to_ticks(&v[0]);
+    return 0;
 }
 
 /* struct sigaction as the kernel sees it: handler, flags, restorer, mask. */

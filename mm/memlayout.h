@@ -55,7 +55,10 @@
 #define VMALLOC_END 0xffffc98000000000
 
 /* The user half of every address space. */
-#define USER_SPACE_END 0x0000800000000000
+/* Linux's TASK_SIZE_MAX: the user half minus its last page, which is
+ * never mapped, so that no user instruction can end at the edge of the
+ * non-canonical hole (a sysret there would fault in kernel mode). */
+#define USER_SPACE_END 0x00007ffffffff000
 #define USER_IMAGE_BASE 0x400000
 #define USER_STACK_TOP 0x00007ffffffff000
 #define USER_STACK_LIMIT 0x800000

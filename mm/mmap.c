@@ -38,8 +38,10 @@ long do_mmap(struct mm *mm, uintptr_t addr, size_t len, unsigned prot, unsigned 
         return -EINVAL;
 
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-        if (!range_ok(addr, len))
+        if (!IS_ALIGNED(addr, PAGE_SIZE))
             return -EINVAL;
+        if (!range_ok(addr, len))
+            return -ENOMEM; /* Linux: no room for it in the user half */
         if (vma_overlaps(mm, addr, addr + len)) {
             if (flags & MAP_FIXED_NOREPLACE)
                 return -EEXIST;

@@ -59,7 +59,7 @@ static void pgtable_free(pte_t *table)
 
 /* Intermediate entries grant everything; the leaf decides (the CPU ANDs
  * RW and U/S and ORs XD over the levels, SDM Vol 3A §4.6). */
-static pte_t table_entry_flags(uintptr_t va) { return PTE_P | PTE_RW | (va < USER_SPACE_END ? PTE_US : 0); }
+static pte_t table_entry_flags(uintptr_t va) { return PTE_P | PTE_RW | (va < KERNEL_HALF_START ? PTE_US : 0); }
 
 /* Walk from the PML4 down to `stop` (1 = PT). Returns the entry at the
  * level where the walk ended and sets *level to it. */
