@@ -233,10 +233,11 @@ void signal_deliver(struct trap_frame *tf)
         t->sig_pending &= ~SIG_BIT(sig);
         deliverable &= ~SIG_BIT(sig);
         uint64_t handler = t->sigaction[sig - 1].handler;
-        if (sig != SIGKILL && (handler == SIG_IGN || (handler == 0 && (SIG_DEFAULT_IGNORE & SIG_BIT(sig)))))
+        if (sig != SIGKILL && (handler == SIG_IGN || (SIG_DEFAULT_IGNORE & SIG_BIT(sig))))
             continue;
-        /* Default action: terminate. (User handlers arrive with the
-         * signals work of the userland issue; until then they terminate.) */
+        /* Default action: terminate. User handlers are not run yet (the
+         * signal frame comes with the userland issue): a signal whose
+         * handler is set takes its default action meanwhile. */
         proc_exit(sig);
     }
 }

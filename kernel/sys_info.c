@@ -184,3 +184,7 @@ SYSCALL_DEFINE(getuid) { SYSCALL_UNUSED_ARGS(); return 0; }
 SYSCALL_DEFINE(geteuid) { SYSCALL_UNUSED_ARGS(); return 0; }
 SYSCALL_DEFINE(getgid) { SYSCALL_UNUSED_ARGS(); return 0; }
 SYSCALL_DEFINE(getegid) { SYSCALL_UNUSED_ARGS(); return 0; }
+
+/* glibc tries these at start-up and copes with ENOSYS: say so quietly. */
+SYSCALL_DEFINE(set_robust_list) { SYSCALL_UNUSED_ARGS(); return -ENOSYS; }
+SYSCALL_DEFINE(rseq) { SYSCALL_UNUSED_ARGS(); return -ENOSYS; }

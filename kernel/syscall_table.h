@@ -15,7 +15,7 @@
     X(112, setsid) X(121, getpgid) X(124, getsid) X(157, prctl) X(158, arch_prctl) X(186, gettid)  \
     X(200, tkill) X(201, time) X(217, getdents64) X(218, set_tid_address) X(228, clock_gettime)    \
     X(229, clock_getres) X(230, clock_nanosleep) X(231, exit_group) X(234, tgkill) X(257, openat)  \
-    X(262, newfstatat) X(267, readlinkat) X(269, faccessat) X(292, dup3) X(302, prlimit64)         \
-    X(318, getrandom) X(439, faccessat2)
+    X(262, newfstatat) X(267, readlinkat) X(269, faccessat) X(273, set_robust_list) X(292, dup3) X(302, prlimit64)         \
+    X(318, getrandom) X(334, rseq) X(439, faccessat2)
 
 #define NR_SYSCALLS 512
