@@ -79,7 +79,12 @@ static void serial_irq(void *unused)
         serial_rx.notify();
 }
 
-void serial_set_rx_notify(void (*fn)(void)) { serial_rx.notify = fn; }
+void (*serial_set_rx_notify(void (*fn)(void)))(void)
+{
+    void (*old)(void) = serial_rx.notify;
+    serial_rx.notify = fn;
+    return old;
+}
 
 void serial_enable_rx_irq(void)
 {

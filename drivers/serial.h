@@ -15,8 +15,8 @@ void serial_init(void);
 void serial_enable_rx_irq(void);
 void serial_putc(char c);
 /* fn() runs in the receive interrupt after new bytes arrived (the
- * console wakes its readers). */
-void serial_set_rx_notify(void (*fn)(void));
+ * console's line discipline takes them). Returns the previous fn. */
+void (*serial_set_rx_notify(void (*fn)(void)))(void);
 /* Take one received byte: returns false if none is waiting. */
 bool serial_getc(char *c);
 /* Bytes received so far that the buffer had no room for. */

@@ -6,7 +6,5 @@
 
 /* Create /dev/console, /dev/tty, /dev/null, /dev/zero. */
 void dev_init(void);
-/* Wake readers of the console: called when serial input arrives. */
-void console_input_ready(void);
 
 #endif

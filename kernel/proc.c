@@ -141,6 +141,7 @@ int proc_spawn_init(const char *path, char *const argv[], char *const envp[])
         return r;
     }
     procs.init = t;
+    t->pgid = t->sid = t->pid;
     pr_info("init: started %s as pid %d\n", path, t->pid);
     sched_wake_task(t);
     return 0;
@@ -261,4 +262,29 @@ void proc_check_alarms(uint64_t now)
             signal_send(t, SIGALRM);
         }
     }
+}
+
+int proc_signal_group(int pgrp, int sig)
+{
+    int n = 0;
+    struct list_head *pos;
+    list_for_each(pos, &procs.all) {
+        struct task *t = list_entry(pos, struct task, all_node);
+        if (t->pgid == pgrp && t->state != TASK_ZOMBIE) {
+            signal_send(t, sig);
+            n++;
+        }
+    }
+    return n;
+}
+
+bool proc_group_exists(int pgrp)
+{
+    struct list_head *pos;
+    list_for_each(pos, &procs.all) {
+        struct task *t = list_entry(pos, struct task, all_node);
+        if (t->pgid == pgrp && t->state != TASK_ZOMBIE)
+            return true;
+    }
+    return false;
 }

@@ -20,7 +20,7 @@
 #include "kernel/sched.h"
 #include "kernel/trap.h"
 
-#define NR_OPEN 64
+#define NR_OPEN 256
 #define TASK_COMM_LEN 16
 #define NSIG 64
 #define FXSAVE_SIZE 512
@@ -40,6 +40,7 @@ struct sigaction_k {
 
 struct task {
     int pid;
+    int pgid, sid;            /* process group and session (job control) */
     char comm[TASK_COMM_LEN]; /* the program's name, as Linux's comm */
     enum task_state state;
     struct task *parent;
@@ -54,7 +55,7 @@ struct task {
     struct mm *mm;
 
     struct file *fd[NR_OPEN];
-    uint64_t cloexec;        /* bit n: fd n closes on execve */
+    bool cloexec[NR_OPEN];   /* fd closes on execve */
     struct inode *cwd;
     char exe[128];           /* path of the running program (/proc/self/exe) */
 
@@ -89,6 +90,10 @@ int proc_count(void);
 
 /* From the timer: send SIGALRM to tasks whose alarm() time has come. */
 void proc_check_alarms(uint64_t now);
+/* Send sig to every process of group pgrp; returns how many got it. */
+int proc_signal_group(int pgrp, int sig);
+/* Does any process belong to group pgrp? */
+bool proc_group_exists(int pgrp);
 /* The syscall and fault paths set a pending signal with this. */
 void signal_send(struct task *t, int sig);
 /* Is a signal waiting that is not blocked? */

@@ -47,10 +47,7 @@ static int fd_alloc(int min)
 static void fd_install(int fd, struct file *f, bool cloexec)
 {
     current->fd[fd] = f;
-    if (cloexec)
-        current->cloexec |= 1ull << fd;
-    else
-        current->cloexec &= ~(1ull << fd);
+    current->cloexec[fd] = cloexec;
 }
 
 /* Copy a user path into a kmalloc'ed buffer (kfree it), or ERR. */
@@ -136,7 +133,7 @@ SYSCALL_DEFINE(close)
     if (!f)
         return -EBADF;
     current->fd[a0] = NULL;
-    current->cloexec &= ~(1ull << a0);
+    current->cloexec[a0] = false;
     file_put(f);
     return 0;
 }
@@ -352,12 +349,9 @@ SYSCALL_DEFINE(fcntl)
         if (a2 >= NR_OPEN)
             return -EINVAL;
         return do_dup(a0, (int)a2, -1, a1 == F_DUPFD_CLOEXEC);
-    case F_GETFD: return (current->cloexec >> a0) & 1 ? FD_CLOEXEC : 0;
+    case F_GETFD: return current->cloexec[a0] ? FD_CLOEXEC : 0;
     case F_SETFD:
-        if (a2 & FD_CLOEXEC)
-            current->cloexec |= 1ull << a0;
-        else
-            current->cloexec &= ~(1ull << a0);
+        current->cloexec[a0] = a2 & FD_CLOEXEC;
         return 0;
     case F_GETFL: return f->flags;
     case F_SETFL:

@@ -54,13 +54,15 @@ static long do_fork(uint64_t clone_flags, uint64_t child_tid)
     for (int fd = 0; fd < NR_OPEN; fd++)
         if ((child->fd[fd] = parent->fd[fd]))
             file_get(child->fd[fd]);
-    child->cloexec = parent->cloexec;
+    memcpy(child->cloexec, parent->cloexec, sizeof(child->cloexec));
     child->cwd = parent->cwd;
     memcpy(child->comm, parent->comm, sizeof(child->comm));
     memcpy(child->exe, parent->exe, sizeof(child->exe));
     memcpy(child->sigaction, parent->sigaction, sizeof(child->sigaction));
     child->sig_blocked = parent->sig_blocked;
     child->fs_base = parent->fs_base;
+    child->pgid = parent->pgid;
+    child->sid = parent->sid;
     child->parent = parent;
     list_add_tail(&child->sibling, &parent->children);
     if (clone_flags & CLONE_CHILD_CLEARTID)
@@ -169,11 +171,11 @@ SYSCALL_DEFINE(execve)
     if (r == 0) {
         struct task *t = current;
         for (int fd = 0; fd < NR_OPEN; fd++) /* close-on-exec */
-            if ((t->cloexec & (1ull << fd)) && t->fd[fd]) {
+            if (t->cloexec[fd] && t->fd[fd]) {
                 file_put(t->fd[fd]);
                 t->fd[fd] = NULL;
             }
-        t->cloexec = 0;
+        memset(t->cloexec, 0, sizeof(t->cloexec));
         for (int s = 0; s < NSIG; s++) /* handlers do not survive exec */
             if (t->sigaction[s].handler > 1)
                 t->sigaction[s] = (struct sigaction_k){0, 0, 0, 0};
@@ -278,18 +280,34 @@ SYSCALL_DEFINE(wait4)
     }
 }
 
+/* kill's pid: > 0 one process, 0 my group, -1 everyone but init and me,
+ * < -1 the group -pid. */
 static long send_to(int pid, int sig)
 {
     if (sig < 0 || sig > NSIG)
         return -EINVAL;
-    if (pid <= 0)
-        pid = pid == 0 || pid == -1 ? current->pid : -pid; /* no process groups yet */
-    struct task *t = proc_find(pid);
-    if (!t)
-        return -ESRCH;
-    if (sig)
-        signal_send(t, sig);
-    return 0;
+    if (pid > 0) {
+        struct task *t = proc_find(pid);
+        if (!t)
+            return -ESRCH;
+        if (sig)
+            signal_send(t, sig);
+        return 0;
+    }
+    if (pid == -1) {
+        int n = 0;
+        for (int p = 2; p < 1 << 15; p++) {
+            struct task *t = proc_find(p);
+            if (t && t != current) {
+                n++;
+                if (sig)
+                    signal_send(t, sig);
+            }
+        }
+        return n ? 0 : -ESRCH;
+    }
+    int pgrp = pid == 0 ? current->pgid : -pid;
+    return (sig ? proc_signal_group(pgrp, sig) : proc_group_exists(pgrp)) ? 0 : -ESRCH;
 }
 
 SYSCALL_DEFINE(kill)
@@ -313,11 +331,46 @@ SYSCALL_DEFINE(tgkill)
 SYSCALL_DEFINE(getpid) { SYSCALL_UNUSED_ARGS(); return current->pid; }
 SYSCALL_DEFINE(gettid) { SYSCALL_UNUSED_ARGS(); return current->pid; }
 SYSCALL_DEFINE(getppid) { SYSCALL_UNUSED_ARGS(); return current->parent ? current->parent->pid : 0; }
-SYSCALL_DEFINE(getpgrp) { SYSCALL_UNUSED_ARGS(); return current->pid; }
-SYSCALL_DEFINE(getpgid) { SYSCALL_UNUSED_ARGS(); return a0 ? (proc_find((int)a0) ? (long)a0 : -ESRCH) : current->pid; }
-SYSCALL_DEFINE(getsid) { SYSCALL_UNUSED_ARGS(); return 1; }
-SYSCALL_DEFINE(setpgid) { SYSCALL_UNUSED_ARGS(); return 0; }
-SYSCALL_DEFINE(setsid) { SYSCALL_UNUSED_ARGS(); return current->pid; }
+SYSCALL_DEFINE(getpgrp) { SYSCALL_UNUSED_ARGS(); return current->pgid; }
+
+SYSCALL_DEFINE(getpgid)
+{
+    SYSCALL_UNUSED_ARGS();
+    struct task *t = a0 ? proc_find((int)a0) : current;
+    return t ? t->pgid : -ESRCH;
+}
+
+SYSCALL_DEFINE(getsid)
+{
+    SYSCALL_UNUSED_ARGS();
+    struct task *t = a0 ? proc_find((int)a0) : current;
+    return t ? t->sid : -ESRCH;
+}
+
+/* setpgid(pid, pgid): pid 0 = me, pgid 0 = pid. Only me or my children. */
+SYSCALL_DEFINE(setpgid)
+{
+    SYSCALL_UNUSED_ARGS();
+    int pid = a0 ? (int)a0 : current->pid, pgid = a1 ? (int)a1 : pid;
+    if (pgid < 0)
+        return -EINVAL;
+    struct task *t = proc_find(pid);
+    if (!t || (t != current && t->parent != current))
+        return -ESRCH;
+    if (t->sid != current->sid)
+        return -EPERM;
+    t->pgid = pgid;
+    return 0;
+}
+
+SYSCALL_DEFINE(setsid)
+{
+    SYSCALL_UNUSED_ARGS();
+    if (current->pgid == current->pid)
+        return -EPERM; /* a group leader cannot start a session */
+    current->sid = current->pgid = current->pid;
+    return current->pid;
+}
 
 SYSCALL_DEFINE(set_tid_address)
 {
