@@ -6,6 +6,8 @@
 #   make debug      boot stopped at the first instruction, gdb attached
 #   make test       the whole test suite (ends with "N passed, M failed")
 #   make exec PROG=prog ARGS="a b"  run one static Linux program, exit with its status
+#   make test-host  the user-space tests natively on Linux
+#   make bench      benchmarks (QEMU -icount shift=0: repeatable counts)
 #   make test-mutants  break tested properties on purpose: every test must notice
 #   make fmt        clang-format every C file
 #   make clean      remove build/
@@ -46,7 +48,7 @@ QEMU_BASE := $(QEMU) -cpu max -smp 1 -m $(MEM) -no-reboot \
              -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
              -cdrom $(ISO) -boot d
 
-.PHONY: all run debug test test-mutants exec fmt clean tools
+.PHONY: all run debug test test-host test-mutants bench exec fmt clean tools
 all: tools $(ISO)
 
 # ---- tools: install what is missing (as root on Debian) or say how ----
@@ -120,7 +122,8 @@ $(KERNEL): $(KOBJ) $(BUILD)/ksyms.o $(GEN)/linker.ld
 USER_CC     := musl-gcc
 USER_CFLAGS := -static -O2 -g -Wall -Wextra
 USER_PROGS  := $(patsubst user/%.c,$(BUILD)/user/%,$(wildcard user/*.c)) \
-               $(patsubst tests/user/%.c,$(BUILD)/user/%,$(wildcard tests/user/t_*.c))
+               $(patsubst tests/user/%.c,$(BUILD)/user/%,$(wildcard tests/user/t_*.c)) \
+               $(patsubst tests/bench/%.c,$(BUILD)/user/%,$(wildcard tests/bench/*.c))
 INITRD      := $(BUILD)/initrd.cpio
 
 $(BUILD)/user/%: user/%.c
@@ -128,6 +131,10 @@ $(BUILD)/user/%: user/%.c
 	$(USER_CC) $(USER_CFLAGS) -o $@ $<
 
 $(BUILD)/user/%: tests/user/%.c $(wildcard tests/user/*.h)
+	@mkdir -p $(@D)
+	$(USER_CC) $(USER_CFLAGS) -o $@ $<
+
+$(BUILD)/user/%: tests/bench/%.c
 	@mkdir -p $(@D)
 	$(USER_CC) $(USER_CFLAGS) -o $@ $<
 
@@ -173,6 +180,17 @@ exec: export EXEC_QEMUFLAGS = $(QEMUFLAGS)
 exec: export EXEC_CMDLINE = $(CMDLINE)
 exec: all
 	@$(PYTHON) tests/exec.py --iso $(ISO)
+
+# Benchmarks: QEMU -icount shift=0 makes the guest's rdtsc count
+# instructions, so the figures repeat. They print, never pass or fail.
+bench: all
+	@$(PYTHON) tests/exec.py --iso $(ISO) --prog $(BUILD)/user/bench --qemuflags "-icount shift=0" --timeout 600 \
+	    | grep -E "^BENCH|exit status"
+
+# The user-space tests natively on this Linux machine: they must pass on
+# Linux too, so a test that is wrong about Linux cannot shape the kernel.
+test-host:
+	sh tests/user/run-host.sh
 
 # Break each tested property on purpose and check a test notices.
 test-mutants: all

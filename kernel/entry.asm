@@ -17,6 +17,19 @@ USER_DS     equ 0x23
 USER_CS     equ 0x2b
 SYSCALL_VEC equ 0x80               ; trap_frame.vector for a syscall
 
+; Offsets in struct trap_frame (kernel/trap.h): r15 is at 0, then up.
+TF_R10    equ 5 * 8
+TF_R9     equ 6 * 8
+TF_R8     equ 7 * 8
+TF_RBP    equ 8 * 8
+TF_RDI    equ 9 * 8
+TF_RSI    equ 10 * 8
+TF_RDX    equ 11 * 8
+TF_RAX    equ 14 * 8
+TF_RIP    equ 17 * 8
+TF_RFLAGS equ 19 * 8
+TF_RSP    equ 20 * 8
+
 bits 64
 section .bss
 global syscall_kernel_rsp
@@ -59,27 +72,23 @@ syscall_entry:
     cli                             ; no interrupt may arrive on the user stack
     test eax, eax
     jnz trap_return
-    ; sysretq: RIP <- RCX, RFLAGS <- R11. Only when RIP is canonical user
-    ; (syscall_dispatch checks), else sysret would #GP in ring 0.
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11                         ; (the frame's r11 = saved rflags)
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx                         ; (the frame's rcx = saved rip)
-    pop rbx
-    pop rax
-    add rsp, 16                     ; vector, error code
-    mov rcx, [rsp]                  ; rip
-    mov r11, [rsp + 16]             ; rflags
-    mov rsp, [rsp + 24]             ; user rsp
+    ; The fast way out, sysretq: RIP <- RCX, RFLAGS <- R11. syscall_dispatch
+    ; vouches that the frame still holds the registers the syscall came
+    ; with and that RIP is a user address (else sysret would #GP in ring 0).
+    ; The C code preserved the callee-saved registers (rbx, r12-r15), so
+    ; only the ones it may clobber are reloaded from the frame, and rbp,
+    ; which the entry zeroed to end the kernel backtrace.
+    mov rax, [rsp + TF_RAX]
+    mov rbp, [rsp + TF_RBP]
+    mov rdi, [rsp + TF_RDI]
+    mov rsi, [rsp + TF_RSI]
+    mov rdx, [rsp + TF_RDX]
+    mov r8, [rsp + TF_R8]
+    mov r9, [rsp + TF_R9]
+    mov r10, [rsp + TF_R10]
+    mov rcx, [rsp + TF_RIP]
+    mov r11, [rsp + TF_RFLAGS]
+    mov rsp, [rsp + TF_RSP]         ; the user stack, last
     o64 sysret
 
 ; switch_to(uint64_t *save_rsp, uint64_t new_rsp): save the callee-saved

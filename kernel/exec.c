@@ -236,5 +236,6 @@ int exec_program(struct task *t, const char *path, char *const argv[], char *con
     strlcpy(t->comm, basename(path), sizeof(t->comm));
     vfs_path_of(ino, t->exe, sizeof(t->exe));
     start_thread(t, img.entry, sp);
+    t->frame_rewritten = true;
     return 0;
 }

@@ -24,6 +24,8 @@
 #define TASK_COMM_LEN 16
 #define NSIG 64
 #define FXSAVE_SIZE 512
+/* SIGKILL and SIGSTOP: never blocked. */
+#define SIG_UNBLOCKABLE_MASK ((1ull << 8) | (1ull << 18))
 
 enum task_state {
     TASK_RUNNABLE,
@@ -69,6 +71,7 @@ struct task {
     uint64_t alarm_interval; /* ticks between repeats, 0 = one shot */
     uint64_t sleep_until;    /* jiffies, for nanosleep */
 
+    bool frame_rewritten;    /* the syscall changed the saved registers: return by iretq */
     int exit_status;         /* wait status (exit code << 8, or signal) */
     struct wait_queue child_exit; /* the parent sleeps here in wait4 */
     uint64_t minflt, majflt; /* page faults (getrusage) */

@@ -24,12 +24,12 @@
 #include "mm/mm.h"
 
 struct task *current;
+bool sched_need_resched_flag;
 
 static struct {
     struct list_head runqueue;
     struct list_head timed_sleepers; /* tasks in sleep_until */
     struct task *idle;
-    bool need_resched;
     uint64_t nr_switches;
 } sched;
 
@@ -79,7 +79,7 @@ void schedule(void)
 {
     bool irqs = irq_save();
     struct task *prev = current, *next;
-    sched.need_resched = false;
+    sched_need_resched_flag = false;
     if (prev->state == TASK_RUNNABLE && prev != sched.idle && prev->run_node.next == NULL)
         list_add_tail(&prev->run_node, &sched.runqueue);
     if (list_empty(&sched.runqueue)) {
@@ -102,12 +102,11 @@ void sched_tick(bool from_user)
     else
         t->stime_ticks++;
     if (t == sched.idle || ++t->slice >= SCHED_SLICE_TICKS)
-        sched.need_resched = true;
+        sched_need_resched_flag = true;
     sched_timer_wakeups(jiffies());
     proc_check_alarms(jiffies());
 }
 
-bool sched_need_resched(void) { return sched.need_resched; }
 
 void wait_queue_init(struct wait_queue *wq) { list_init(&wq->waiters); }
 

@@ -32,7 +32,8 @@ void schedule(void);
  * used up. Called from the timer interrupt. */
 void sched_tick(bool from_user);
 /* Should the task leaving the kernel switch first? (set by sched_tick) */
-bool sched_need_resched(void);
+extern bool sched_need_resched_flag;
+static inline bool sched_need_resched(void) { return sched_need_resched_flag; }
 
 void wait_queue_init(struct wait_queue *wq);
 /* Sleep until someone calls wake_up(wq) (or a signal arrives). Call with

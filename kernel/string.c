@@ -7,11 +7,29 @@
 
 #include <stdint.h>
 
+#define PAGE_QWORDS (4096 / 8)
+
 void *memset(void *dst, int c, size_t n)
 {
     void *d = dst;
     __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
     return dst;
+}
+
+/* Whole pages: 8 bytes per step (rep stosq/movsq). Under QEMU -icount
+ * each step of a rep string instruction counts, so this is 8 times
+ * cheaper in `make bench` than the byte loop, and faster on hardware too. */
+void clear_page(void *page)
+{
+    void *d = page;
+    size_t n = PAGE_QWORDS;
+    __asm__ volatile("rep stosq" : "+D"(d), "+c"(n) : "a"(0ul) : "memory");
+}
+
+void copy_page(void *dst, const void *src)
+{
+    size_t n = PAGE_QWORDS;
+    __asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
 }
 
 void *memcpy(void *dst, const void *src, size_t n)

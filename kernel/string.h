@@ -15,5 +15,8 @@ int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 /* Copies at most size-1 bytes and always terminates; returns strlen(src). */
 size_t strlcpy(char *dst, const char *src, size_t size);
+/* Zero / copy one 4 KiB page (page aligned). */
+void clear_page(void *page);
+void copy_page(void *dst, const void *src);
 
 #endif

@@ -57,6 +57,13 @@ void prepare_return_to_user(struct trap_frame *tf)
     }
 }
 
+/* The common case, inline: nothing to do before returning. */
+static inline bool return_work_pending(void)
+{
+    return sched_need_resched() || (current->sig_pending & ~current->sig_blocked) ||
+           (current->sig_pending & SIG_UNBLOCKABLE_MASK);
+}
+
 int syscall_dispatch(struct trap_frame *tf)
 {
     sti();
@@ -74,10 +81,16 @@ int syscall_dispatch(struct trap_frame *tf)
         ret = -ENOSYS;
     }
     tf->rax = (uint64_t)ret;
-    prepare_return_to_user(tf);
+    cli();
+    if (return_work_pending())
+        prepare_return_to_user(tf);
     if (tf->rip >= USER_SPACE_END)
         proc_segfault(tf->rip, tf->rip, "return to a non-canonical or kernel address");
-    /* sysret restores RIP from RCX and RFLAGS from R11: usable only if the
-     * frame still holds what the syscall instruction put there. */
-    return tf->rcx != tf->rip || tf->r11 != tf->rflags;
+    /* sysret restores RIP from RCX and RFLAGS from R11 and entry.asm
+     * reloads only the caller-saved registers: usable only if nothing
+     * rewrote the frame (execve, signal delivery, sigreturn do: they set
+     * frame_rewritten) and RCX/R11 still hold what `syscall` put there. */
+    bool iret = current->frame_rewritten || tf->rcx != tf->rip || tf->r11 != tf->rflags;
+    current->frame_rewritten = false;
+    return iret;
 }

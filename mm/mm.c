@@ -46,7 +46,7 @@ static int copy_vma_pages(struct mm *dst, struct mm *src, const struct vma *v)
         struct page *p = pmm_alloc(0);
         if (!p)
             return -ENOMEM;
-        memcpy(page_to_virt(p), phys_to_virt(*e & PTE_ADDR_MASK), PAGE_SIZE);
+        copy_page(page_to_virt(p), phys_to_virt(*e & PTE_ADDR_MASK));
         uint64_t flags = *e & PTE_FLAGS_MASK & ~(PTE_A | PTE_D | PTE_P);
         if (paging_map(dst->pml4, va, page_to_phys(p), flags & ~PTE_PROTNONE) != 0) {
             pmm_free(p, 0);

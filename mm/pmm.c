@@ -204,7 +204,7 @@ struct page *pmm_alloc_zeroed(void)
 {
     struct page *p = pmm_alloc(0);
     if (p)
-        memset(page_to_virt(p), 0, PAGE_SIZE);
+        clear_page(page_to_virt(p));
     return p;
 }
 

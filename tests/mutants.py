@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 muts = [
- ("protect without invlpg", "mm/paging.c", "    *e = (*e & (PTE_ADDR_MASK | PTE_A | PTE_D)) | (flags & PTE_FLAGS_MASK & ~(PTE_A | PTE_D)) | PTE_P;\n    flush_if_live(pml4, va);", "    *e = (*e & (PTE_ADDR_MASK | PTE_A | PTE_D)) | (flags & PTE_FLAGS_MASK & ~(PTE_A | PTE_D)) | PTE_P;"),
+ ("protect without invlpg", "mm/paging.c", "    if (was_present)\n        flush_if_live(pml4, va);", ""),
  ("unmap keeps empty tables", "mm/paging.c", "        if (!table_is_empty(path[l]))\n            break;", "        break;"),
  ("unmap without invlpg", "mm/paging.c", "    flush_if_live(pml4, va);\n    return 0;\n}\n\nint paging_protect", "    return 0;\n}\n\nint paging_protect"),
  ("no coalescing", "mm/pmm.c", "        if (!(buddy->flags & PG_buddy) || buddy->order != order)", "        if (1)"),
@@ -48,7 +48,7 @@ for name, path, old, new, *rest in muts:
         b = subprocess.run("make -s build/pagewise.iso 2>&1", shell=True, capture_output=True, text=True)
         if b.returncode:
             print(f"{name}: BUILD FAILED\n{b.stdout[-800:]}"); continue
-        r = subprocess.run("python3 tests/harness.py --iso build/pagewise.iso --only ktest --logdir build/mutants", shell=True, capture_output=True, text=True)
+        r = subprocess.run("python3 tests/harness.py --iso build/pagewise.iso --only ktest,t_lazy,t_hostile --logdir build/mutants", shell=True, capture_output=True, text=True)
         fails = sorted(set(re.findall(r"^FAIL (\S+?):", r.stdout, re.M)))
         uncaught += not fails
         print(f"{name}: {'caught by ' + ', '.join(fails) if fails else 'NOT CAUGHT'}", flush=True)

@@ -259,8 +259,8 @@ HOSTILE(hostile_divide_by_zero, SIGFPE)
  * exit_group(42). Never returns. */
 __attribute__((noreturn)) static void bad_rsp_then_exit(unsigned long bad_rsp, unsigned long spins)
 {
-    __asm__ volatile("mov %0, %%rsp\n\t"
-                     "1: dec %1\n\t"
+    __asm__ volatile("mov %1, %%rsp\n\t"
+                     "1: dec %0\n\t"
                      "jnz 1b\n\t"
                      "mov %2, %%eax\n\t"
                      "syscall\n\t"
@@ -268,8 +268,8 @@ __attribute__((noreturn)) static void bad_rsp_then_exit(unsigned long bad_rsp, u
                      "mov $42, %%edi\n\t"
                      "syscall\n\t"
                      "ud2"
-                     :
-                     : "r"(bad_rsp), "r"(spins), "i"(SYS_getpid), "i"(SYS_exit_group)
+                     : "+r"(spins)
+                     : "r"(bad_rsp), "i"(SYS_getpid), "i"(SYS_exit_group)
                      : "memory", "rax", "rcx", "rdi", "r11");
     __builtin_unreachable();
 }
@@ -296,6 +296,8 @@ static const char *hostile_syscall_with_kernel_rsp(void)
  * must fail cleanly, nobody dies). We call the kernel with syscall(2): a libc
  * wrapper could touch the pointer itself first (and crash in user space), or
  * use a different system call than the one we mean to test.
+ * The write(1, ...) cases need stdout to be the console, a pipe or a file:
+ * Linux's /dev/null accepts any user buffer without looking at it.
  * ------------------------------------------------------------------------- */
 
 /* An address that is user space but has nothing mapped: map a page, unmap it. */

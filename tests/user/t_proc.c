@@ -145,7 +145,7 @@ static const char *proc_wait_not_child(void)
 }
 
 /* A child that sleeps until it is killed (never longer than CHILD_TIMEOUT). */
-static void sleep_until_killed(void)
+__attribute__((noreturn)) static void sleep_until_killed(void)
 {
     for (;;)
         sleep_ms(1000);
@@ -187,7 +187,7 @@ static const char *proc_vfork_exit(void)
 
 /* A busy child: never sleeps, never makes a system call. Only a kernel that
  * preempts it (timer interrupt) lets the parent run and send the signal. */
-static void spin_forever(void)
+__attribute__((noreturn)) static void spin_forever(void)
 {
     for (volatile unsigned long n = 0;; n++)
         ;
