@@ -26,12 +26,21 @@ muts = [
  ("no vmalloc guard page", "mm/vmalloc.c", "static size_t area_span(const struct vm_area *a) { return (a->nr_pages + 1) * PAGE_SIZE; }", "static size_t area_span(const struct vm_area *a) { return (a->nr_pages) * PAGE_SIZE; }"),
  ("vfree leaves pages mapped", "mm/vmalloc.c", "            unmap_pages(a->addr, a->nr_pages);\n            irq_restore", "            irq_restore"),
  ("no SMAP", "kernel/cpu.c", "    if (boot_cpu.smap)\n        cr4 |= CR4_SMAP;", ""),
- ("no CR0.WP", "kernel/cpu.c", "write_cr0(read_cr0() | CR0_WP);", "write_cr0(read_cr0() & ~CR0_WP);"),
+ ("no CR0.WP", "kernel/cpu.c", "write_cr0((read_cr0() | CR0_WP | CR0_MP) & ~(CR0_EM | CR0_TS));", "write_cr0((read_cr0() | CR0_MP) & ~(CR0_EM | CR0_TS | CR0_WP));"),
  ("slab objects overlap", "mm/kmalloc.c", "off -= class_size(c)) {", "off -= class_size(c) / 2) {"),
  ("no timer irq", "drivers/pit.c", "    irq_register(IRQ_TIMER, pit_irq, NULL);", ""),
  ("no serial receive interrupt", "drivers/serial.c", "    outb(COM1_PORT + UART_IER, UART_IER_RDI);", ""),
  ("empty symbol table", "Makefile", "nm -n $< | sh kernel/mksyms.sh -", "sh kernel/mksyms.sh /dev/null"),
  ("kmalloc leaks empty slabs", "mm/kmalloc.c", "    if (p->slab.inuse == 0) {", "    if (p->slab.inuse == 0 && 0) {"),
+ # ---- user processes (caught by the user-space test boots) ----
+ ("uaccess trusts the pointer", "kernel/uaccess.c", "    return addr <= USER_SPACE_END && len <= USER_SPACE_END - addr;", "    return (void)addr, (void)len, true;"),
+ ("exit leaks the address space", "kernel/proc.c", "        mm_destroy(t->mm);", ""),
+ ("stack does not grow", "mm/fault.c", "        if (!expand_stack(mm, vma, addr, fi))", "        if (1)"),
+ ("mprotect leaves present PTEs alone", "mm/mmap.c", "                paging_protect(mm->pml4, va, vma_pte_flags(v));", "                (void)va;"),
+ ("fault ignores the VMA's permissions", "mm/fault.c", "    if (!access_allowed(vma, err))", "    if (0)"),
+ ("madvise DONTNEED keeps the pages", "mm/mmap.c", "        paging_unmap_range(mm->pml4, addr, end, drop_frame, mm);", "        (void)drop_frame;"),
+ ("demand loading ignores file data", "mm/fault.c", "        memcpy(page_to_virt(p), vma->file_data + off, n);", "        (void)n;"),
+ ("brk shrink keeps the pages", "mm/mmap.c", "        vma_unmap_range(mm, new_end, old_end); /* shrinking frees the pages */", ""),
 ]
 sel = sys.argv[1:]
 uncaught = 0
@@ -48,7 +57,7 @@ for name, path, old, new, *rest in muts:
         b = subprocess.run("make -s build/pagewise.iso 2>&1", shell=True, capture_output=True, text=True)
         if b.returncode:
             print(f"{name}: BUILD FAILED\n{b.stdout[-800:]}"); continue
-        r = subprocess.run("python3 tests/harness.py --iso build/pagewise.iso --only ktest,t_lazy,t_hostile --logdir build/mutants", shell=True, capture_output=True, text=True)
+        r = subprocess.run("python3 tests/harness.py --iso build/pagewise.iso --only ktest,t_lazy,t_hostile,t_proc --logdir build/mutants", shell=True, capture_output=True, text=True)
         fails = sorted(set(re.findall(r"^FAIL (\S+?):", r.stdout, re.M)))
         uncaught += not fails
         print(f"{name}: {'caught by ' + ', '.join(fails) if fails else 'NOT CAUGHT'}", flush=True)
