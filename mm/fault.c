@@ -8,7 +8,7 @@
  *       PTE empty, anonymous VMA   -> do_anonymous_page  (lazy allocation)
  *       PTE empty, file VMA        -> do_read_fault      (demand loading)
  *       PTE not present, not empty -> do_swap_page       (swapping issue)
- *       present, write to read-only-> do_wp_page         (copy-on-write issue)
+ *       present, write to read-only-> do_wp_page         (copy-on-write)
  *       present and allowed        -> spurious: a stale TLB entry, flush it
  *
  * Anything else is a bad access: the caller sends SIGSEGV and prints one
@@ -22,6 +22,7 @@
 #include "kernel/trap.h"
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
+#include "mm/rmap.h"
 #include "mm/tlb.h"
 #include "mm/vmstat.h"
 
@@ -34,56 +35,96 @@ static int bad_access(struct fault_info *fi, int si_code, const char *reason)
     return -EFAULT;
 }
 
-/* Lazy allocation: the first touch of an anonymous page gets a zeroed
- * frame. Nothing was allocated at mmap/brk time. */
-static int do_anonymous_page(struct mm *mm, struct vma *vma, pte_t *pte)
+/* A zeroed frame for a user page, mapped at va in mm with the VMA's
+ * permissions and entered in the reverse map. */
+static int map_new_frame(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte, struct page **out)
 {
     struct page *p = pmm_alloc_zeroed();
     if (!p)
         return -ENOMEM;
+    p->refcount = 0; /* the rmap entry holds the reference */
+    if (rmap_add(p, mm, va)) {
+        pmm_free(p, 0);
+        return -ENOMEM;
+    }
     *pte = page_to_phys(p) | vma_pte_flags(vma) | PTE_P;
     mm->rss++;
+    if (out)
+        *out = p;
     return 0; /* the PTE was not present: no TLB entry to flush */
+}
+
+/* Lazy allocation: the first touch of an anonymous page gets a zeroed
+ * frame. Nothing was allocated at mmap/brk time. */
+static int do_anonymous_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte)
+{
+    return map_new_frame(mm, vma, va, pte, NULL);
 }
 
 /* Demand loading: copy the page's bytes from the file (the ELF image in
  * the initrd); past the file data (the tail of .data, all of .bss) the
  * page is zero. */
-static int do_read_fault(struct mm *mm, struct vma *vma, uintptr_t addr, pte_t *pte, struct fault_info *fi)
+static int do_read_fault(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte, struct fault_info *fi)
 {
-    struct page *p = pmm_alloc_zeroed();
-    if (!p)
-        return -ENOMEM;
-    uint64_t off = vma->file_off + (ALIGN_DOWN(addr, PAGE_SIZE) - vma->start);
+    struct page *p;
+    int r = map_new_frame(mm, vma, va, pte, &p);
+    if (r)
+        return r;
+    uint64_t off = vma->file_off + (va - vma->start);
     if (off < vma->file_end) {
         uint64_t n = MIN((uint64_t)PAGE_SIZE, vma->file_end - off);
         memcpy(page_to_virt(p), vma->file_data + off, n);
         fi->major = true;
     }
-    *pte = page_to_phys(p) | vma_pte_flags(vma) | PTE_P;
-    mm->rss++;
+    return 0;
+}
+
+/* Copy-on-write: a write to a present, read-only page of a writable VMA.
+ * fork left the frame shared and read-only in both processes. If others
+ * still map it, copy it into a new frame for us; if we are its last user,
+ * it is ours: just make it writable again. Either way the old read-only
+ * translation is flushed. */
+static int do_wp_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte)
+{
+    struct page *old = phys_to_page(*pte & PTE_ADDR_MASK);
+    if (rmap_count(old) == 1) {
+        *pte |= PTE_RW;
+        count_vm_event(NR_COW_REUSE);
+    } else {
+        struct page *copy = pmm_alloc(0);
+        if (!copy)
+            return -ENOMEM;
+        copy->refcount = 0;
+        if (rmap_add(copy, mm, va)) {
+            pmm_free(copy, 0);
+            return -ENOMEM;
+        }
+        copy_page(page_to_virt(copy), page_to_virt(old));
+        *pte = page_to_phys(copy) | vma_pte_flags(vma) | PTE_P;
+        rmap_remove(old, mm, va);
+        count_vm_event(NR_COW_FAULT);
+    }
+    tlb_flush_page(va);
     return 0;
 }
 
 static int handle_pte_fault(struct mm *mm, struct vma *vma, uintptr_t addr, uint64_t err, struct fault_info *fi)
 {
     int level;
-    pte_t *pte = paging_walk(mm->pml4, addr, true, &level);
+    uintptr_t va = ALIGN_DOWN(addr, PAGE_SIZE);
+    pte_t *pte = paging_walk(mm->pml4, va, true, &level);
     if (!pte)
         return -ENOMEM;
     if (!(*pte & PTE_P)) {
         if (*pte == 0)
-            return vma->backing == VMA_ANON ? do_anonymous_page(mm, vma, pte)
-                                            : do_read_fault(mm, vma, addr, pte, fi);
+            return vma->backing == VMA_ANON ? do_anonymous_page(mm, vma, va, pte)
+                                            : do_read_fault(mm, vma, va, pte, fi);
         /* do_swap_page: a swap entry lives here once swapping exists. */
         return bad_access(fi, SEGV_MAPERR, "swap entry without swap");
     }
-    if ((err & PF_W) && !(*pte & PTE_RW)) {
-        /* do_wp_page: copy-on-write arrives with fork's COW. Until then a
-         * write to a present read-only page in a writable VMA is a bug. */
-        return bad_access(fi, SEGV_ACCERR, "write to read-only page");
-    }
-    tlb_flush_page(ALIGN_DOWN(addr, PAGE_SIZE)); /* spurious: stale TLB entry */
+    if ((err & PF_W) && !(*pte & PTE_RW))
+        return do_wp_page(mm, vma, va, pte);
+    tlb_flush_page(va); /* spurious: a stale TLB entry */
     return 0;
 }
 

@@ -12,6 +12,8 @@
 #include "mm/kmalloc.h"
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
+#include "mm/rmap.h"
+#include "mm/tlb.h"
 #include "mm/vmstat.h"
 
 struct mm *mm_create(void)
@@ -35,21 +37,54 @@ void mm_destroy(struct mm *mm)
     kfree(mm);
 }
 
-/* Copy every present page of [v->start, v->end) from src into dst. */
-static int copy_vma_pages(struct mm *dst, struct mm *src, const struct vma *v)
+/* Addresses whose PTE lost its write permission during fork, to flush
+ * from the TLB afterwards: one by one if few, else one full flush. */
+struct flush_batch {
+    uintptr_t va[TLB_FLUSH_CEILING];
+    unsigned n;
+    bool overflow;
+};
+
+static void flush_batch_add(struct flush_batch *fb, uintptr_t va)
+{
+    if (fb->n < TLB_FLUSH_CEILING)
+        fb->va[fb->n++] = va;
+    else
+        fb->overflow = true;
+}
+
+static void flush_batch_run(struct flush_batch *fb, struct mm *mm)
+{
+    if ((read_cr3() & PTE_ADDR_MASK) != virt_to_phys(mm->pml4))
+        return; /* not loaded: its TLB entries are already gone */
+    if (fb->overflow)
+        tlb_flush_all();
+    else
+        for (unsigned i = 0; i < fb->n; i++)
+            tlb_flush_page(fb->va[i]);
+}
+
+/* fork: share every page of v with the child. Writable pages become
+ * read-only in both processes, so the first write by either one faults
+ * and copies (mm/fault.c:do_wp_page). Read-only pages (program text) are
+ * simply shared. */
+static int share_vma_pages(struct mm *dst, struct mm *src, const struct vma *v, struct flush_batch *fb)
 {
     for (uintptr_t va = v->start; va < v->end; va += PAGE_SIZE) {
         int level;
         pte_t *e = paging_walk(src->pml4, va, false, &level);
-        if (!e || !(*e & (PTE_P | PTE_PROTNONE)))
+        if (!e || level != 1 || !(*e & (PTE_P | PTE_PROTNONE)))
             continue;
-        struct page *p = pmm_alloc(0);
-        if (!p)
-            return -ENOMEM;
-        copy_page(page_to_virt(p), phys_to_virt(*e & PTE_ADDR_MASK));
+        struct page *p = phys_to_page(*e & PTE_ADDR_MASK);
+        if (*e & PTE_RW) {
+            *e &= ~PTE_RW;
+            flush_batch_add(fb, va);
+        }
         uint64_t flags = *e & PTE_FLAGS_MASK & ~(PTE_A | PTE_D | PTE_P);
+        if (rmap_add(p, dst, va))
+            return -ENOMEM;
         if (paging_map(dst->pml4, va, page_to_phys(p), flags & ~PTE_PROTNONE) != 0) {
-            pmm_free(p, 0);
+            rmap_remove(p, dst, va);
             return -ENOMEM;
         }
         if (flags & PTE_PROTNONE)
@@ -61,6 +96,7 @@ static int copy_vma_pages(struct mm *dst, struct mm *src, const struct vma *v)
 
 struct mm *mm_fork(struct mm *src)
 {
+    struct flush_batch fb = {.n = 0, .overflow = false};
     struct mm *dst = mm_create();
     if (!dst)
         return NULL;
@@ -77,11 +113,13 @@ struct mm *mm_fork(struct mm *src)
         c->file_data = v->file_data;
         c->file_off = v->file_off;
         c->file_end = v->file_end;
-        if (copy_vma_pages(dst, src, v) != 0)
+        if (share_vma_pages(dst, src, v, &fb) != 0)
             goto fail;
     }
+    flush_batch_run(&fb, src);
     return dst;
 fail:
+    flush_batch_run(&fb, src);
     mm_destroy(dst);
     return NULL;
 }

@@ -63,8 +63,9 @@ struct mm *mm_create(void);
 /* Free every user page, page table and VMA, then the mm. The caller must
  * not be running on it (switch to another CR3 first). */
 void mm_destroy(struct mm *mm);
-/* A copy of mm for fork: same VMAs, every present page copied into a new
- * frame (copy-on-write comes later). NULL if out of memory. */
+/* A copy of mm for fork: same VMAs, every present page shared
+ * copy-on-write (writable ones made read-only in both). NULL if out of
+ * memory. */
 struct mm *mm_fork(struct mm *mm);
 /* Load mm's page tables into CR3 unless they are already there. */
 void mm_switch(struct mm *mm);
@@ -93,6 +94,9 @@ struct vma *vma_split(struct mm *mm, struct vma *vma, uintptr_t addr);
 /* Remove [start, end) from the address space: split VMAs at the edges,
  * delete those inside, unmap and free their pages and empty tables. */
 int vma_unmap_range(struct mm *mm, uintptr_t start, uintptr_t end);
+/* Drop one user mapping of the frame at pa (rmap and reference): the
+ * put_frame callback of paging_unmap_range. mm_arg is the struct mm. */
+void mm_put_frame(uint64_t pa, uintptr_t va, void *mm_arg);
 /* Highest free range of len bytes below `below`, or 0. */
 uintptr_t vma_find_free(struct mm *mm, size_t len, uintptr_t below);
 /* Page-table flags for a VMA's pages. */

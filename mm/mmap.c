@@ -7,6 +7,7 @@
 #include "kernel/errno.h"
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
+#include "mm/rmap.h"
 
 static bool range_ok(uintptr_t addr, size_t len)
 {
@@ -106,20 +107,15 @@ long do_mprotect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot)
         for (uintptr_t va = v->start; va < v->end; va += PAGE_SIZE) {
             int level;
             pte_t *e = paging_walk(mm->pml4, va, false, &level);
-            if (e && level == 1 && (*e & (PTE_P | PTE_PROTNONE)))
-                paging_protect(mm->pml4, va, vma_pte_flags(v));
+            if (!e || level != 1 || !(*e & (PTE_P | PTE_PROTNONE)))
+                continue;
+            uint64_t flags = vma_pte_flags(v);
+            if (rmap_count(phys_to_page(*e & PTE_ADDR_MASK)) > 1)
+                flags &= ~PTE_RW; /* still shared copy-on-write: the first write copies */
+            paging_protect(mm->pml4, va, flags);
         }
     }
     return 0;
-}
-
-static void drop_frame(uint64_t pa, void *arg)
-{
-    struct mm *mm = arg;
-    struct page *p = phys_to_page(pa);
-    mm->rss--;
-    if (--p->refcount == 0)
-        pmm_free(p, 0);
 }
 
 long do_madvise(struct mm *mm, uintptr_t addr, size_t len, int advice)
@@ -135,7 +131,7 @@ long do_madvise(struct mm *mm, uintptr_t addr, size_t len, int advice)
     case MADV_DONTNEED:
         /* Drop the pages: the next touch faults in zeroes (anonymous) or
          * the file's bytes again (private file mapping), as on Linux. */
-        paging_unmap_range(mm->pml4, addr, end, drop_frame, mm);
+        paging_unmap_range(mm->pml4, addr, end, mm_put_frame, mm);
         return 0;
     default: return -EINVAL;
     }

@@ -184,8 +184,8 @@ int paging_protect(pte_t *pml4, uintptr_t va, uint64_t flags)
     return 0;
 }
 
-uint64_t paging_unmap_range(pte_t *pml4, uintptr_t start, uintptr_t end, void (*put_frame)(uint64_t pa, void *arg),
-                            void *arg)
+uint64_t paging_unmap_range(pte_t *pml4, uintptr_t start, uintptr_t end,
+                            void (*put_frame)(uint64_t pa, uintptr_t va, void *arg), void *arg)
 {
     uint64_t n = 0;
     for (uintptr_t va = start; va < end;) {
@@ -206,7 +206,7 @@ uint64_t paging_unmap_range(pte_t *pml4, uintptr_t start, uintptr_t end, void (*
                 uint64_t pa = *leaf & PTE_ADDR_MASK;
                 *leaf = 0;
                 if (put_frame)
-                    put_frame(pa, arg);
+                    put_frame(pa, va, arg);
                 n++;
             }
         }

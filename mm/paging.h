@@ -71,11 +71,11 @@ int paging_unmap(pte_t *pml4, uintptr_t va, uint64_t *pa);
  * PTE_PROTNONE in flags the page becomes not present but keeps its frame.
  * Returns 0 or -EINVAL (not mapped). */
 int paging_protect(pte_t *pml4, uintptr_t va, uint64_t flags);
-/* Remove every 4 KiB mapping in [start, end), calling put_frame(pa, arg)
+/* Remove every 4 KiB mapping in [start, end), calling put_frame(pa, va, arg)
  * for each frame, free the tables left empty, and flush the range once.
  * Returns the number of pages unmapped. */
-uint64_t paging_unmap_range(pte_t *pml4, uintptr_t start, uintptr_t end, void (*put_frame)(uint64_t pa, void *arg),
-                            void *arg);
+uint64_t paging_unmap_range(pte_t *pml4, uintptr_t start, uintptr_t end,
+                            void (*put_frame)(uint64_t pa, uintptr_t va, void *arg), void *arg);
 /* A new PML4 for a user address space: user half empty, kernel half
  * (entries 256..511) copied from the kernel's. NULL if out of memory. */
 pte_t *paging_create_pml4(void);

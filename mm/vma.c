@@ -10,6 +10,7 @@
 #include "mm/memlayout.h"
 #include "mm/mm.h"
 #include "mm/pmm.h"
+#include "mm/rmap.h"
 
 struct vma *vma_find(struct mm *mm, uintptr_t addr)
 {
@@ -71,14 +72,11 @@ uint64_t vma_pte_flags(const struct vma *vma)
     return f;
 }
 
-/* Called for every user frame unmapped: drop the mapping's reference. */
-static void put_user_frame(uint64_t pa, void *arg)
+void mm_put_frame(uint64_t pa, uintptr_t va, void *mm_arg)
 {
-    struct mm *mm = arg;
-    struct page *p = phys_to_page(pa);
+    struct mm *mm = mm_arg;
     mm->rss--;
-    if (--p->refcount == 0)
-        pmm_free(p, 0);
+    rmap_remove(phys_to_page(pa), mm, va);
 }
 
 int vma_unmap_range(struct mm *mm, uintptr_t start, uintptr_t end)
@@ -99,7 +97,7 @@ int vma_unmap_range(struct mm *mm, uintptr_t start, uintptr_t end)
         }
         v = next_node == &mm->vmas ? NULL : list_entry(next_node, struct vma, list);
     }
-    paging_unmap_range(mm->pml4, start, end, put_user_frame, mm);
+    paging_unmap_range(mm->pml4, start, end, mm_put_frame, mm);
     return 0;
 }
 

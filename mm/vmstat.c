@@ -11,6 +11,8 @@ static const char *const vm_event_names[NR_VM_EVENTS] = {
     [NR_CR3_WRITE] = "nr_cr3_write",
     [NR_PGFAULT] = "pgfault",
     [NR_PGMAJFAULT] = "pgmajfault",
+    [NR_COW_FAULT] = "cow_fault",
+    [NR_COW_REUSE] = "cow_reuse",
 };
 
 const char *vm_event_name(enum vm_event_item item) { return item < NR_VM_EVENTS ? vm_event_names[item] : "?"; }

@@ -15,6 +15,8 @@ enum vm_event_item {
     NR_CR3_WRITE,           /* address-space switches (Pagewise's own counter) */
     NR_PGFAULT,             /* user page faults handled */
     NR_PGMAJFAULT,          /* ... of which needed file data (demand loading) */
+    NR_COW_FAULT,           /* copy-on-write copies (Pagewise's own) */
+    NR_COW_REUSE,           /* COW faults where we were the last user: no copy */
     NR_VM_EVENTS,
 };
 
