@@ -49,7 +49,8 @@ syscall_entry:
     push r11                        ; rflags
     push USER_CS                    ; cs
     push rcx                        ; rip
-    push 0                          ; error code
+    push rax                        ; error code slot: the syscall number,
+                                    ; kept for restarting (Linux: orig_ax)
     push SYSCALL_VEC                ; vector
     push rax
     push rbx

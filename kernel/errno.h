@@ -39,4 +39,9 @@
 #define EIDRM 43
 #define EOVERFLOW 75
 
+/* Kernel-internal (never seen by user code): a blocking call was
+ * interrupted by a signal; restart it if the handler has SA_RESTART (or
+ * the signal is ignored), else return EINTR. Linux uses the same value. */
+#define ERESTARTSYS 512
+
 #endif

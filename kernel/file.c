@@ -31,8 +31,11 @@ void file_get(struct file *f) { f->refcount++; }
 
 void file_put(struct file *f)
 {
-    if (--f->refcount == 0)
-        kfree(f);
+    if (--f->refcount > 0)
+        return;
+    if (f->inode->ops && f->inode->ops->release)
+        f->inode->ops->release(f);
+    kfree(f);
 }
 
 /* Copy [pos, pos + n) of a byte array to the user; returns bytes copied

@@ -19,6 +19,7 @@
 #include "kernel/exec.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/signal.h"
 #include "kernel/string.h"
 #include "kernel/uaccess.h"
 #include "kernel/vfs.h"
@@ -29,19 +30,6 @@
 
 #define INIT_PID 1
 #define CALLEE_SAVED_REGS 6
-#define SIGKILL 9
-#define SIGSEGV 11
-#define SIGALRM 14
-#define SIGCHLD 17
-#define SIGCONT 18
-#define SIGSTOP 19
-#define SIGURG 23
-#define SIGWINCH 28
-#define SIG_IGN 1
-#define SIG_BIT(sig) (1ull << ((sig)-1))
-/* Signals whose default action is to do nothing here (no job control yet). */
-#define SIG_DEFAULT_IGNORE (SIG_BIT(SIGCHLD) | SIG_BIT(SIGCONT) | SIG_BIT(SIGURG) | SIG_BIT(SIGWINCH) | \
-                            SIG_BIT(SIGSTOP) | SIG_BIT(20) | SIG_BIT(21) | SIG_BIT(22))
 
 static struct {
     struct list_head all;
@@ -52,17 +40,6 @@ static struct {
 } procs = {.next_pid = INIT_PID};
 
 void task_start(void); /* kernel/entry.asm */
-
-static const char *const signal_names[] = {
-    [1] = "SIGHUP", [2] = "SIGINT", [3] = "SIGQUIT", [4] = "SIGILL", [5] = "SIGTRAP", [6] = "SIGABRT",
-    [7] = "SIGBUS", [8] = "SIGFPE", [9] = "SIGKILL", [10] = "SIGUSR1", [11] = "SIGSEGV", [12] = "SIGUSR2",
-    [13] = "SIGPIPE", [14] = "SIGALRM", [15] = "SIGTERM",
-};
-
-static const char *signal_name(int sig)
-{
-    return sig > 0 && sig < (int)ARRAY_SIZE(signal_names) && signal_names[sig] ? signal_names[sig] : "signal";
-}
 
 /* The FPU state every new program starts with (fninit, default MXCSR). */
 void proc_init(struct task *idle);
@@ -197,57 +174,13 @@ void proc_exit(int status)
     t->exit_status = status;
     t->state = TASK_ZOMBIE;
     if (t->parent) {
-        signal_send(t->parent, SIGCHLD);
+        signal_send_info(t->parent, SIGCHLD, (status & 0x7f) ? CLD_KILLED : CLD_EXITED, 0, t->pid,
+                         (status & 0x7f) ? (status & 0x7f) : (status >> 8) & 0xff);
         wake_up(&t->parent->child_exit);
     }
     schedule();
     irq_restore(irqs);
     panic("a zombie ran again");
-}
-
-void signal_send(struct task *t, int sig)
-{
-    if (sig <= 0 || sig > NSIG)
-        return;
-    bool irqs = irq_save();
-    t->sig_pending |= SIG_BIT(sig);
-    if (t->state == TASK_SLEEPING && !(SIG_DEFAULT_IGNORE & SIG_BIT(sig) && !t->sigaction[sig - 1].handler))
-        sched_wake_task(t);
-    irq_restore(irqs);
-}
-
-static uint64_t deliverable_signals(const struct task *t)
-{
-    return t->sig_pending & (~t->sig_blocked | SIG_BIT(SIGKILL) | SIG_BIT(SIGSTOP));
-}
-
-bool signal_pending(const struct task *t) { return deliverable_signals(t) != 0; }
-
-void signal_deliver(struct trap_frame *tf)
-{
-    (void)tf;
-    struct task *t = current;
-    uint64_t deliverable = deliverable_signals(t);
-    for (int sig = 1; sig <= NSIG && deliverable; sig++) {
-        if (!(deliverable & SIG_BIT(sig)))
-            continue;
-        t->sig_pending &= ~SIG_BIT(sig);
-        deliverable &= ~SIG_BIT(sig);
-        uint64_t handler = t->sigaction[sig - 1].handler;
-        if (sig != SIGKILL && (handler == SIG_IGN || (SIG_DEFAULT_IGNORE & SIG_BIT(sig))))
-            continue;
-        /* Default action: terminate. User handlers are not run yet (the
-         * signal frame comes with the userland issue): a signal whose
-         * handler is set takes its default action meanwhile. */
-        proc_exit(sig);
-    }
-}
-
-void proc_segfault(uintptr_t addr, uint64_t rip, const char *reason)
-{
-    struct task *t = current;
-    pr_err("pagewise: pid %d (%s): segfault at %#lx rip %#lx: %s -> SIGSEGV\n", t->pid, t->comm, addr, rip, reason);
-    proc_exit(SIGSEGV);
 }
 
 void proc_check_alarms(uint64_t now)
@@ -287,4 +220,10 @@ bool proc_group_exists(int pgrp)
             return true;
     }
     return false;
+}
+
+void proc_fpu_reset(struct task *t)
+{
+    memcpy(t->fpu, procs.fpu_initial, FXSAVE_SIZE);
+    __asm__ volatile("fxrstor64 %0" ::"m"(t->fpu));
 }

@@ -33,6 +33,14 @@ enum task_state {
     TASK_ZOMBIE,
 };
 
+/* What a handler learns about a signal (the start of Linux's siginfo_t). */
+struct siginfo_k {
+    int32_t code;   /* si_code: SI_USER, SEGV_MAPERR, CLD_EXITED... */
+    int32_t pid;    /* sender, or the child for SIGCHLD */
+    int32_t status; /* SIGCHLD: exit code or signal */
+    uint64_t addr;  /* SIGSEGV/SIGBUS/SIGILL/SIGFPE: the faulting address */
+};
+
 struct sigaction_k {
     uint64_t handler; /* SIG_DFL 0, SIG_IGN 1, or a user function */
     uint64_t flags;
@@ -67,6 +75,11 @@ struct task {
     uint64_t clear_child_tid; /* set_tid_address */
     uint64_t sig_pending, sig_blocked;
     struct sigaction_k sigaction[NSIG];
+    struct siginfo_k siginfo[NSIG]; /* why each pending signal was sent */
+    uint64_t saved_sigmask;   /* rt_sigsuspend: the mask to return to */
+    bool has_saved_sigmask;
+    uint64_t altstack_sp, altstack_size; /* sigaltstack */
+    int altstack_flags;
     uint64_t alarm_at;       /* jiffies, 0 = none (alarm, setitimer ITIMER_REAL) */
     uint64_t alarm_interval; /* ticks between repeats, 0 = one shot */
     uint64_t sleep_until;    /* jiffies, for nanosleep */
@@ -88,6 +101,8 @@ struct task *proc_find(int pid);
 /* Allocate a task with a kernel stack and a zeroed trap frame. */
 struct task *proc_alloc(void);
 void proc_free(struct task *t);
+/* Load the initial FPU state (fninit, default MXCSR) for t, now running. */
+void proc_fpu_reset(struct task *t);
 /* Frames in use (for the leak tests and /proc/meminfo). */
 int proc_count(void);
 
@@ -97,14 +112,4 @@ void proc_check_alarms(uint64_t now);
 int proc_signal_group(int pgrp, int sig);
 /* Does any process belong to group pgrp? */
 bool proc_group_exists(int pgrp);
-/* The syscall and fault paths set a pending signal with this. */
-void signal_send(struct task *t, int sig);
-/* Is a signal waiting that is not blocked? */
-bool signal_pending(const struct task *t);
-/* Deliver pending signals before returning to user mode. */
-void signal_deliver(struct trap_frame *tf);
-/* Kill the current process for a bad memory access: one console line,
- * then SIGSEGV. */
-__attribute__((noreturn)) void proc_segfault(uintptr_t addr, uint64_t rip, const char *reason);
-
 #endif

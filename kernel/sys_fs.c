@@ -4,6 +4,7 @@
  */
 #include "kernel/compiler.h"
 #include "kernel/errno.h"
+#include "kernel/pipe.h"
 #include "kernel/proc.h"
 #include "kernel/string.h"
 #include "kernel/syscall.h"
@@ -428,3 +429,33 @@ static long do_readlink(int dirfd, uint64_t upath, uint64_t ubuf, uint64_t size)
 
 SYSCALL_DEFINE(readlink) { SYSCALL_UNUSED_ARGS(); return do_readlink(AT_FDCWD, a0, a1, a2); }
 SYSCALL_DEFINE(readlinkat) { SYSCALL_UNUSED_ARGS(); return do_readlink((int)a0, a1, a2, a3); }
+
+/* pipe2(fds, flags): fds[0] reads, fds[1] writes. */
+static long do_pipe(uint64_t ufds, uint64_t flags)
+{
+    if (flags & ~(uint64_t)(O_CLOEXEC | O_NONBLOCK))
+        return -EINVAL;
+    int rfd = fd_alloc(0);
+    if (rfd < 0)
+        return rfd;
+    current->fd[rfd] = (struct file *)1; /* reserve it while finding the second */
+    int wfd = fd_alloc(0);
+    current->fd[rfd] = NULL;
+    if (wfd < 0)
+        return wfd;
+    struct file *rd, *wr;
+    if (pipe_create((unsigned)flags, &rd, &wr))
+        return -ENOMEM;
+    int fds[2] = {rfd, wfd};
+    if (copy_to_user((void *)ufds, fds, sizeof(fds))) {
+        file_put(rd);
+        file_put(wr);
+        return -EFAULT;
+    }
+    fd_install(rfd, rd, flags & O_CLOEXEC);
+    fd_install(wfd, wr, flags & O_CLOEXEC);
+    return 0;
+}
+
+SYSCALL_DEFINE(pipe) { SYSCALL_UNUSED_ARGS(); return do_pipe(a0, 0); }
+SYSCALL_DEFINE(pipe2) { SYSCALL_UNUSED_ARGS(); return do_pipe(a0, a1); }

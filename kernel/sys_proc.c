@@ -6,6 +6,7 @@
 #include "kernel/errno.h"
 #include "kernel/exec.h"
 #include "kernel/proc.h"
+#include "kernel/signal.h"
 #include "kernel/string.h"
 #include "kernel/syscall.h"
 #include "kernel/time.h"
@@ -27,13 +28,6 @@
 #define ARCH_GET_FS 0x1003
 #define PR_SET_NAME 15
 #define PR_GET_NAME 16
-#define SIG_BLOCK 0
-#define SIG_UNBLOCK 1
-#define SIG_SETMASK 2
-#define SIGKILL 9
-#define SIGSTOP 19
-#define SIGCHLD 17
-#define UNBLOCKABLE ((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)))
 
 /* fork: a new task with a copy of the address space (copied eagerly in
  * this version; copy-on-write comes with the userland issue), the same
@@ -273,7 +267,7 @@ SYSCALL_DEFINE(wait4)
         }
         if (signal_pending(current)) {
             irq_restore(irqs);
-            return -EINTR;
+            return -ERESTARTSYS;
         }
         sleep_on(&current->child_exit);
         irq_restore(irqs);
@@ -282,7 +276,7 @@ SYSCALL_DEFINE(wait4)
 
 /* kill's pid: > 0 one process, 0 my group, -1 everyone but init and me,
  * < -1 the group -pid. */
-static long send_to(int pid, int sig)
+static long send_to(int pid, int sig, int code)
 {
     if (sig < 0 || sig > NSIG)
         return -EINVAL;
@@ -291,7 +285,7 @@ static long send_to(int pid, int sig)
         if (!t)
             return -ESRCH;
         if (sig)
-            signal_send(t, sig);
+            signal_send_info(t, sig, code, 0, current->pid, 0);
         return 0;
     }
     if (pid == -1) {
@@ -301,7 +295,7 @@ static long send_to(int pid, int sig)
             if (t && t != current) {
                 n++;
                 if (sig)
-                    signal_send(t, sig);
+                    signal_send_info(t, sig, code, 0, current->pid, 0);
             }
         }
         return n ? 0 : -ESRCH;
@@ -313,19 +307,19 @@ static long send_to(int pid, int sig)
 SYSCALL_DEFINE(kill)
 {
     SYSCALL_UNUSED_ARGS();
-    return send_to((int)a0, (int)a1);
+    return send_to((int)a0, (int)a1, SI_USER);
 }
 
 SYSCALL_DEFINE(tkill)
 {
     SYSCALL_UNUSED_ARGS();
-    return (int)a0 <= 0 ? -EINVAL : send_to((int)a0, (int)a1);
+    return (int)a0 <= 0 ? -EINVAL : send_to((int)a0, (int)a1, SI_TKILL);
 }
 
 SYSCALL_DEFINE(tgkill)
 {
     SYSCALL_UNUSED_ARGS();
-    return (int)a1 <= 0 || a0 != a1 ? -EINVAL : send_to((int)a1, (int)a2);
+    return (int)a1 <= 0 || a0 != a1 ? -EINVAL : send_to((int)a1, (int)a2, SI_TKILL);
 }
 
 SYSCALL_DEFINE(getpid) { SYSCALL_UNUSED_ARGS(); return current->pid; }
@@ -474,48 +468,6 @@ SYSCALL_DEFINE(setitimer)
     uint64_t value = timeval_to_ticks(&v[2]);
     current->alarm_at = value ? jiffies() + value : 0;
     current->alarm_interval = timeval_to_ticks(&v[0]);
-    return 0;
-}
-
-/* struct sigaction as the kernel sees it: handler, flags, restorer, mask. */
-SYSCALL_DEFINE(rt_sigaction)
-{
-    SYSCALL_UNUSED_ARGS();
-    int sig = (int)a0;
-    if (sig < 1 || sig > NSIG || a3 != 8 || ((sig == SIGKILL || sig == SIGSTOP) && a1))
-        return -EINVAL;
-    struct sigaction_k old = current->sigaction[sig - 1], act;
-    if (a1) {
-        if (copy_from_user(&act, (void *)a1, sizeof(act)))
-            return -EFAULT;
-        act.mask &= ~UNBLOCKABLE;
-    }
-    if (a2 && copy_to_user((void *)a2, &old, sizeof(old)))
-        return -EFAULT;
-    if (a1)
-        current->sigaction[sig - 1] = act;
-    return 0;
-}
-
-SYSCALL_DEFINE(rt_sigprocmask)
-{
-    SYSCALL_UNUSED_ARGS();
-    uint64_t set, old = current->sig_blocked;
-    if (a3 != 8)
-        return -EINVAL;
-    if (a1) {
-        if (copy_from_user(&set, (void *)a1, sizeof(set)))
-            return -EFAULT;
-        switch (a0) {
-        case SIG_BLOCK: current->sig_blocked |= set; break;
-        case SIG_UNBLOCK: current->sig_blocked &= ~set; break;
-        case SIG_SETMASK: current->sig_blocked = set; break;
-        default: return -EINVAL;
-        }
-        current->sig_blocked &= ~UNBLOCKABLE;
-    }
-    if (a2 && copy_to_user((void *)a2, &old, sizeof(old)))
-        return -EFAULT;
     return 0;
 }
 

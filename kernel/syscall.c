@@ -7,6 +7,7 @@
 #include "kernel/gdt.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
+#include "kernel/signal.h"
 #include "kernel/sched.h"
 #include "kernel/syscall_table.h"
 #include "kernel/x86.h"
@@ -85,7 +86,7 @@ int syscall_dispatch(struct trap_frame *tf)
     if (return_work_pending())
         prepare_return_to_user(tf);
     if (tf->rip >= USER_SPACE_END)
-        proc_segfault(tf->rip, tf->rip, "return to a non-canonical or kernel address");
+        proc_exit(SIGSEGV); /* cannot happen: exec and sigreturn check RIP */
     /* sysret restores RIP from RCX and RFLAGS from R11 and entry.asm
      * reloads only the caller-saved registers: usable only if nothing
      * rewrote the frame (execve, signal delivery, sigreturn do: they set

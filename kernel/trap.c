@@ -16,18 +16,13 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
+#include "kernel/signal.h"
 #include "kernel/sched.h"
 #include "kernel/syscall.h"
 #include "kernel/x86.h"
 #include "mm/fault.h"
 #include "mm/memlayout.h"
 #include "mm/vmalloc.h"
-
-#define SIGILL_NR 4
-#define SIGTRAP_NR 5
-#define SIGBUS_NR 7
-#define SIGFPE_NR 8
-#define SIGSEGV_NR 11
 
 static const char *const exception_names[NR_EXCEPTIONS] = {
     [T_DE] = "Divide error (#DE)",
@@ -94,36 +89,39 @@ static void handle_page_fault(struct trap_frame *tf)
                 current->minflt++;
             return;
         }
-        if (user)
-            proc_segfault(addr, tf->rip, r == -ENOMEM ? "out of memory" : fi.reason);
+        if (user) {
+            if (r == -ENOMEM)
+                signal_fault(SIGKILL, SI_KERNEL, addr, tf->rip, "out of memory");
+            else
+                signal_fault(SIGSEGV, fi.si_code, addr, tf->rip, fi.reason);
+            return;
+        }
     }
     if (!user && extable_fixup(tf))
         return;
-    if (user)
-        proc_segfault(addr, tf->rip, "user access to kernel address");
+    if (user) {
+        signal_fault(SIGSEGV, SEGV_MAPERR, addr, tf->rip, "user access to kernel address");
+        return;
+    }
     panic_trap(tf, NULL);
 }
 
 /* Other exceptions in user mode: the signal Linux sends for each. */
 static void user_exception(struct trap_frame *tf)
 {
-    int sig = SIGSEGV_NR;
     switch (tf->vector) {
-    case T_DE:
+    case T_DE: signal_fault(SIGFPE, FPE_INTDIV, tf->rip, tf->rip, trap_name(tf->vector)); break;
     case T_MF:
-    case T_XM: sig = SIGFPE_NR; break;
-    case T_UD: sig = SIGILL_NR; break;
+    case T_XM: signal_fault(SIGFPE, SI_KERNEL, tf->rip, tf->rip, trap_name(tf->vector)); break;
+    case T_UD: signal_fault(SIGILL, ILL_ILLOPN, tf->rip, tf->rip, trap_name(tf->vector)); break;
     case T_DB:
-    case T_BP: sig = SIGTRAP_NR; break;
-    case T_AC: sig = SIGBUS_NR; break;
-    default: break;
+    case T_BP: signal_send_info(current, SIGTRAP, TRAP_BRKPT, tf->rip, 0, 0); break;
+    case T_AC: signal_fault(SIGBUS, BUS_ADRALN, tf->rip, tf->rip, trap_name(tf->vector)); break;
+    case T_GP:
+        signal_fault(SIGSEGV, SI_KERNEL, 0, tf->rip, "general protection fault (a non-canonical address?)");
+        break;
+    default: signal_fault(SIGSEGV, SI_KERNEL, 0, tf->rip, trap_name(tf->vector)); break;
     }
-    if (sig == SIGSEGV_NR)
-        proc_segfault(0, tf->rip, tf->vector == T_GP ? "general protection fault (a non-canonical address?)"
-                                                        : trap_name(tf->vector));
-    pr_err("pagewise: pid %d (%s): %s at rip %#lx -> signal %d\n", current->pid, current->comm,
-           trap_name(tf->vector), tf->rip, sig);
-    signal_send(current, sig);
 }
 
 void trap_dispatch(struct trap_frame *tf)

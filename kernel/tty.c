@@ -20,6 +20,7 @@
 #include "kernel/compiler.h"
 #include "kernel/errno.h"
 #include "kernel/proc.h"
+#include "kernel/signal.h"
 #include "kernel/sched.h"
 #include "kernel/string.h"
 #include "kernel/uaccess.h"
@@ -59,8 +60,6 @@ enum { VINTR = 0, VQUIT = 1, VERASE = 2, VKILL = 3, VEOF = 4, VTIME = 5, VMIN = 
 #define DEL 0x7f
 #define TTY_BUF 4096 /* a power of two */
 #define LINE_MAX_TTY 1024
-#define SIGINT 2
-#define SIGQUIT 3
 
 struct kernel_termios {
     uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
@@ -163,7 +162,7 @@ static long tty_read(struct file *f, char *ubuf, size_t n, uint64_t *pos)
     while (!readable()) {
         if (signal_pending(current)) {
             irq_restore(irqs);
-            return -EINTR;
+            return -ERESTARTSYS;
         }
         sleep_on(&tty.readers);
     }

@@ -21,6 +21,7 @@
 #define S_IFDIR 0040000
 #define S_IFCHR 0020000
 #define S_IFREG 0100000
+#define S_IFIFO 0010000
 #define S_IFLNK 0120000
 #define S_ISDIR(m) (((m)&S_IFMT) == S_IFDIR)
 #define S_ISREG(m) (((m)&S_IFMT) == S_IFREG)
@@ -54,6 +55,8 @@ struct file_ops {
     long (*ioctl)(struct file *f, unsigned cmd, uintptr_t arg);
     /* /proc files: fill buf (kernel memory) with the whole text, return length. */
     long (*generate)(struct inode *ino, char *buf, size_t size);
+    /* The last descriptor of an open file closed (pipes count their ends). */
+    void (*release)(struct file *f);
 };
 
 struct inode {
@@ -66,6 +69,7 @@ struct inode {
     struct inode *parent;
     struct list_head children; /* directories */
     struct list_head sibling;
+    void *priv;             /* the object behind a pipe or /proc node */
     char name[NAME_MAX + 1];
 };
 

@@ -1,0 +1,460 @@
+/*
+ * kernel/signal.c - sending and delivering signals (Linux's kernel/signal.c
+ * and arch/x86/kernel/signal.c in one file).
+ *
+ * Delivery happens on the way back to user mode (prepare_return_to_user).
+ * For a user handler, setup_rt_frame writes Linux's frame on the user
+ * stack and points the saved registers at the handler:
+ *
+ *   higher addresses
+ *     ...the interrupted code's stack, then a 128-byte red zone...
+ *     fxsave image (512 bytes, 64-byte aligned)   <- uc_mcontext.fpstate
+ *     struct siginfo (128)                         <- handler's 2nd argument
+ *     struct ucontext: flags, link, uc_stack,      <- handler's 3rd argument
+ *        uc_mcontext (every register), uc_sigmask
+ *     pretcode = sa_restorer                       <- RSP at handler entry
+ *   lower addresses
+ *
+ * The handler's `ret` lands in the C library's restorer, which calls
+ * rt_sigreturn: the kernel reads the ucontext back (as the user may have
+ * changed it), checks it and resumes the interrupted code.
+ */
+#include "kernel/signal.h"
+
+#include "kernel/compiler.h"
+#include "kernel/errno.h"
+#include "kernel/gdt.h"
+#include "kernel/printk.h"
+#include "kernel/sched.h"
+#include "kernel/string.h"
+#include "kernel/syscall.h"
+#include "kernel/uaccess.h"
+#include "kernel/x86.h"
+#include "mm/fault.h"
+#include "mm/memlayout.h"
+
+#define SYSCALL_VECTOR 0x80 /* kernel/entry.asm: trap_frame.vector of a syscall */
+#define SYSCALL_INSN_LEN 2
+#define REDZONE 128
+#define FPSTATE_ALIGN 64
+#define SIGINFO_SIZE 128
+#define DEFAULT_MXCSR_MASK 0xffbf
+#define FXSAVE_MXCSR 24
+#define FXSAVE_MXCSR_MASK 28
+/* RFLAGS bits the user may change through sigreturn (Linux: FIX_EFLAGS). */
+#define USER_RFLAGS_MASK (RFLAGS_CF | (1ul << 2) | (1ul << 4) | (1ul << 6) | (1ul << 7) | RFLAGS_TF | RFLAGS_DF | \
+                          (1ul << 11) | RFLAGS_AC | (1ul << 16))
+#define SIG_DEFAULT_IGNORE (SIG_BIT(SIGCHLD) | SIG_BIT(SIGCONT) | SIG_BIT(SIGURG) | SIG_BIT(SIGWINCH))
+#define SIG_STOPS (SIG_BIT(SIGSTOP) | SIG_BIT(SIGTSTP) | SIG_BIT(SIGTTIN) | SIG_BIT(SIGTTOU))
+
+/* Linux's user-visible structures (arch/x86/include/uapi/asm/sigcontext.h,
+ * include/uapi/asm-generic/ucontext.h). */
+struct sigcontext_k {
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip;
+    uint64_t eflags;
+    uint16_t cs, gs, fs, ss;
+    uint64_t err, trapno, oldmask, cr2;
+    uint64_t fpstate;
+    uint64_t reserved1[8];
+};
+
+struct ucontext_k {
+    uint64_t uc_flags;
+    uint64_t uc_link;
+    uint64_t ss_sp;
+    int32_t ss_flags, pad;
+    uint64_t ss_size;
+    struct sigcontext_k uc_mcontext;
+    uint64_t uc_sigmask;
+};
+
+struct siginfo_user {
+    int32_t si_signo, si_errno, si_code, pad;
+    union {
+        struct {
+            int32_t pid, uid, status, pad2;
+            int64_t utime, stime;
+        } child;       /* kill, SIGCHLD */
+        uint64_t addr; /* SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP */
+    };
+    uint8_t rest[SIGINFO_SIZE - 48];
+};
+
+struct rt_sigframe {
+    uint64_t pretcode;
+    struct ucontext_k uc;
+    struct siginfo_user info;
+};
+
+_Static_assert(sizeof(struct sigcontext_k) == 256, "struct sigcontext is 256 bytes on x86-64");
+_Static_assert(sizeof(struct siginfo_user) == SIGINFO_SIZE, "siginfo_t is 128 bytes");
+
+static const char *const signal_names[] = {
+    [SIGHUP] = "SIGHUP", [SIGINT] = "SIGINT", [SIGQUIT] = "SIGQUIT", [SIGILL] = "SIGILL", [SIGTRAP] = "SIGTRAP",
+    [SIGABRT] = "SIGABRT", [SIGBUS] = "SIGBUS", [SIGFPE] = "SIGFPE", [SIGKILL] = "SIGKILL", [SIGUSR1] = "SIGUSR1",
+    [SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2", [SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM",
+    [SIGTERM] = "SIGTERM", [SIGCHLD] = "SIGCHLD", [SIGCONT] = "SIGCONT", [SIGSTOP] = "SIGSTOP",
+    [SIGTSTP] = "SIGTSTP", [SIGTTIN] = "SIGTTIN", [SIGTTOU] = "SIGTTOU", [SIGURG] = "SIGURG",
+    [SIGXCPU] = "SIGXCPU", [SIGXFSZ] = "SIGXFSZ", [SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF",
+    [SIGWINCH] = "SIGWINCH", [SIGIO] = "SIGIO", [SIGPWR] = "SIGPWR", [SIGSYS] = "SIGSYS",
+};
+
+const char *signal_name(int sig)
+{
+    return sig > 0 && sig < (int)ARRAY_SIZE(signal_names) && signal_names[sig] ? signal_names[sig] : "signal";
+}
+
+static uint64_t deliverable(const struct task *t)
+{
+    return t->sig_pending & (~t->sig_blocked | SIG_UNBLOCKABLE_MASK);
+}
+
+bool signal_pending(const struct task *t) { return deliverable(t) != 0; }
+
+/* Would sig be thrown away on arrival? (Ignored and not blocked: Linux
+ * discards it at once, so it never interrupts a sleep.) */
+static bool ignored(const struct task *t, int sig)
+{
+    uint64_t h = t->sigaction[sig - 1].handler;
+    if (sig == SIGKILL || (t->sig_blocked & SIG_BIT(sig)))
+        return false;
+    return h == SIG_IGN || (h == SIG_DFL && ((SIG_DEFAULT_IGNORE | SIG_STOPS) & SIG_BIT(sig)));
+}
+
+void signal_send_info(struct task *t, int sig, int code, uint64_t addr, int pid, int status)
+{
+    if (sig <= 0 || sig > NSIG || ignored(t, sig))
+        return;
+    bool irqs = irq_save();
+    if (!(t->sig_pending & SIG_BIT(sig))) /* standard signals do not queue */
+        t->siginfo[sig - 1] = (struct siginfo_k){code, pid, status, addr};
+    t->sig_pending |= SIG_BIT(sig);
+    if (t->state == TASK_SLEEPING && (deliverable(t) & SIG_BIT(sig)))
+        sched_wake_task(t); /* interrupt a blocking call */
+    irq_restore(irqs);
+}
+
+void signal_send(struct task *t, int sig) { signal_send_info(t, sig, SI_KERNEL, 0, 0, 0); }
+
+void signal_fault(int sig, int code, uint64_t addr, uint64_t rip, const char *reason)
+{
+    struct task *t = current;
+    uint64_t handler = t->sigaction[sig - 1].handler;
+    if (handler > SIG_IGN && !(t->sig_blocked & SIG_BIT(sig))) {
+        signal_send_info(t, sig, code, addr, 0, 0); /* the handler decides */
+        return;
+    }
+    if (sig == SIGSEGV)
+        pr_err("pagewise: pid %d (%s): segfault at %#lx rip %#lx: %s -> SIGSEGV\n", t->pid, t->comm, addr, rip,
+               reason);
+    else
+        pr_err("pagewise: pid %d (%s): %s at rip %#lx -> %s\n", t->pid, t->comm, reason, rip, signal_name(sig));
+    proc_exit(sig); /* a fault that is blocked or ignored cannot be skipped */
+}
+
+/* The register state a handler starts with and sigreturn restores. */
+static void save_registers(const struct trap_frame *tf, struct sigcontext_k *sc)
+{
+    *sc = (struct sigcontext_k){
+        .r8 = tf->r8, .r9 = tf->r9, .r10 = tf->r10, .r11 = tf->r11, .r12 = tf->r12, .r13 = tf->r13,
+        .r14 = tf->r14, .r15 = tf->r15, .rdi = tf->rdi, .rsi = tf->rsi, .rbp = tf->rbp, .rbx = tf->rbx,
+        .rdx = tf->rdx, .rax = tf->rax, .rcx = tf->rcx, .rsp = tf->rsp, .rip = tf->rip, .eflags = tf->rflags,
+        .cs = (uint16_t)tf->cs, .ss = (uint16_t)tf->ss, .err = tf->error_code,
+        .trapno = tf->vector == SYSCALL_VECTOR ? 0 : tf->vector,
+    };
+}
+
+static bool on_altstack(const struct task *t, uint64_t sp)
+{
+    return t->altstack_size && sp > t->altstack_sp && sp <= t->altstack_sp + t->altstack_size;
+}
+
+static void fill_siginfo(struct siginfo_user *si, int sig, const struct siginfo_k *k)
+{
+    memset(si, 0, sizeof(*si));
+    si->si_signo = sig;
+    si->si_code = k->code;
+    if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP) {
+        si->addr = k->addr;
+    } else {
+        si->child.pid = k->pid;
+        si->child.status = k->status;
+    }
+}
+
+/* Build the frame for a handler; false if the user stack is unusable. */
+static bool setup_rt_frame(struct trap_frame *tf, int sig, struct sigaction_k *ka)
+{
+    struct task *t = current;
+    uint64_t sp = tf->rsp;
+    bool was_on_alt = on_altstack(t, sp);
+    struct ucontext_k uc_stack_record = {.ss_sp = t->altstack_sp, .ss_flags = t->altstack_flags,
+                                         .ss_size = t->altstack_size};
+    if ((ka->flags & SA_ONSTACK) && t->altstack_size && !(t->altstack_flags & SS_DISABLE) && !was_on_alt)
+        sp = t->altstack_sp + t->altstack_size;
+    else
+        sp -= REDZONE;
+    uint64_t fp = ALIGN_DOWN(sp - FXSAVE_SIZE, FPSTATE_ALIGN);
+    uint64_t frame_addr = ALIGN_DOWN(fp - sizeof(struct rt_sigframe), 16) - 8;
+
+    struct rt_sigframe f;
+    memset(&f, 0, sizeof(f));
+    f.pretcode = ka->restorer;
+    f.uc.ss_sp = uc_stack_record.ss_sp;
+    f.uc.ss_flags = uc_stack_record.ss_flags | (was_on_alt ? SS_ONSTACK : 0);
+    f.uc.ss_size = uc_stack_record.ss_size;
+    save_registers(tf, &f.uc.uc_mcontext);
+    f.uc.uc_mcontext.fpstate = fp;
+    f.uc.uc_mcontext.oldmask = t->sig_blocked;
+    f.uc.uc_mcontext.cr2 = t->siginfo[sig - 1].addr;
+    f.uc.uc_sigmask = t->has_saved_sigmask ? t->saved_sigmask : t->sig_blocked; /* rt_sigsuspend */
+    t->has_saved_sigmask = false;
+    fill_siginfo(&f.info, sig, &t->siginfo[sig - 1]);
+
+    __asm__ volatile("fxsave64 %0" : "=m"(t->fpu)); /* the interrupted code's SSE/x87 state */
+    if (copy_to_user((void *)fp, t->fpu, FXSAVE_SIZE) || copy_to_user((void *)frame_addr, &f, sizeof(f)))
+        return false;
+
+    if (t->altstack_flags & SS_AUTODISARM && sp == t->altstack_sp + t->altstack_size) {
+        t->altstack_sp = t->altstack_size = 0; /* sigreturn re-arms it from uc_stack */
+        t->altstack_flags = SS_DISABLE;
+    }
+    tf->rdi = (uint64_t)sig;
+    tf->rsi = frame_addr + __builtin_offsetof(struct rt_sigframe, info);
+    tf->rdx = frame_addr + __builtin_offsetof(struct rt_sigframe, uc);
+    tf->rax = 0;
+    tf->rip = ka->handler;
+    tf->rsp = frame_addr;
+    tf->rflags &= ~(RFLAGS_TF | RFLAGS_DF);
+    t->sig_blocked |= ka->mask | ((ka->flags & SA_NODEFER) ? 0 : SIG_BIT(sig));
+    t->sig_blocked &= ~SIG_UNBLOCKABLE_MASK;
+    if (ka->flags & SA_RESETHAND)
+        ka->handler = SIG_DFL;
+    proc_fpu_reset(t); /* the handler starts with a clean FPU */
+    t->frame_rewritten = true;
+    return true;
+}
+
+/* An interrupted syscall: restart it (RIP back onto the syscall
+ * instruction, RAX = its number again) or fail it with EINTR. */
+static void syscall_restart_or_eintr(struct trap_frame *tf, bool restart)
+{
+    if (tf->vector != SYSCALL_VECTOR || (int64_t)tf->rax != -ERESTARTSYS)
+        return;
+    if (restart) {
+        tf->rax = tf->error_code; /* entry.asm saved the syscall number there */
+        tf->rip -= SYSCALL_INSN_LEN;
+    } else {
+        tf->rax = (uint64_t)-EINTR;
+    }
+}
+
+void signal_deliver(struct trap_frame *tf)
+{
+    struct task *t = current;
+    uint64_t sigs;
+    while ((sigs = deliverable(t)) != 0) {
+        int sig = __builtin_ctzll(sigs) + 1;
+        t->sig_pending &= ~SIG_BIT(sig);
+        struct sigaction_k *ka = &t->sigaction[sig - 1];
+        if (sig != SIGKILL && sig != SIGSTOP && ka->handler > SIG_IGN) {
+            syscall_restart_or_eintr(tf, ka->flags & SA_RESTART);
+            if (!setup_rt_frame(tf, sig, ka)) {
+                pr_err("pagewise: pid %d (%s): cannot write the %s frame at %#lx -> SIGSEGV\n", t->pid, t->comm,
+                       signal_name(sig), tf->rsp);
+                proc_exit(SIGSEGV);
+            }
+            return; /* one handler per return to user mode */
+        }
+        if (sig != SIGKILL && (ka->handler == SIG_IGN || (SIG_DEFAULT_IGNORE | SIG_STOPS) & SIG_BIT(sig)))
+            continue; /* ignored (no job control: stop signals are ignored too) */
+        proc_exit(sig); /* the default action: terminate */
+    }
+    syscall_restart_or_eintr(tf, true); /* the signal was ignored: carry on */
+    if (t->has_saved_sigmask) {             /* rt_sigsuspend without a handler run */
+        t->sig_blocked = t->saved_sigmask;
+        t->has_saved_sigmask = false;
+    }
+}
+
+/* rt_sigreturn: resume what the handler interrupted, from the ucontext on
+ * the user stack (which the handler may have changed). Anything unusable
+ * in it is the process's fault: SIGSEGV, never a kernel fault. */
+SYSCALL_DEFINE(rt_sigreturn)
+{
+    SYSCALL_UNUSED_ARGS();
+    struct task *t = current;
+    struct trap_frame *tf = syscall_frame();
+    struct ucontext_k uc;
+    uint8_t fpu[FXSAVE_SIZE] __attribute__((aligned(16)));
+    const char *bad = NULL;
+    if (copy_from_user(&uc, (void *)tf->rsp, sizeof(uc)))
+        bad = "unreadable signal frame";
+    const struct sigcontext_k *sc = &uc.uc_mcontext;
+    if (!bad && sc->rip >= USER_SPACE_END)
+        bad = "sigreturn to a kernel or non-canonical address";
+    if (!bad && sc->fpstate) {
+        uint32_t mxcsr, mask;
+        if ((sc->fpstate & 15) || copy_from_user(fpu, (void *)sc->fpstate, FXSAVE_SIZE))
+            bad = "bad FPU state pointer in the signal frame";
+        else {
+            memcpy(&mxcsr, fpu + FXSAVE_MXCSR, 4);
+            memcpy(&mask, fpu + FXSAVE_MXCSR_MASK, 4);
+            if (mxcsr & ~(mask ? mask : DEFAULT_MXCSR_MASK))
+                bad = "bad MXCSR in the signal frame";
+        }
+    }
+    if (bad) {
+        pr_err("pagewise: pid %d (%s): %s -> SIGSEGV\n", t->pid, t->comm, bad);
+        proc_exit(SIGSEGV);
+    }
+    tf->r8 = sc->r8, tf->r9 = sc->r9, tf->r10 = sc->r10, tf->r11 = sc->r11;
+    tf->r12 = sc->r12, tf->r13 = sc->r13, tf->r14 = sc->r14, tf->r15 = sc->r15;
+    tf->rdi = sc->rdi, tf->rsi = sc->rsi, tf->rbp = sc->rbp, tf->rbx = sc->rbx;
+    tf->rdx = sc->rdx, tf->rax = sc->rax, tf->rcx = sc->rcx, tf->rsp = sc->rsp, tf->rip = sc->rip;
+    tf->rflags = (tf->rflags & ~USER_RFLAGS_MASK) | (sc->eflags & USER_RFLAGS_MASK);
+    tf->cs = USER_CS;
+    tf->ss = USER_DS;
+    if (sc->fpstate) {
+        memcpy(t->fpu, fpu, FXSAVE_SIZE);
+        __asm__ volatile("fxrstor64 %0" ::"m"(t->fpu));
+    } else {
+        proc_fpu_reset(t);
+    }
+    t->sig_blocked = uc.uc_sigmask & ~SIG_UNBLOCKABLE_MASK;
+    if (!(uc.ss_flags & SS_DISABLE) && uc.ss_size && !on_altstack(t, tf->rsp)) {
+        t->altstack_sp = uc.ss_sp; /* re-arm an SS_AUTODISARM stack */
+        t->altstack_size = uc.ss_size;
+        t->altstack_flags = uc.ss_flags & (int)SS_AUTODISARM;
+    }
+    t->frame_rewritten = true;
+    return (long)tf->rax;
+}
+
+/* struct sigaction as the kernel sees it: handler, flags, restorer, mask. */
+SYSCALL_DEFINE(rt_sigaction)
+{
+    SYSCALL_UNUSED_ARGS();
+    int sig = (int)a0;
+    if (sig < 1 || sig > NSIG || a3 != sizeof(uint64_t) || ((sig == SIGKILL || sig == SIGSTOP) && a1))
+        return -EINVAL;
+    struct sigaction_k old = current->sigaction[sig - 1], act;
+    if (a1) {
+        if (copy_from_user(&act, (void *)a1, sizeof(act)))
+            return -EFAULT;
+        act.mask &= ~SIG_UNBLOCKABLE_MASK;
+    }
+    if (a2 && copy_to_user((void *)a2, &old, sizeof(old)))
+        return -EFAULT;
+    if (a1) {
+        current->sigaction[sig - 1] = act;
+        if (act.handler == SIG_IGN || (act.handler == SIG_DFL && (SIG_DEFAULT_IGNORE & SIG_BIT(sig))))
+            current->sig_pending &= ~SIG_BIT(sig); /* POSIX: a pending ignored signal is discarded */
+    }
+    return 0;
+}
+
+#define SIG_BLOCK 0
+#define SIG_UNBLOCK 1
+#define SIG_SETMASK 2
+
+SYSCALL_DEFINE(rt_sigprocmask)
+{
+    SYSCALL_UNUSED_ARGS();
+    uint64_t set, old = current->sig_blocked;
+    if (a3 != sizeof(uint64_t))
+        return -EINVAL;
+    if (a1) {
+        if (copy_from_user(&set, (void *)a1, sizeof(set)))
+            return -EFAULT;
+        switch (a0) {
+        case SIG_BLOCK: current->sig_blocked |= set; break;
+        case SIG_UNBLOCK: current->sig_blocked &= ~set; break;
+        case SIG_SETMASK: current->sig_blocked = set; break;
+        default: return -EINVAL;
+        }
+        current->sig_blocked &= ~SIG_UNBLOCKABLE_MASK;
+    }
+    if (a2 && copy_to_user((void *)a2, &old, sizeof(old)))
+        return -EFAULT;
+    return 0;
+}
+
+SYSCALL_DEFINE(rt_sigpending)
+{
+    SYSCALL_UNUSED_ARGS();
+    if (a1 != sizeof(uint64_t))
+        return -EINVAL;
+    uint64_t set = current->sig_pending & current->sig_blocked;
+    return copy_to_user((void *)a0, &set, sizeof(set)) ? -EFAULT : 0;
+}
+
+/* Sleep until a signal is delivered (pause, rt_sigsuspend). */
+static long wait_for_signal(void)
+{
+    struct wait_queue wq;
+    wait_queue_init(&wq);
+    while (!signal_pending(current))
+        sleep_on(&wq);
+    return -EINTR;
+}
+
+SYSCALL_DEFINE(pause)
+{
+    SYSCALL_UNUSED_ARGS();
+    return wait_for_signal();
+}
+
+/* rt_sigsuspend(mask): wait with a temporary mask; the handler's frame
+ * records the old mask, so sigreturn puts it back. */
+SYSCALL_DEFINE(rt_sigsuspend)
+{
+    SYSCALL_UNUSED_ARGS();
+    uint64_t mask, old = current->sig_blocked;
+    if (a1 != sizeof(uint64_t))
+        return -EINVAL;
+    if (copy_from_user(&mask, (void *)a0, sizeof(mask)))
+        return -EFAULT;
+    current->saved_sigmask = old;
+    current->has_saved_sigmask = true; /* signal_deliver restores it */
+    current->sig_blocked = mask & ~SIG_UNBLOCKABLE_MASK;
+    return wait_for_signal();
+}
+
+/* struct stack_t { void *ss_sp; int ss_flags; size_t ss_size; } */
+SYSCALL_DEFINE(sigaltstack)
+{
+    SYSCALL_UNUSED_ARGS();
+    struct task *t = current;
+    struct {
+        uint64_t sp;
+        int32_t flags, pad;
+        uint64_t size;
+    } ss, old = {t->altstack_sp, t->altstack_flags, 0, t->altstack_size};
+    bool on = on_altstack(t, syscall_frame()->rsp);
+    if (on)
+        old.flags |= SS_ONSTACK;
+    if (!t->altstack_size)
+        old.flags = SS_DISABLE;
+    if (a0) {
+        if (copy_from_user(&ss, (void *)a0, sizeof(ss)))
+            return -EFAULT;
+        if (on)
+            return -EPERM;
+        unsigned mode = (unsigned)ss.flags & ~SS_AUTODISARM;
+        if (mode != 0 && mode != SS_ONSTACK && mode != SS_DISABLE)
+            return -EINVAL;
+        if (mode == SS_DISABLE) {
+            t->altstack_sp = t->altstack_size = 0;
+            t->altstack_flags = SS_DISABLE;
+        } else {
+            if (ss.size < MINSIGSTKSZ)
+                return -ENOMEM;
+            t->altstack_sp = ss.sp;
+            t->altstack_size = ss.size;
+            t->altstack_flags = ss.flags & (int)SS_AUTODISARM;
+        }
+    }
+    return a1 && copy_to_user((void *)a1, &old, sizeof(old)) ? -EFAULT : 0;
+}
