@@ -145,10 +145,13 @@ static uint64_t build_stack(struct mm *mm, char *const argv[], char *const envp[
         PUSH_BYTES(envp[i], strlen(envp[i]) + 1);
         envpp[i] = sp;
     }
+    uint64_t args_end = sp;
     for (uint64_t i = argc; i-- > 0;) {
         PUSH_BYTES(argv[i], strlen(argv[i]) + 1);
         argp[i] = sp;
     }
+    mm->arg_start = sp; /* argv[0] .. argv[argc-1], NUL-separated */
+    mm->arg_end = args_end;
     uint8_t rnd[16];
     random_bytes(rnd, sizeof(rnd));
     PUSH_BYTES(rnd, sizeof(rnd));
@@ -212,7 +215,9 @@ int exec_program(struct task *t, const char *path, char *const argv[], char *con
     if (!mm)
         return -ENOMEM;
     struct loaded_image img = {0};
-    r = load_segments(mm, ino, eh, ino->name, &img);
+    char abs_path[VMA_NAME_MAX];
+    vfs_path_of(ino, abs_path, sizeof(abs_path));
+    r = load_segments(mm, ino, eh, abs_path, &img);
     mm->start_brk = mm->brk = img.brk;
     mm->stack_top = USER_STACK_TOP;
     struct vma *stack = r ? NULL : vma_add(mm, USER_STACK_TOP - USER_STACK_INITIAL, USER_STACK_TOP,

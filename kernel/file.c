@@ -21,6 +21,7 @@ struct file *file_open(struct inode *ino, unsigned flags, const char *path)
     if (!f)
         return NULL;
     f->inode = ino;
+    ino->open_count++;
     f->flags = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK);
     f->refcount = 1;
     strlcpy(f->path, path, sizeof(f->path));
@@ -33,8 +34,11 @@ void file_put(struct file *f)
 {
     if (--f->refcount > 0)
         return;
-    if (f->inode->ops && f->inode->ops->release)
-        f->inode->ops->release(f);
+    struct inode *ino = f->inode;
+    if (ino->ops && ino->ops->release)
+        ino->ops->release(f);
+    else if (--ino->open_count == 0 && ino->unlinked)
+        kfree(ino); /* its /proc directory went away while it was open */
     kfree(f);
 }
 
@@ -84,7 +88,7 @@ long file_read(struct file *f, char *ubuf, size_t n)
     if (ino->ops && ino->ops->read && !ino->ops->generate) {
         if ((f->flags & O_ACCMODE) == O_WRONLY)
             return -EBADF;
-        return ino->ops->read(f, ubuf, n, &f->pos);
+        return ino->ops->read(f, ubuf, n, &f->pos); /* the device moves f->pos itself */
     }
     long r = file_pread(f, ubuf, n, f->pos);
     if (r > 0)

@@ -19,6 +19,7 @@
 #include "kernel/exec.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/procfs.h"
 #include "kernel/signal.h"
 #include "kernel/string.h"
 #include "kernel/uaccess.h"
@@ -77,11 +78,13 @@ struct task *proc_alloc(void)
     t->cwd = vfs_root();
     list_add_tail(&t->all_node, &procs.all);
     procs.count++;
+    procfs_add_task(t);
     return t;
 }
 
 void proc_free(struct task *t)
 {
+    procfs_remove_task(t);
     list_del(&t->all_node);
     procs.count--;
     kstack_free(t->kstack_top);
@@ -89,6 +92,17 @@ void proc_free(struct task *t)
 }
 
 int proc_count(void) { return procs.count; }
+
+struct task *proc_find_any(int pid)
+{
+    struct list_head *pos;
+    list_for_each(pos, &procs.all) {
+        struct task *t = list_entry(pos, struct task, all_node);
+        if (t->pid == pid)
+            return t;
+    }
+    return NULL;
+}
 
 struct task *proc_find(int pid)
 {

@@ -98,6 +98,8 @@ int proc_spawn_init(const char *path, char *const argv[], char *const envp[]);
 __attribute__((noreturn)) void proc_exit(int wait_status);
 /* Look a task up by pid (NULL if none or reaped). */
 struct task *proc_find(int pid);
+/* ... zombies included (for /proc). */
+struct task *proc_find_any(int pid);
 /* Allocate a task with a kernel stack and a zeroed trap frame. */
 struct task *proc_alloc(void);
 void proc_free(struct task *t);

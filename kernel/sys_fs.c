@@ -28,7 +28,6 @@
 #define X_OK 1
 #define IOV_MAX 1024
 #define STAT_BLOCK 512
-#define READLINK_SELF_EXE "/proc/self/exe"
 #define PATH_MAX_CWD 512
 
 static struct file *fd_get(uint64_t fd)
@@ -49,6 +48,13 @@ static void fd_install(int fd, struct file *f, bool cloexec)
 {
     current->fd[fd] = f;
     current->cloexec[fd] = cloexec;
+}
+
+/* Pipes and terminals have no file position. */
+static bool seekable(const struct file *f)
+{
+    uint32_t type = f->inode->mode & S_IFMT;
+    return type != S_IFIFO && type != S_IFCHR;
 }
 
 /* Copy a user path into a kmalloc'ed buffer (kfree it), or ERR. */
@@ -158,7 +164,7 @@ SYSCALL_DEFINE(pread64)
         return -EBADF;
     if ((int64_t)a3 < 0)
         return -EINVAL;
-    if (f->inode->ops && !f->inode->ops->generate)
+    if (!seekable(f))
         return -ESPIPE;
     if (!access_ok(a1, a2))
         return -EFAULT;
@@ -212,7 +218,7 @@ SYSCALL_DEFINE(lseek)
     struct file *f = fd_get(a0);
     if (!f)
         return -EBADF;
-    if (f->inode->ops && !f->inode->ops->generate)
+    if (!seekable(f))
         return -ESPIPE;
     int64_t base;
     switch (a2) {
@@ -398,32 +404,20 @@ SYSCALL_DEFINE(chdir)
 
 static long do_readlink(int dirfd, uint64_t upath, uint64_t ubuf, uint64_t size)
 {
-    long err = 0;
     if ((int64_t)size <= 0)
         return -EINVAL;
-    char *path = get_path(upath, &err);
-    if (!path)
-        return err;
-    const char *target;
-    size_t len;
-    if (strcmp(path, READLINK_SELF_EXE) == 0) { /* /proc arrives later; this link is needed now */
-        target = current->exe;
-        len = strlen(target);
-    } else {
-        struct inode *ino;
-        kfree(path);
-        path = NULL;
-        long r = lookup_at(dirfd, upath, false, 0, &ino);
-        if (r)
-            return r;
-        if (!S_ISLNK(ino->mode))
-            return -EINVAL;
-        target = (const char *)ino->data;
-        len = ino->size;
-    }
-    len = MIN(len, size);
-    long r = copy_to_user((void *)ubuf, target, len) ? -EFAULT : (long)len;
-    kfree(path);
+    struct inode *ino;
+    long r = lookup_at(dirfd, upath, false, 0, &ino);
+    if (r)
+        return r;
+    if (!S_ISLNK(ino->mode))
+        return -EINVAL;
+    char *target = kmalloc(PATH_MAX);
+    if (!target)
+        return -ENOMEM;
+    size_t len = MIN((size_t)vfs_readlink(ino, target, PATH_MAX), size);
+    r = copy_to_user((void *)ubuf, target, len) ? -EFAULT : (long)len;
+    kfree(target);
     return r;
 }
 

@@ -21,7 +21,7 @@ SYSCALL_DEFINE(mmap)
             return -ENODEV;
         if ((a2 & VM_WRITE) && (flags & MAP_TYPE) == MAP_SHARED)
             return -EACCES; /* read-only file system */
-        file = (struct mmap_file){f->inode->data, f->inode->size, f->inode->name};
+        file = (struct mmap_file){f->inode->data, f->inode->size, f->path};
         fp = &file;
     }
     return do_mmap(current->mm, a0, a1, (unsigned)a2, flags, fp, a5);

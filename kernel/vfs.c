@@ -12,6 +12,7 @@
 #include "kernel/dev.h"
 #include "kernel/initrd.h"
 #include "kernel/printk.h"
+#include "kernel/procfs.h"
 #include "kernel/errno.h"
 #include "kernel/panic.h"
 #include "kernel/string.h"
@@ -116,6 +117,7 @@ void vfs_init(const void *initrd, size_t size)
     else
         pr_warn("vfs: no initrd module: / is empty\n");
     dev_init();
+    procfs_init();
 }
 
 /* Is the rest of the path empty (or just slashes)? */
@@ -155,11 +157,12 @@ static int lookup_at(struct inode *start, const char *path, bool follow, int dep
         path += len;
         bool last = only_slashes(path);
         if (S_ISLNK(next->mode) && (!last || follow)) {
-            char target[PATH_MAX];
-            size_t n = MIN(next->size, (uint64_t)PATH_MAX - 1);
-            memcpy(target, next->data, n);
-            target[n] = '\0';
+            char *target = kmalloc(PATH_MAX); /* not on the stack: this recurses */
+            if (!target)
+                return -ENOMEM;
+            vfs_readlink(next, target, PATH_MAX);
             int r = lookup_at(cur, target, true, depth + 1, &next);
+            kfree(target);
             if (r)
                 return r;
         }
@@ -167,6 +170,26 @@ static int lookup_at(struct inode *start, const char *path, bool follow, int dep
     }
     *out = cur;
     return 0;
+}
+
+long vfs_readlink(struct inode *ino, char *buf, size_t size)
+{
+    if (ino->ops && ino->ops->readlink)
+        return ino->ops->readlink(ino, buf, size);
+    size_t n = MIN(ino->size, (uint64_t)size - 1);
+    memcpy(buf, ino->data, n);
+    buf[n] = '\0';
+    return (long)n;
+}
+
+void vfs_remove(struct inode *node)
+{
+    while (!list_empty(&node->children))
+        vfs_remove(list_first_entry(&node->children, struct inode, sibling));
+    list_del(&node->sibling);
+    node->unlinked = true;
+    if (node->open_count == 0)
+        kfree(node);
 }
 
 int vfs_lookup(struct inode *cwd, const char *path, bool follow, struct inode **out)

@@ -57,6 +57,8 @@ struct file_ops {
     long (*generate)(struct inode *ino, char *buf, size_t size);
     /* The last descriptor of an open file closed (pipes count their ends). */
     void (*release)(struct file *f);
+    /* Symlinks whose target changes (/proc/self, /proc/<pid>/exe). */
+    long (*readlink)(struct inode *ino, char *buf, size_t size);
 };
 
 struct inode {
@@ -70,6 +72,8 @@ struct inode {
     struct list_head children; /* directories */
     struct list_head sibling;
     void *priv;             /* the object behind a pipe or /proc node */
+    int open_count;         /* open files on it: an unlinked inode is freed at 0 */
+    bool unlinked;
     char name[NAME_MAX + 1];
 };
 
@@ -89,6 +93,11 @@ int vfs_add_file(const char *path, const void *data, size_t size, uint32_t mode)
 /* Add a node whose contents come from ops (devices, /proc). */
 struct inode *vfs_add_node(const char *path, uint32_t mode, const struct file_ops *ops);
 
+/* Take node out of the tree with everything below it (/proc/<pid> when
+ * the process is reaped). Inodes still open are freed at their last close. */
+void vfs_remove(struct inode *node);
+/* The target of a symlink into buf (NUL-terminated); returns its length. */
+long vfs_readlink(struct inode *ino, char *buf, size_t size);
 /* Resolve path (absolute, or relative to cwd) to an inode. follow: follow
  * a final symlink. Returns 0 and *out, or -ENOENT/-ENOTDIR/-ELOOP/-ENAMETOOLONG. */
 int vfs_lookup(struct inode *cwd, const char *path, bool follow, struct inode **out);

@@ -162,3 +162,19 @@ int mm_write(struct mm *mm, uintptr_t va, const void *src, size_t n)
     }
     return 0;
 }
+
+void mm_read(struct mm *mm, uintptr_t va, void *buf, size_t n)
+{
+    uint8_t *d = buf;
+    while (n > 0) {
+        size_t chunk = MIN(n, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+        uint64_t pa;
+        if (paging_translate(mm->pml4, va, &pa))
+            memcpy(d, phys_to_virt(pa), chunk);
+        else
+            memset(d, 0, chunk);
+        d += chunk;
+        va += chunk;
+        n -= chunk;
+    }
+}

@@ -26,6 +26,7 @@
 #define VM_WRITE 0x2
 #define VM_EXEC 0x4
 #define VM_PROT_MASK 0x7
+#define VMA_NAME_MAX 64
 
 /* VMA flags. */
 #define VM_GROWSDOWN 0x100 /* the stack: faults just below extend it */
@@ -45,7 +46,7 @@ struct vma {
     const uint8_t *file_data; /* VMA_FILE: the whole file, in kernel memory */
     uint64_t file_off;        /* file offset that maps to start */
     uint64_t file_end;        /* file offset where file data ends (zero after) */
-    const char *name;         /* for /proc/<pid>/maps: "[heap]", "[stack]", a path */
+    char name[VMA_NAME_MAX];  /* for /proc/<pid>/maps: "[heap]", "[stack]", a path, or "" */
     struct list_head list;    /* in mm->vmas, sorted by start */
 };
 
@@ -55,6 +56,7 @@ struct mm {
     uintptr_t start_brk, brk; /* the heap: [start_brk, brk) */
     uintptr_t stack_top;
     uint64_t rss;             /* user pages mapped */
+    uintptr_t arg_start, arg_end; /* argv strings, for /proc/<pid>/cmdline */
 };
 
 /* A new address space: empty user half, shared kernel half. NULL if out
@@ -75,6 +77,10 @@ void mm_switch_kernel(void);
  * pages in as a user write would. For building a new program's stack.
  * Returns 0 or -EFAULT. */
 int mm_write(struct mm *mm, uintptr_t va, const void *src, size_t n);
+
+/* Read bytes of mm at va into buf (kernel memory) without faulting any
+ * page in; pages that are not present read as zero. For /proc. */
+void mm_read(struct mm *mm, uintptr_t va, void *buf, size_t n);
 
 /* VMAs (mm/vma.c). */
 /* The first VMA with end > addr (it may start above addr), or NULL. */

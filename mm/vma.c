@@ -39,7 +39,7 @@ struct vma *vma_add(struct mm *mm, uintptr_t start, uintptr_t end, unsigned prot
     v->end = end;
     v->prot = prot & VM_PROT_MASK;
     v->backing = backing;
-    v->name = name;
+    strlcpy(v->name, name ? name : "", sizeof(v->name));
     struct vma *next = vma_find(mm, start);
     list_add_tail(&v->list, next ? &next->list : &mm->vmas); /* before next */
     return v;

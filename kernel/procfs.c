@@ -1,0 +1,251 @@
+/*
+ * kernel/procfs.c - the files of /proc and the functions that fill them.
+ *
+ *   /proc/meminfo         memory totals          (pmm, kmalloc, vmstat)
+ *   /proc/vmstat          event counters         (mm/vmstat.c)
+ *   /proc/uptime          seconds since boot
+ *   /proc/self            -> the reader's pid
+ *   /proc/<pid>/maps      its VMAs               (mm/report.c)
+ *   /proc/<pid>/pagemap   one 64-bit entry per virtual page (binary)
+ *   /proc/<pid>/status    name, state, ids, memory sizes
+ *   /proc/<pid>/stat      the same on one line, for ps
+ *   /proc/<pid>/cmdline   its argv, NUL-separated
+ *   /proc/<pid>/exe       -> its program
+ * Text files are generated whole on each read (kernel/file.c), like
+ * Linux's seq_file; docs/proc.md lists each field's source.
+ */
+#include "kernel/procfs.h"
+
+#include "kernel/compiler.h"
+#include "kernel/errno.h"
+#include "kernel/printk.h"
+#include "kernel/proc.h"
+#include "kernel/string.h"
+#include "kernel/time.h"
+#include "kernel/uaccess.h"
+#include "kernel/vfs.h"
+#include "mm/kmalloc.h"
+#include "mm/memlayout.h"
+#include "mm/mm.h"
+#include "mm/pmm.h"
+#include "mm/report.h"
+#include "mm/vmstat.h"
+
+#define KB_PER_PAGE (PAGE_SIZE / 1024)
+#define PAGEMAP_ENTRY 8
+#define PAGEMAP_BATCH 64
+#define CMDLINE_MAX 4096
+#define NS_PER_CENTISEC 10000000ul
+
+static int pid_of(const struct inode *ino) { return (int)(uintptr_t)ino->priv; }
+
+/* ---- global files ---- */
+
+#define MEMINFO_LINE(name, kb) len += snprintf(buf + len, size - len, "%-16s%8lu kB\n", name ":", (uint64_t)(kb))
+
+static long gen_meminfo(struct inode *ino, char *buf, size_t size)
+{
+    (void)ino;
+    size_t len = 0;
+    uint64_t total = pmm_nr_managed() * KB_PER_PAGE, free = pmm_nr_free() * KB_PER_PAGE;
+    uint64_t pgtables = (vm_event(NR_PGTABLE_ALLOC) - vm_event(NR_PGTABLE_FREE)) * KB_PER_PAGE;
+    MEMINFO_LINE("MemTotal", total);
+    MEMINFO_LINE("MemFree", free);
+    MEMINFO_LINE("MemAvailable", free);
+    MEMINFO_LINE("Buffers", 0);
+    MEMINFO_LINE("Cached", 0);
+    MEMINFO_LINE("SwapCached", 0);
+    MEMINFO_LINE("Shmem", 0);
+    MEMINFO_LINE("Slab", kmalloc_slab_frames() * KB_PER_PAGE);
+    MEMINFO_LINE("PageTables", pgtables);
+    MEMINFO_LINE("SwapTotal", 0);
+    MEMINFO_LINE("SwapFree", 0);
+    MEMINFO_LINE("VmallocTotal", (VMALLOC_END - VMALLOC_START) >> 10);
+    return (long)len;
+}
+
+static long gen_vmstat(struct inode *ino, char *buf, size_t size)
+{
+    (void)ino;
+    size_t len = (size_t)snprintf(buf, size, "nr_free_pages %lu\nnr_page_table_pages %lu\npswpin 0\npswpout 0\n",
+                                  pmm_nr_free(), vm_event(NR_PGTABLE_ALLOC) - vm_event(NR_PGTABLE_FREE));
+    for (int i = 0; i < NR_VM_EVENTS; i++)
+        len += (size_t)snprintf(buf + len, size - len, "%s %lu\n", vm_event_name(i), vm_event(i));
+    return (long)len;
+}
+
+static long gen_uptime(struct inode *ino, char *buf, size_t size)
+{
+    (void)ino;
+    uint64_t cs = time_since_boot_ns() / NS_PER_CENTISEC;
+    return snprintf(buf, size, "%lu.%02lu %lu.%02lu\n", cs / 100, cs % 100, cs / 100, cs % 100);
+}
+
+static long gen_version(struct inode *ino, char *buf, size_t size)
+{
+    (void)ino;
+    return snprintf(buf, size, "Pagewise version 0.1 (x86_64, a teaching kernel) #1\n");
+}
+
+static long readlink_self(struct inode *ino, char *buf, size_t size)
+{
+    (void)ino;
+    return snprintf(buf, size, "%d", current->pid);
+}
+
+/* ---- per-process files ---- */
+
+static const char *state_name(const struct task *t)
+{
+    switch (t->state) {
+    case TASK_RUNNABLE: return "R (running)";
+    case TASK_SLEEPING: return "S (sleeping)";
+    case TASK_ZOMBIE: return "Z (zombie)";
+    }
+    return "?";
+}
+
+static long gen_status(struct inode *ino, char *buf, size_t size)
+{
+    struct task *t = proc_find_any(pid_of(ino));
+    if (!t)
+        return -ESRCH;
+    struct mm_usage u = {0};
+    if (t->mm)
+        mm_report_usage(t->mm, &u);
+    uint64_t ign = 0, cgt = 0;
+    for (int s = 0; s < NSIG; s++) {
+        if (t->sigaction[s].handler == 1)
+            ign |= 1ull << s;
+        else if (t->sigaction[s].handler > 1)
+            cgt |= 1ull << s;
+    }
+    return snprintf(buf, size,
+                    "Name:\t%s\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
+                    "VmSize:\t%8lu kB\nVmRSS:\t%8lu kB\nVmData:\t%8lu kB\nVmStk:\t%8lu kB\nVmExe:\t%8lu kB\n"
+                    "VmSwap:\t%8lu kB\nThreads:\t1\nSigPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\n"
+                    "SigCgt:\t%016lx\n",
+                    t->comm, state_name(t), t->pid, t->pid, t->parent ? t->parent->pid : 0, u.vm_size_kb, u.rss_kb,
+                    u.data_kb, u.stack_kb, u.exe_kb, u.swap_kb, t->sig_pending, t->sig_blocked, ign, cgt);
+}
+
+/* /proc/<pid>/stat: proc(5) fields 1-52; those Pagewise does not keep are 0. */
+static long gen_stat(struct inode *ino, char *buf, size_t size)
+{
+    struct task *t = proc_find_any(pid_of(ino));
+    if (!t)
+        return -ESRCH;
+    struct mm_usage u = {0};
+    if (t->mm)
+        mm_report_usage(t->mm, &u);
+    char st = t->state == TASK_ZOMBIE ? 'Z' : t->state == TASK_SLEEPING ? 'S' : 'R';
+    int n = snprintf(buf, size, "%d (%s) %c %d %d %d 0 -1 0 %lu 0 %lu 0 %lu %lu 0 0 20 0 1 0 0 %lu %lu",
+                     t->pid, t->comm, st, t->parent ? t->parent->pid : 0, t->pgid, t->sid, t->minflt, t->majflt,
+                     t->utime_ticks, t->stime_ticks, u.vm_size_kb * 1024, u.rss_kb / KB_PER_PAGE);
+    for (int field = 25; field <= 52; field++)
+        n += snprintf(buf + n, size - (size_t)n, " 0");
+    n += snprintf(buf + n, size - (size_t)n, "\n");
+    return n;
+}
+
+static long gen_maps(struct inode *ino, char *buf, size_t size)
+{
+    struct task *t = proc_find_any(pid_of(ino));
+    if (!t)
+        return -ESRCH;
+    return t->mm ? (long)mm_report_maps(t->mm, buf, size) : 0;
+}
+
+static long gen_cmdline(struct inode *ino, char *buf, size_t size)
+{
+    struct task *t = proc_find_any(pid_of(ino));
+    if (!t || !t->mm)
+        return 0;
+    size_t n = MIN(size, MIN((size_t)(t->mm->arg_end - t->mm->arg_start), (size_t)CMDLINE_MAX));
+    mm_read(t->mm, t->mm->arg_start, buf, n);
+    return (long)n;
+}
+
+static long readlink_exe(struct inode *ino, char *buf, size_t size)
+{
+    struct task *t = proc_find_any(pid_of(ino));
+    return snprintf(buf, size, "%s", t ? t->exe : "");
+}
+
+/* pagemap: entry i describes virtual page i; reads start at offset i * 8. */
+static long read_pagemap(struct file *f, char *ubuf, size_t n, uint64_t *pos)
+{
+    struct task *t = proc_find_any(pid_of(f->inode));
+    if (!t || !t->mm)
+        return 0;
+    if (*pos % PAGEMAP_ENTRY || n % PAGEMAP_ENTRY)
+        return -EINVAL;
+    uint64_t entries[PAGEMAP_BATCH];
+    size_t done = 0;
+    while (done < n) {
+        size_t k = MIN((n - done) / PAGEMAP_ENTRY, (size_t)PAGEMAP_BATCH);
+        for (size_t i = 0; i < k; i++)
+            entries[i] = mm_report_pagemap(t->mm, (*pos / PAGEMAP_ENTRY + i) * PAGE_SIZE);
+        if (copy_to_user(ubuf + done, entries, k * PAGEMAP_ENTRY))
+            return done ? (long)done : -EFAULT;
+        done += k * PAGEMAP_ENTRY;
+        *pos += k * PAGEMAP_ENTRY;
+    }
+    return (long)done;
+}
+
+static const struct file_ops meminfo_ops = {.generate = gen_meminfo};
+static const struct file_ops vmstat_ops = {.generate = gen_vmstat};
+static const struct file_ops uptime_ops = {.generate = gen_uptime};
+static const struct file_ops version_ops = {.generate = gen_version};
+static const struct file_ops self_ops = {.readlink = readlink_self};
+static const struct file_ops status_ops = {.generate = gen_status};
+static const struct file_ops stat_ops = {.generate = gen_stat};
+static const struct file_ops maps_ops = {.generate = gen_maps};
+static const struct file_ops cmdline_ops = {.generate = gen_cmdline};
+static const struct file_ops exe_ops = {.readlink = readlink_exe};
+static const struct file_ops pagemap_ops = {.read = read_pagemap};
+
+void procfs_init(void)
+{
+    vfs_add_node("/proc/meminfo", S_IFREG | 0444, &meminfo_ops);
+    vfs_add_node("/proc/vmstat", S_IFREG | 0444, &vmstat_ops);
+    vfs_add_node("/proc/uptime", S_IFREG | 0444, &uptime_ops);
+    vfs_add_node("/proc/version", S_IFREG | 0444, &version_ops);
+    vfs_add_node("/proc/self", S_IFLNK | 0777, &self_ops);
+}
+
+static const struct {
+    const char *name;
+    uint32_t mode;
+    const struct file_ops *ops;
+} pid_files[] = {
+    {"status", S_IFREG | 0444, &status_ops}, {"stat", S_IFREG | 0444, &stat_ops},
+    {"maps", S_IFREG | 0444, &maps_ops},     {"cmdline", S_IFREG | 0444, &cmdline_ops},
+    {"exe", S_IFLNK | 0777, &exe_ops},       {"pagemap", S_IFREG | 0400, &pagemap_ops},
+};
+
+void procfs_add_task(struct task *t)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d", t->pid);
+    struct inode *dir = vfs_add_node(path, S_IFDIR | 0555, NULL);
+    if (!dir)
+        return;
+    dir->priv = (void *)(uintptr_t)t->pid;
+    for (unsigned i = 0; i < ARRAY_SIZE(pid_files); i++) {
+        snprintf(path, sizeof(path), "/proc/%d/%s", t->pid, pid_files[i].name);
+        struct inode *f = vfs_add_node(path, pid_files[i].mode, pid_files[i].ops);
+        if (f)
+            f->priv = (void *)(uintptr_t)t->pid;
+    }
+}
+
+void procfs_remove_task(struct task *t)
+{
+    char path[32];
+    struct inode *dir;
+    snprintf(path, sizeof(path), "/proc/%d", t->pid);
+    if (vfs_lookup(NULL, path, false, &dir) == 0)
+        vfs_remove(dir);
+}

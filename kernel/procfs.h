@@ -1,0 +1,16 @@
+/*
+ * kernel/procfs.h - /proc: the kernel's state as text files in Linux's
+ * formats, so the same tools (ps, free, cat /proc/self/maps) read them.
+ */
+#ifndef PAGEWISE_KERNEL_PROCFS_H
+#define PAGEWISE_KERNEL_PROCFS_H
+
+struct task;
+
+/* Create /proc and its global files. Called once from vfs_init. */
+void procfs_init(void);
+/* /proc/<pid> appears with the process and goes when it is reaped. */
+void procfs_add_task(struct task *t);
+void procfs_remove_task(struct task *t);
+
+#endif
