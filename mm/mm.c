@@ -32,8 +32,15 @@ struct mm *mm_create(void)
 
 void mm_destroy(struct mm *mm)
 {
-    vma_unmap_range(mm, 0, USER_SPACE_END);
-    paging_destroy_pml4(mm->pml4);
+    /* VMA by VMA: only where pages can be (walking all 128 TiB of the user
+     * half, even skipping empty tables, costs more than a small process). */
+    while (!list_empty(&mm->vmas)) {
+        struct vma *v = list_first_entry(&mm->vmas, struct vma, list);
+        paging_unmap_range(mm->pml4, v->start, v->end, mm_put_frame, mm);
+        list_del(&v->list);
+        kfree(v);
+    }
+    paging_destroy_pml4(mm->pml4); /* and the page tables left */
     kfree(mm);
 }
 

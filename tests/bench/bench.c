@@ -21,6 +21,9 @@
 #define TOUCH_BYTES (64ul << 20)
 #define PAGE 4096ul
 #define YIELD_ROUNDS 5000
+#define FORK_ROUNDS 20
+#define COW_BYTES (4ul << 20)
+#define PIPE_ROUNDS 2000
 
 static inline uint64_t rdtsc(void)
 {
@@ -85,11 +88,94 @@ static void bench_yield(void)
            (t1 - t0) / (2 * YIELD_ROUNDS), YIELD_ROUNDS);
 }
 
+/* fork + exit + wait, with `touched` bytes of private memory written
+ * before the fork (copy-on-write makes them cheap to fork). */
+static void bench_fork(unsigned long touched, const char *name)
+{
+    char *mem = NULL;
+    if (touched) {
+        mem = mmap(NULL, touched, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        for (unsigned long off = 0; off < touched; off += PAGE)
+            mem[off] = 1;
+    }
+    uint64_t total = 0;
+    for (int i = 0; i < FORK_ROUNDS; i++) {
+        uint64_t t0 = rdtsc();
+        pid_t pid = fork();
+        if (pid == 0)
+            _exit(0);
+        waitpid(pid, NULL, 0);
+        total += rdtsc() - t0;
+    }
+    if (mem)
+        munmap(mem, touched);
+    printf("BENCH %s %lu (cycles per fork+exit+wait, %lu KiB touched)\n", name, total / FORK_ROUNDS, touched >> 10);
+}
+
+/* The cost of one copy-on-write fault: the child writes every page it
+ * inherited, each write copies a page. */
+static void bench_cow(void)
+{
+    unsigned long bytes = COW_BYTES;
+    volatile char *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    for (unsigned long off = 0; off < bytes; off += PAGE)
+        mem[off] = 1;
+    int p[2];
+    pipe(p);
+    pid_t pid = fork();
+    if (pid == 0) {
+        uint64_t t0 = rdtsc();
+        for (unsigned long off = 0; off < bytes; off += PAGE)
+            mem[off] = 2;
+        uint64_t per_page = (rdtsc() - t0) / (bytes / PAGE);
+        write(p[1], &per_page, sizeof(per_page));
+        _exit(0);
+    }
+    uint64_t per_page = 0;
+    read(p[0], &per_page, sizeof(per_page));
+    waitpid(pid, NULL, 0);
+    close(p[0]);
+    close(p[1]);
+    munmap((void *)mem, bytes);
+    printf("BENCH cow_fault %lu (cycles per page, the child writes %lu MiB it inherited)\n", per_page, bytes >> 20);
+}
+
+/* Two processes bouncing one byte through two pipes: each hop wakes the
+ * other side and switches to it. */
+static void bench_pipe(void)
+{
+    int ab[2], ba[2];
+    char c = 'x';
+    pipe(ab);
+    pipe(ba);
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (int i = 0; i < PIPE_ROUNDS; i++) {
+            read(ab[0], &c, 1);
+            write(ba[1], &c, 1);
+        }
+        _exit(0);
+    }
+    uint64_t t0 = rdtsc();
+    for (int i = 0; i < PIPE_ROUNDS; i++) {
+        write(ab[1], &c, 1);
+        read(ba[0], &c, 1);
+    }
+    uint64_t t1 = rdtsc();
+    waitpid(pid, NULL, 0);
+    printf("BENCH pipe_switch %lu (cycles per switch; round trip = 2 switches, %d round trips)\n",
+           (t1 - t0) / (2 * PIPE_ROUNDS), PIPE_ROUNDS);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     bench_getpid();
     bench_first_touch();
     bench_yield();
+    bench_fork(0, "fork_plain");
+    bench_fork(16ul << 20, "fork_16mib");
+    bench_cow();
+    bench_pipe();
     return 0;
 }

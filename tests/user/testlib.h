@@ -153,6 +153,8 @@ LIBFN const char *errname(int e)
     case ETXTBSY: return "ETXTBSY";
     case ESPIPE: return "ESPIPE";
     case EROFS: return "EROFS";
+    case EPIPE: return "EPIPE";
+    case EOVERFLOW: return "EOVERFLOW";
     case ERANGE: return "ERANGE";
     case ENAMETOOLONG: return "ENAMETOOLONG";
     case ENOSYS: return "ENOSYS";
@@ -179,6 +181,11 @@ LIBFN const char *signame(int sig)
     case SIGALRM: return "SIGALRM";
     case SIGTERM: return "SIGTERM";
     case SIGCHLD: return "SIGCHLD";
+    case SIGUSR1: return "SIGUSR1";
+    case SIGUSR2: return "SIGUSR2";
+    case SIGSYS: return "SIGSYS";
+    case SIGXCPU: return "SIGXCPU";
+    case SIGXFSZ: return "SIGXFSZ";
     default: snprintf(other, sizeof(other), "signal %d", sig); return other;
     }
 }
@@ -379,6 +386,159 @@ LIBFN int on_pagewise(void)
 {
     struct utsname u;
     return uname(&u) == 0 && strcmp(u.sysname, "Pagewise") == 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Text files such as /proc/meminfo: read whole, look up "Name: value" lines.
+ * ------------------------------------------------------------------------- */
+
+/* Read the file at path into buf (at most size-1 bytes, NUL-terminated), with
+ * read(2) until end of file. Returns the length, or -1 with errno set. */
+LIBFN long slurp(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY);
+    size_t len = 0;
+
+    if (fd < 0)
+        return -1;
+    while (len + 1 < size) {
+        ssize_t n = read(fd, buf + len, size - 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    buf[len] = '\0';
+    close(fd);
+    return (long)len;
+}
+
+/* In text made of lines "name: value ..." (meminfo, status: colon, then
+ * spaces or tabs) or "name value" (vmstat), find the line for name and parse
+ * the number after it into *val. Returns 1 if found, 0 if not. The name must
+ * match a whole line start: "MemFree" does not match "MemFreeX:". */
+LIBFN int text_field(const char *text, const char *name, long long *val)
+{
+    size_t nlen = strlen(name);
+
+    for (const char *line = text; *line;) {
+        const char *next = strchr(line, '\n');
+        const char *p = line + nlen;
+
+        next = next ? next + 1 : line + strlen(line);
+        if (strncmp(line, name, nlen) != 0) {
+            line = next;
+            continue;
+        }
+        if (*p == ':')
+            p++;
+        if (*p != ' ' && *p != '\t') {
+            line = next;
+            continue;
+        }
+        while (*p == ' ' || *p == '\t')
+            p++;
+        int neg = *p == '-';
+        if (neg)
+            p++;
+        if (*p < '0' || *p > '9')
+            return 0;
+        long long v = 0;
+        while (*p >= '0' && *p <= '9')
+            v = v * 10 + (*p++ - '0');
+        *val = neg ? -v : v;
+        return 1;
+    }
+    return 0;
+}
+
+/* A /proc/meminfo value in kB ("MemFree"), or -1 if it cannot be read. */
+LIBFN long long meminfo_kb(const char *name)
+{
+    char buf[8192];
+    long long v;
+
+    if (slurp("/proc/meminfo", buf, sizeof(buf)) < 0 || !text_field(buf, name, &v))
+        return -1;
+    return v;
+}
+
+/* A /proc/vmstat counter ("pgfault"), or -1 if the file or the line is
+ * missing. (Counters are non-negative, so -1 cannot be a real value.) */
+LIBFN long long vmstat_get(const char *name)
+{
+    static char buf[32768];
+    long long v;
+
+    if (slurp("/proc/vmstat", buf, sizeof(buf)) < 0 || !text_field(buf, name, &v))
+        return -1;
+    return v;
+}
+
+/* ---------------------------------------------------------------------------
+ * A small deterministic random number generator (xorshift64*): the same seed
+ * gives the same sequence on Linux and on Pagewise.
+ * ------------------------------------------------------------------------- */
+
+LIBFN uint64_t prng_next(uint64_t *state)
+{
+    uint64_t x = *state ? *state : 0x9e3779b97f4a7c15ULL;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *state = x;
+    return x * 0x2545f4914f6cdd1dULL;
+}
+
+/* A number in [0, n). */
+LIBFN uint64_t prng_below(uint64_t *state, uint64_t n) { return n ? prng_next(state) % n : 0; }
+
+/* ---------------------------------------------------------------------------
+ * Children that report numbers: run fn(vals) in a forked child, which sends
+ * vals[0..n-1] back through a pipe and exits with fn's return value. The
+ * parent gets the numbers (those not sent stay as they were) and the wait
+ * status (-1 if pipe/fork/wait failed). Small: one write, never blocks.
+ * ------------------------------------------------------------------------- */
+
+LIBFN int run_in_child_report(int (*fn)(long *vals), long *vals, int n)
+{
+    int fds[2];
+
+    if (n > 64 || pipe(fds) != 0)
+        return -1;
+    pid_t pid = fork_child();
+    if (pid == -1) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        int code = fn(vals);
+        write_all(fds[1], (const char *)vals, (size_t)n * sizeof(long));
+        _exit(code & 0xff);
+    }
+    close(fds[1]);
+    long got[64];
+    size_t len = 0, want = (size_t)n * sizeof(long);
+    while (len < want) {
+        ssize_t r = read(fds[0], (char *)got + len, want - len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        len += (size_t)r;
+    }
+    close(fds[0]);
+    memcpy(vals, got, len - len % sizeof(long));
+    return wait_for(pid);
 }
 
 /* ---------------------------------------------------------------------------
