@@ -7,13 +7,13 @@
  * (pid 0, the boot code) runs only when nothing else can: it halts.
  *
  * The context switch, in order:
- *   1. save the outgoing task's SSE/x87 registers (fxsave) and FS base;
+ *   1. save the outgoing task's SSE/x87 registers (fxsave), load the
+ *      incoming task's (fxrstor) and its FS base (musl's thread pointer);
  *   2. switch the address space: a CR3 write, but only if the incoming
  *      task has an mm and it is not the one loaded (kernel threads keep
  *      whatever is loaded, as Linux's lazy TLB mode does);
  *   3. point TSS.RSP0 and the syscall entry at the incoming kernel stack;
- *   4. switch_to (kernel/entry.asm): swap kernel stacks;
- *   5. restore the incoming task's FPU registers and FS base.
+ *   4. switch_to (kernel/entry.asm): swap kernel stacks.
  */
 #include "kernel/sched.h"
 
@@ -63,6 +63,11 @@ static void fpu_restore(struct task *t) { __asm__ volatile("fxrstor64 %0" ::"m"(
 static void context_switch(struct task *prev, struct task *next)
 {
     fpu_save(prev);
+    /* The user-mode state the kernel itself never uses can be loaded
+     * before the stack switch; that way a new task, whose first switch_to
+     * "returns" into task_start, gets it too. */
+    fpu_restore(next);
+    wrmsr(MSR_FS_BASE, next->fs_base);
     if (next->mm)
         mm_switch(next->mm);
     tss_set_kernel_stack(next->kstack_top);
@@ -71,8 +76,6 @@ static void context_switch(struct task *prev, struct task *next)
     current = next;
     switch_to(&prev->ctx_rsp, next->ctx_rsp);
     /* Back in prev, some time later. */
-    fpu_restore(current);
-    wrmsr(MSR_FS_BASE, current->fs_base);
 }
 
 void schedule(void)

@@ -67,3 +67,24 @@ BOOTS = [
 # same binaries pass on Linux: tests/user/run-host.sh (make test-host).
 for prog, timeout in (("t_lazy", 120), ("t_proc", 180), ("t_hostile", 120), ("t_files", 60)):
     BOOTS.append({"name": prog, "cmdline": f"init=/bin/{prog}", "timeout": timeout, "kind": "tests"})
+
+# ---- the shell, driven through the serial console like a user would:
+# each step waits for the prompt, types, and expects a line back.
+BOOTS.append({
+    "name": "shell",
+    "kind": "console",
+    "timeout": 60,
+    "script": [
+        {"name": "help", "send": "help\n", "expect": r"builtins"},
+        {"name": "run_program", "send": "hello a b\n", "expect": r"hello from pid \d+: \[hello\] \[a\] \[b\]"},
+        {"name": "pipeline", "send": "echo one two | cat | cat\n", "expect": r"^one two\r?$"},
+        {"name": "redirect_in", "send": "cat < /proc/version\n", "expect": r"Pagewise version"},
+        {"name": "exit_status", "send": "nosuch; echo $?\n", "expect": r"^127\r?$"},
+        {"name": "redirect_out", "send": "echo gone > /dev/null; echo $?\n", "expect": r"^0\r?$"},
+        {"name": "background", "send": "hello bg &\n", "expect": r"^\[\d+\]"},
+        {"name": "background_done", "send": "\n", "expect": r"\[\d+\] done \(status 0\)"},
+        {"name": "ctrl_c", "send": "cat\n", "then_send": "\x03", "expect": r"\^C"},
+        {"name": "after_ctrl_c", "send": "echo still here\n", "expect": r"^still here\r?$"},
+        {"name": "exit", "send": "exit 3\n", "expect": r"init: /bin/sh ended \(status 3\)"},
+    ],
+})

@@ -214,8 +214,75 @@ def judge_panic(boot, code, lines):
     return [(boot["name"], not problems, "; ".join(problems))]
 
 
+def run_console(args, boot):
+    """A "console" boot: type at the shell through the serial line.
+
+    Each step waits for the prompt, sends its text, and passes if its
+    expect regex appears in what the console prints before the next
+    prompt (or the step timeout). Returns (items, seconds, log path)."""
+    log_path = os.path.join(args.logdir, boot["name"] + ".log")
+    cmd = qemu_command(args, boot, log_path)
+    cmd[cmd.index("file:" + log_path)] = "stdio"
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    with running_lock:
+        running.add(proc)
+    out = bytearray()
+    lock = threading.Lock()
+
+    def pump():
+        for chunk in iter(lambda: proc.stdout.read1(4096), b""):
+            with lock:
+                out.extend(chunk)
+
+    threading.Thread(target=pump, daemon=True).start()
+
+    def wait_for(rx, since, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with lock:
+                m = re.compile(rx.encode(), re.M).search(bytes(out), since)
+            if m:
+                return m
+            time.sleep(0.05)
+        return None
+
+    prompt = boot.get("prompt", r"pagewise\$ ")
+    items, pos = [], 0
+    step_timeout = boot.get("step_timeout", 20)
+    m = wait_for(prompt, 0, boot.get("timeout", DEFAULT_TIMEOUT))
+    pos = m.end() if m else len(out)
+    for step in boot["script"]:
+        item = boot["name"] + "/" + step["name"]
+        if m is None:
+            items.append((item, False, "no shell prompt %r before this step" % prompt))
+            continue
+        with lock:
+            since = len(out)
+        proc.stdin.write(step["send"].encode())
+        proc.stdin.flush()
+        if "then_send" in step:  # e.g. ^C once the program is running
+            time.sleep(step.get("delay", 1.0))
+            proc.stdin.write(step["then_send"].encode())
+            proc.stdin.flush()
+        ok = wait_for(step["expect"], since, step_timeout)
+        items.append((item, ok is not None, "" if ok else "expected %r after sending %r" % (step["expect"], step["send"])))
+        m = wait_for(prompt, ok.end() if ok else since, step_timeout)
+    proc.kill()
+    proc.wait()
+    with running_lock:
+        running.discard(proc)
+    with open(log_path, "wb") as f:
+        f.write(bytes(out))
+    return items, time.monotonic() - start, log_path
+
+
 def run_boot(args, boot):
     """Run and judge one boot; returns a dict describing the outcome."""
+    if boot["kind"] == "console":
+        items, elapsed, log_path = run_console(args, boot)
+        return {"boot": boot, "code": None if any(not ok for _, ok, _ in items) else 0, "elapsed": elapsed,
+                "items": items, "count": len(items), "raw_lines": read_log(log_path), "qemu_output": ""}
     code, elapsed, qemu_output, log_path = run_qemu(args, boot)
     raw_lines = read_log(log_path)
     lines = strip_timestamps(raw_lines)
@@ -238,8 +305,11 @@ def summary_line(result):
                                    "" if result["count"] == 1 else "s")
     if tests_failed:
         text += " (%d failed)" % len(tests_failed)
-    text += ", %s, %.1f s" % (exit_text(result["code"], boot.get("timeout", DEFAULT_TIMEOUT)),
-                              result["elapsed"])
+    if boot["kind"] == "console":
+        text += ", console session, %.1f s" % result["elapsed"]
+    else:
+        text += ", %s, %.1f s" % (exit_text(result["code"], boot.get("timeout", DEFAULT_TIMEOUT)),
+                                  result["elapsed"])
     if len(bad) > len(tests_failed):
         text += "  [boot FAILED]"
     return text
@@ -253,8 +323,8 @@ def check_boots(boots):
         if not name or name in seen:
             sys.exit("boots.py: missing or duplicate boot name %r" % name)
         seen.add(name)
-        if boot.get("kind") not in ("tests", "panic"):
-            sys.exit("boots.py: boot %s: kind must be 'tests' or 'panic'" % name)
+        if boot.get("kind") not in ("tests", "panic", "console"):
+            sys.exit("boots.py: boot %s: kind must be 'tests', 'panic' or 'console'" % name)
         if boot["kind"] == "panic" and not boot.get("expect"):
             sys.exit("boots.py: panic boot %s needs an 'expect' list" % name)
 

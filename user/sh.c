@@ -4,6 +4,8 @@
  *   cmd args...            run /bin/cmd (or a path) and wait for it
  *   cmd1 | cmd2 | ...      a pipeline
  *   cmd < in > out         redirections ('>>' appends)
+ *   cmd1 ; cmd2            one after the other
+ *   cmd &                  in the background (its end is reported later)
  *   'quoted' "quoted" \x   quoting as in sh
  *   builtins               cd, pwd, exit [n], help, echo $?
  *
@@ -54,7 +56,7 @@ static int split(char *line, char **words, int max)
             *o++ = '\0';
             continue;
         }
-        while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '|' && *p != '<' && *p != '>') {
+        while (*p && *p != ' ' && *p != '\t' && *p != '\n' && !strchr("|<>", *p)) {
             if (*p == '\'' || *p == '"') {
                 char q = *p++;
                 while (*p && *p != q)
@@ -148,7 +150,7 @@ static void exec_cmd(struct cmd *c)
     _exit(errno == ENOENT ? 127 : 126);
 }
 
-static void run(struct cmd *cmds, int nc)
+static void run(struct cmd *cmds, int nc, int background)
 {
     pid_t pids[MAX_CMDS], pgrp = 0;
     int prev_read = -1;
@@ -182,7 +184,7 @@ static void run(struct cmd *cmds, int nc)
             pgrp = pid;
         setpgid(pid, pgrp);
         pids[i] = pid;
-        if (i == 0)
+        if (i == 0 && !background)
             tcsetpgrp(0, pgrp); /* the pipeline is the foreground job */
         if (prev_read >= 0)
             close(prev_read);
@@ -190,6 +192,10 @@ static void run(struct cmd *cmds, int nc)
             close(p[1]);
         prev_read = p[0];
         nc = i + 1 < nc ? nc : i + 1;
+    }
+    if (background) {
+        printf("[%d]\n", (int)pgrp);
+        return;
     }
     for (int i = 0; i < nc; i++) {
         int status;
@@ -202,16 +208,56 @@ static void run(struct cmd *cmds, int nc)
     tcsetpgrp(0, getpgrp());
 }
 
+/* Run a whole line: jobs separated by ';' (wait) or '&' (do not). Each
+ * job is split into words only when its turn comes, so $? in a job sees
+ * the status of the one before it. */
+static void run_line(char *line)
+{
+    char *words[MAX_WORDS];
+    struct cmd cmds[MAX_CMDS];
+    char quote = 0;
+    for (char *job = line, *p = line;; p++) {
+        if (quote) {
+            if (*p == quote)
+                quote = 0;
+            else if (!*p)
+                break;
+            continue;
+        }
+        if (*p == '\'' || *p == '"') {
+            quote = *p;
+            continue;
+        }
+        if (*p && *p != ';' && *p != '&')
+            continue;
+        int background = *p == '&', last = !*p;
+        *p = '\0';
+        int n = split(job, words, MAX_WORDS), nc = parse(words, n, cmds);
+        if (nc < 0)
+            fprintf(stderr, "sh: syntax error\n");
+        else if (nc > 0 && !(nc == 1 && !background && builtin(&cmds[0])))
+            run(cmds, nc, background);
+        if (last)
+            break;
+        job = p + 1;
+    }
+}
+
+/* Report background jobs that have ended. */
+static void reap_background(void)
+{
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+        printf("[%d] done (status %d)\n", (int)pid, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
 int main(int argc, char **argv)
 {
     char line[LINE_MAX_SH];
-    char *words[MAX_WORDS];
-    struct cmd cmds[MAX_CMDS];
     FILE *in = stdin;
     if (argc > 2 && strcmp(argv[1], "-c") == 0) { /* sh -c 'command' */
-        int n = split(argv[2], words, MAX_WORDS), nc = parse(words, n, cmds);
-        if (nc > 0 && !(nc == 1 && builtin(&cmds[0])))
-            run(cmds, nc);
+        run_line(argv[2]);
         return last_status;
     }
     signal(SIGINT, SIG_IGN);
@@ -220,15 +266,12 @@ int main(int argc, char **argv)
     setpgid(0, 0);
     tcsetpgrp(0, getpgrp());
     for (;;) {
+        reap_background();
         printf("pagewise$ ");
         fflush(stdout);
         if (!fgets(line, sizeof(line), in))
             break;
-        int n = split(line, words, MAX_WORDS), nc = parse(words, n, cmds);
-        if (nc < 0)
-            fprintf(stderr, "sh: syntax error\n");
-        else if (nc > 0 && !(nc == 1 && builtin(&cmds[0])))
-            run(cmds, nc);
+        run_line(line);
     }
     return 0;
 }
