@@ -138,8 +138,13 @@ $(BUILD)/user/%: tests/bench/%.c
 	@mkdir -p $(@D)
 	$(USER_CC) $(USER_CFLAGS) -o $@ $<
 
-$(INITRD): $(USER_PROGS) iso/mkinitrd.py
-	$(PYTHON) iso/mkinitrd.py -o $@ $(foreach p,$(USER_PROGS),bin/$(notdir $(p))=$(p))
+# Debian's busybox-static (a static glibc program) joins the image when
+# the machine has it: tests/user/t_busybox.c runs it (CI installs it).
+BUSYBOX := $(wildcard /bin/busybox)
+
+$(INITRD): $(USER_PROGS) iso/mkinitrd.py $(BUSYBOX)
+	$(PYTHON) iso/mkinitrd.py -o $@ $(foreach p,$(USER_PROGS),bin/$(notdir $(p))=$(p)) \
+	    $(if $(BUSYBOX),bin/busybox=$(BUSYBOX))
 
 # ---- the ISO ----
 $(ISO): $(KERNEL) $(INITRD) iso/grub.cfg

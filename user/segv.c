@@ -95,6 +95,60 @@ static const struct bad_access {
     {read_kernel, "read the kernel image at 0xffffffff80100000", "user access to kernel address"},
     {write_readonly, "write to a page made read-only by mprotect", "write to read-only memory"},
     {use_after_munmap, "read a page after munmap", "not mapped"},
-    {noncanonical, "read the non-canonical address 0x8000000000000000", "general protection fault"},
+    {noncanonical, "read the non-canonical address 0x8000000000000000", "general protection fault ..."},
 };
 #define NCASES (int)(sizeof(cases) / sizeof(cases[0]))
+
+static const char *signal_name(int sig)
+{
+    return sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS" : sig == SIGILL ? "SIGILL" : "not SIGSEGV";
+}
+
+/* Run one case in a child; report how it ended. Returns 1 if the child
+ * died of SIGSEGV, as it should, else 0. */
+static int try_case(int n, const struct bad_access *c)
+{
+    int status;
+
+    printf("%d. %s\n", n, c->what);
+    fflush(stdout); /* print it before fork, or both would print it */
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("segv: fork");
+        return 0;
+    }
+    if (pid == 0) {
+        c->fn();
+        printf("   the child survived: the access did NOT fault!\n");
+        _exit(0);
+    }
+    if (waitpid(pid, &status, 0) != pid) {
+        perror("segv: waitpid");
+        return 0;
+    }
+    if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        printf("   child %d killed by signal %d (%s: %s)\n", (int)pid, sig, signal_name(sig), strsignal(sig));
+        printf("   Pagewise console reason: \"%s\"\n", c->reason);
+        return sig == SIGSEGV;
+    }
+    printf("   child %d exited with status %d: no signal\n", (int)pid, WEXITSTATUS(status));
+    return 0;
+}
+
+int main(void)
+{
+    int died = 0;
+
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    printf("segv: %d bad memory accesses, each tried by a child process. The kernel\n"
+           "cannot fix these faults, so it sends the child SIGSEGV, whose default\n"
+           "action ends the process; the parent learns it from waitpid.\n\n", NCASES);
+    for (int i = 0; i < NCASES; i++)
+        died += try_case(i + 1, &cases[i]);
+    printf("\nSummary: %d of %d children died of SIGSEGV%s.\n"
+           "A fault the kernel cannot resolve (no VMA, a VMA that forbids the access,\n"
+           "an address the CPU rejects) is the program's error: only that process dies.\n",
+           died, NCASES, died == NCASES ? ", as they should" : " (EXPECTED ALL)");
+    return died == NCASES ? 0 : 1;
+}
