@@ -29,6 +29,7 @@
 #include "mm/mm.h"
 #include "mm/pmm.h"
 #include "mm/report.h"
+#include "mm/shm.h"
 #include "mm/vmstat.h"
 
 #define KB_PER_PAGE (PAGE_SIZE / 1024)
@@ -55,7 +56,7 @@ static long gen_meminfo(struct inode *ino, char *buf, size_t size)
     MEMINFO_LINE("Buffers", 0);
     MEMINFO_LINE("Cached", 0);
     MEMINFO_LINE("SwapCached", 0);
-    MEMINFO_LINE("Shmem", 0);
+    MEMINFO_LINE("Shmem", shm_nr_pages() * KB_PER_PAGE);
     MEMINFO_LINE("Slab", kmalloc_slab_frames() * KB_PER_PAGE);
     MEMINFO_LINE("PageTables", pgtables);
     MEMINFO_LINE("SwapTotal", 0);
@@ -85,6 +86,12 @@ static long gen_version(struct inode *ino, char *buf, size_t size)
 {
     (void)ino;
     return snprintf(buf, size, "Pagewise version 0.1 (x86_64, a teaching kernel) #1\n");
+}
+
+static long gen_sysvipc_shm(struct inode *ino, char *buf, size_t size)
+{
+    (void)ino;
+    return (long)sysv_shm_report(buf, size);
 }
 
 static long readlink_self(struct inode *ino, char *buf, size_t size)
@@ -199,6 +206,7 @@ static const struct file_ops vmstat_ops = {.generate = gen_vmstat};
 static const struct file_ops uptime_ops = {.generate = gen_uptime};
 static const struct file_ops version_ops = {.generate = gen_version};
 static const struct file_ops self_ops = {.readlink = readlink_self};
+static const struct file_ops sysvipc_shm_ops = {.generate = gen_sysvipc_shm};
 static const struct file_ops status_ops = {.generate = gen_status};
 static const struct file_ops stat_ops = {.generate = gen_stat};
 static const struct file_ops maps_ops = {.generate = gen_maps};
@@ -213,6 +221,7 @@ void procfs_init(void)
     vfs_add_node("/proc/uptime", S_IFREG | 0444, &uptime_ops);
     vfs_add_node("/proc/version", S_IFREG | 0444, &version_ops);
     vfs_add_node("/proc/self", S_IFLNK | 0777, &self_ops);
+    vfs_add_node("/proc/sysvipc/shm", S_IFREG | 0444, &sysvipc_shm_ops);
 }
 
 static const struct {

@@ -7,9 +7,9 @@
     X(0, read) X(1, write) X(2, open) X(3, close) X(4, stat) X(5, fstat) X(6, lstat) X(8, lseek)   \
     X(9, mmap) X(10, mprotect) X(11, munmap) X(12, brk) X(13, rt_sigaction) X(14, rt_sigprocmask) X(15, rt_sigreturn)   \
     X(16, ioctl) X(17, pread64) X(19, readv) X(20, writev) X(21, access) X(22, pipe) X(24, sched_yield)         \
-    X(28, madvise) X(32, dup) X(33, dup2) X(34, pause) X(35, nanosleep) X(36, getitimer) X(37, alarm) X(38, setitimer) X(39, getpid)              \
+    X(28, madvise) X(29, shmget) X(30, shmat) X(31, shmctl) X(32, dup) X(33, dup2) X(34, pause) X(35, nanosleep) X(36, getitimer) X(37, alarm) X(38, setitimer) X(39, getpid)              \
     X(56, clone) X(57, fork) X(58, vfork) X(59, execve) X(60, exit) X(61, wait4) X(62, kill)        \
-    X(63, uname) X(72, fcntl) X(79, getcwd) X(80, chdir) X(89, readlink) X(95, umask)              \
+    X(63, uname) X(67, shmdt) X(72, fcntl) X(79, getcwd) X(80, chdir) X(89, readlink) X(95, umask)              \
     X(96, gettimeofday) X(97, getrlimit) X(98, getrusage) X(99, sysinfo) X(102, getuid)            \
     X(104, getgid) X(107, geteuid) X(108, getegid) X(109, setpgid) X(110, getppid) X(111, getpgrp) \
     X(112, setsid) X(121, getpgid) X(124, getsid) X(127, rt_sigpending) X(130, rt_sigsuspend) X(131, sigaltstack) X(157, prctl) X(158, arch_prctl) X(186, gettid)  \

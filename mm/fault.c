@@ -7,6 +7,7 @@
  *     handle_pte_fault      look at the PTE and pick the case:
  *       PTE empty, anonymous VMA   -> do_anonymous_page  (lazy allocation)
  *       PTE empty, file VMA        -> do_read_fault      (demand loading)
+ *       PTE empty, shared VMA      -> do_shared_fault    (shm: the object's page)
  *       PTE not present, not empty -> do_swap_page       (swapping issue)
  *       present, write to read-only-> do_wp_page         (copy-on-write)
  *       present and allowed        -> spurious: a stale TLB entry, flush it
@@ -23,6 +24,7 @@
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
 #include "mm/rmap.h"
+#include "mm/shm.h"
 #include "mm/tlb.h"
 #include "mm/vmstat.h"
 
@@ -79,6 +81,19 @@ static int do_read_fault(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pt
     return 0;
 }
 
+/* Shared memory: the page belongs to the shm object. The first toucher,
+ * in any process, makes the object allocate it; everyone after maps the
+ * same frame (Linux: do_shared_fault). */
+static int do_shared_fault(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte)
+{
+    struct page *p = shm_object_page(vma->shm, vma->shm_pgoff + (va - vma->start) / PAGE_SIZE);
+    if (!p || rmap_add(p, mm, va))
+        return -ENOMEM;
+    *pte = page_to_phys(p) | vma_pte_flags(vma) | PTE_P;
+    mm->rss++;
+    return 0;
+}
+
 /* Copy-on-write: a write to a present, read-only page of a writable VMA.
  * fork left the frame shared and read-only in both processes. If others
  * still map it, copy it into a new frame for us; if we are its last user,
@@ -116,14 +131,24 @@ static int handle_pte_fault(struct mm *mm, struct vma *vma, uintptr_t addr, uint
     if (!pte)
         return -ENOMEM;
     if (!(*pte & PTE_P)) {
-        if (*pte == 0)
-            return vma->backing == VMA_ANON ? do_anonymous_page(mm, vma, va, pte)
-                                            : do_read_fault(mm, vma, va, pte, fi);
+        if (*pte == 0) {
+            switch (vma->backing) {
+            case VMA_ANON: return do_anonymous_page(mm, vma, va, pte);
+            case VMA_FILE: return do_read_fault(mm, vma, va, pte, fi);
+            case VMA_SHARED: return do_shared_fault(mm, vma, va, pte);
+            }
+        }
         /* do_swap_page: a swap entry lives here once swapping exists. */
         return bad_access(fi, SEGV_MAPERR, "swap entry without swap");
     }
-    if ((err & PF_W) && !(*pte & PTE_RW))
+    if ((err & PF_W) && !(*pte & PTE_RW)) {
+        if (vma->flags & VM_SHARED) { /* shared pages are never copied */
+            *pte |= PTE_RW;
+            tlb_flush_page(va);
+            return 0;
+        }
         return do_wp_page(mm, vma, va, pte);
+    }
     tlb_flush_page(va); /* spurious: a stale TLB entry */
     return 0;
 }

@@ -37,8 +37,7 @@ void mm_destroy(struct mm *mm)
     while (!list_empty(&mm->vmas)) {
         struct vma *v = list_first_entry(&mm->vmas, struct vma, list);
         paging_unmap_range(mm->pml4, v->start, v->end, mm_put_frame, mm);
-        list_del(&v->list);
-        kfree(v);
+        vma_free(mm, v);
     }
     paging_destroy_pml4(mm->pml4); /* and the page tables left */
     kfree(mm);
@@ -83,7 +82,7 @@ static int share_vma_pages(struct mm *dst, struct mm *src, const struct vma *v, 
         if (!e || level != 1 || !(*e & (PTE_P | PTE_PROTNONE)))
             continue;
         struct page *p = phys_to_page(*e & PTE_ADDR_MASK);
-        if (*e & PTE_RW) {
+        if ((*e & PTE_RW) && !(v->flags & VM_SHARED)) { /* shared memory stays shared */
             *e &= ~PTE_RW;
             flush_batch_add(fb, va);
         }
@@ -113,13 +112,8 @@ struct mm *mm_fork(struct mm *src)
     struct list_head *pos;
     list_for_each(pos, &src->vmas) {
         struct vma *v = list_entry(pos, struct vma, list);
-        struct vma *c = vma_add(dst, v->start, v->end, v->prot, v->backing, v->name);
-        if (!c)
+        if (!vma_dup(dst, v))
             goto fail;
-        c->flags = v->flags;
-        c->file_data = v->file_data;
-        c->file_off = v->file_off;
-        c->file_end = v->file_end;
         if (share_vma_pages(dst, src, v, &fb) != 0)
             goto fail;
     }

@@ -31,12 +31,16 @@
 /* VMA flags. */
 #define VM_GROWSDOWN 0x100 /* the stack: faults just below extend it */
 #define VM_HEAP 0x200      /* the brk heap */
+#define VM_SHARED 0x400    /* writes are seen by every mapping (shm): never copy-on-write */
 
 /* Where a VMA's pages come from on first touch. */
 enum vma_backing {
     VMA_ANON,  /* zero-filled (mmap anonymous, heap, stack, .bss) */
     VMA_FILE,  /* copied from file bytes in memory (the ELF image in the initrd) */
+    VMA_SHARED, /* the pages of a shared memory object (mm/shm.h) */
 };
+
+struct shm_object;
 
 struct vma {
     uintptr_t start, end; /* [start, end), page aligned */
@@ -46,6 +50,8 @@ struct vma {
     const uint8_t *file_data; /* VMA_FILE: the whole file, in kernel memory */
     uint64_t file_off;        /* file offset that maps to start */
     uint64_t file_end;        /* file offset where file data ends (zero after) */
+    struct shm_object *shm;   /* VMA_SHARED: the object, and its page at start */
+    uint64_t shm_pgoff;
     char name[VMA_NAME_MAX];  /* for /proc/<pid>/maps: "[heap]", "[stack]", a path, or "" */
     struct list_head list;    /* in mm->vmas, sorted by start */
 };
@@ -95,6 +101,10 @@ static inline struct vma *vma_next(struct mm *mm, struct vma *v)
 {
     return v->list.next == &mm->vmas ? NULL : list_entry(v->list.next, struct vma, list);
 }
+/* A copy of v in another mm (fork); NULL if out of memory. */
+struct vma *vma_dup(struct mm *mm, const struct vma *v);
+/* Take v out of mm's list and free it (its pages must be unmapped). */
+void vma_free(struct mm *mm, struct vma *v);
 /* Split vma at addr (start < addr < end); returns the upper half or NULL. */
 struct vma *vma_split(struct mm *mm, struct vma *vma, uintptr_t addr);
 /* Remove [start, end) from the address space: split VMAs at the edges,

@@ -8,6 +8,7 @@
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
 #include "mm/rmap.h"
+#include "mm/shm.h"
 
 static bool range_ok(uintptr_t addr, size_t len)
 {
@@ -31,8 +32,10 @@ long do_mmap(struct mm *mm, uintptr_t addr, size_t len, unsigned prot, unsigned 
         return -EINVAL;
     len = ALIGN_UP(len, PAGE_SIZE);
     unsigned type = flags & MAP_TYPE;
-    if (type != MAP_PRIVATE) /* MAP_SHARED comes with the shared-memory issue */
+    if (type != MAP_PRIVATE && type != MAP_SHARED)
         return -EINVAL;
+    if (type == MAP_SHARED && !(flags & MAP_ANONYMOUS))
+        return -EACCES; /* shared file mappings: the initrd is read-only */
     if (!(flags & MAP_ANONYMOUS) && (!file || !IS_ALIGNED(off, PAGE_SIZE)))
         return file ? -EINVAL : -EBADF;
     if (prot & ~VM_PROT_MASK)
@@ -54,6 +57,15 @@ long do_mmap(struct mm *mm, uintptr_t addr, size_t len, unsigned prot, unsigned 
         addr = choose_address(mm, addr, len);
         if (!addr)
             return -ENOMEM;
+    }
+    if (type == MAP_SHARED) { /* a new shm object, freed with its last mapping */
+        struct shm_object *obj = shm_object_create(len);
+        if (!obj)
+            return -ENOMEM;
+        long r = shm_map(mm, obj, addr, len, prot, true, "/dev/zero (deleted)");
+        if (r < 0)
+            shm_object_put_unused(obj);
+        return r;
     }
     bool anon = flags & MAP_ANONYMOUS;
     struct vma *v = vma_add(mm, addr, addr + len, prot, anon ? VMA_ANON : VMA_FILE, anon ? NULL : file->name);
@@ -110,7 +122,7 @@ long do_mprotect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot)
             if (!e || level != 1 || !(*e & (PTE_P | PTE_PROTNONE)))
                 continue;
             uint64_t flags = vma_pte_flags(v);
-            if (rmap_count(phys_to_page(*e & PTE_ADDR_MASK)) > 1)
+            if (!(v->flags & VM_SHARED) && rmap_count(phys_to_page(*e & PTE_ADDR_MASK)) > 1)
                 flags &= ~PTE_RW; /* still shared copy-on-write: the first write copies */
             paging_protect(mm->pml4, va, flags);
         }

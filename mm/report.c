@@ -26,9 +26,11 @@ size_t mm_report_maps(struct mm *mm, char *buf, size_t size)
         if (len + 160 >= size)
             break;
         bool file = v->backing == VMA_FILE;
-        int n = snprintf(buf + len, size - len, "%08lx-%08lx %c%c%cp %08lx %s %lu", v->start, v->end,
+        bool shared = v->flags & VM_SHARED;
+        int n = snprintf(buf + len, size - len, "%08lx-%08lx %c%c%c%c %08lx %s %lu", v->start, v->end,
                          v->prot & VM_READ ? 'r' : '-', v->prot & VM_WRITE ? 'w' : '-', v->prot & VM_EXEC ? 'x' : '-',
-                         file ? v->file_off : 0, file ? "00:01" : "00:00", file ? 1ul : 0ul);
+                         shared ? 's' : 'p', file ? v->file_off : shared ? v->shm_pgoff * PAGE_SIZE : 0,
+                         file || shared ? "00:01" : "00:00", file || shared ? 1ul : 0ul);
         if (v->name[0]) {
             for (; n < MAPS_NAME_COLUMN; n++)
                 buf[len + (size_t)n] = ' ';
@@ -53,6 +55,8 @@ uint64_t mm_report_pagemap(struct mm *mm, uintptr_t va)
     uint64_t entry = PM_PRESENT | ((*e & PTE_ADDR_MASK) >> PAGE_SHIFT);
     if (rmap_count(p) == 1)
         entry |= PM_MMAP_EXCLUSIVE;
+    if ((unsigned)p->refcount > rmap_count(p)) /* an object (shm) holds it too */
+        entry |= PM_FILE_OR_SHARED;
     return entry;
 }
 

@@ -11,6 +11,7 @@
 #include "mm/mm.h"
 #include "mm/pmm.h"
 #include "mm/rmap.h"
+#include "mm/shm.h"
 
 struct vma *vma_find(struct mm *mm, uintptr_t addr)
 {
@@ -45,6 +46,28 @@ struct vma *vma_add(struct mm *mm, uintptr_t start, uintptr_t end, unsigned prot
     return v;
 }
 
+struct vma *vma_dup(struct mm *mm, const struct vma *v)
+{
+    struct vma *c = vma_add(mm, v->start, v->end, v->prot, v->backing, v->name);
+    if (!c)
+        return NULL;
+    struct list_head link = c->list;
+    *c = *v;
+    c->list = link;
+    if (c->shm)
+        shm_object_get(c->shm);
+    return c;
+}
+
+void vma_free(struct mm *mm, struct vma *v)
+{
+    (void)mm;
+    list_del(&v->list);
+    if (v->shm)
+        shm_object_put(v->shm);
+    kfree(v);
+}
+
 struct vma *vma_split(struct mm *mm, struct vma *vma, uintptr_t addr)
 {
     (void)mm;
@@ -55,6 +78,10 @@ struct vma *vma_split(struct mm *mm, struct vma *vma, uintptr_t addr)
     upper->start = addr;
     if (upper->backing == VMA_FILE)
         upper->file_off += addr - vma->start;
+    if (upper->shm) {
+        upper->shm_pgoff += (addr - vma->start) / PAGE_SIZE;
+        shm_object_get(upper->shm);
+    }
     vma->end = addr;
     list_add(&upper->list, &vma->list); /* right after vma */
     return upper;
@@ -92,12 +119,11 @@ int vma_unmap_range(struct mm *mm, uintptr_t start, uintptr_t end)
             if (v->end > end && !vma_split(mm, v, end)) /* keep the part above end */
                 return -ENOMEM;
             next_node = v->list.next;
-            list_del(&v->list);
-            kfree(v);
+            paging_unmap_range(mm->pml4, v->start, v->end, mm_put_frame, mm);
+            vma_free(mm, v);
         }
         v = next_node == &mm->vmas ? NULL : list_entry(next_node, struct vma, list);
     }
-    paging_unmap_range(mm->pml4, start, end, mm_put_frame, mm);
     return 0;
 }
 

@@ -103,10 +103,10 @@ static long minflt(void)
 }
 
 /* The child's exit status says what it saw: 0, or some of these bits. */
-#define SAW_NOT_SHARED 1  /* its PFN differed from the parent's before writing */
-#define SAW_NOT_COPIED 2  /* its PFN did not change when it wrote */
-#define SAW_BAD_DATA 4    /* it did not read the parent's data, or its own */
-#define SAW_NO_FAULT 8    /* its write did not fault */
+#define SAW_NOT_SHARED 1 /* its PFN differed from the parent's before writing */
+#define SAW_NOT_COPIED 2 /* its PFN did not change when it wrote */
+#define SAW_BAD_DATA 4   /* it did not read the parent's data, or its own */
+#define SAW_NO_FAULT 8   /* its write did not fault */
 
 /* The child: compare frames, write, compare again. Returns SAW_* bits. */
 static int child(char *page, long long parent_pfn)

@@ -87,10 +87,9 @@ int main(int argc, char **argv)
         used = total - free_kb;
     long swap_total = field0("SwapTotal"), swap_free = field0("SwapFree");
 
-    printf("%-8s%12s%12s%12s%12s%12s%12s\n", "", "total", "used", "free", "shared", "buff/cache",
-           "available");
-    printf("%-8s%12ld%12ld%12ld%12ld%12ld%12ld\n", "Mem:", total >> shift, used >> shift,
-           free_kb >> shift, field0("Shmem") >> shift, cache >> shift, avail >> shift);
+    printf("%-8s%12s%12s%12s%12s%12s%12s\n", "", "total", "used", "free", "shared", "buff/cache", "available");
+    printf("%-8s%12ld%12ld%12ld%12ld%12ld%12ld\n", "Mem:", total >> shift, used >> shift, free_kb >> shift,
+           field0("Shmem") >> shift, cache >> shift, avail >> shift);
     printf("%-8s%12ld%12ld%12ld\n", "Swap:", swap_total >> shift, (swap_total - swap_free) >> shift,
            swap_free >> shift);
     return 0;

@@ -33,8 +33,13 @@ static int opt_all, opt_long;
 static void mode_string(mode_t m, char out[11])
 {
     const char *rwx = "rwxrwxrwx";
-    out[0] = S_ISDIR(m) ? 'd' : S_ISLNK(m) ? 'l' : S_ISCHR(m) ? 'c' : S_ISBLK(m) ? 'b'
-           : S_ISFIFO(m) ? 'p' : S_ISSOCK(m) ? 's' : '-';
+    out[0] = S_ISDIR(m)    ? 'd'
+             : S_ISLNK(m)  ? 'l'
+             : S_ISCHR(m)  ? 'c'
+             : S_ISBLK(m)  ? 'b'
+             : S_ISFIFO(m) ? 'p'
+             : S_ISSOCK(m) ? 's'
+                           : '-';
     for (int i = 0; i < 9; i++)
         out[1 + i] = (m & (0400 >> i)) ? rwx[i] : '-';
     out[10] = '\0';
@@ -65,10 +70,7 @@ static int show(const char *path, const char *name)
     return 0;
 }
 
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* Read every name of directory dir (skipping dot files unless -a). Returns
  * a malloc'd array of malloc'd names, *count set; NULL on error. */

@@ -155,8 +155,8 @@ int main(void)
     for (int i = 0; i < n; i++) {
         /* the CMD column starts at 24: cut it to fit the line */
         int room = width ? width - 24 : (int)sizeof(procs[i].cmd);
-        printf("%5d %5d %-4c %6ld %.*s\n", procs[i].pid, procs[i].ppid, procs[i].state,
-               procs[i].rss_kb, room, procs[i].cmd);
+        printf("%5d %5d %-4c %6ld %.*s\n", procs[i].pid, procs[i].ppid, procs[i].state, procs[i].rss_kb, room,
+               procs[i].cmd);
     }
     return 0;
 }

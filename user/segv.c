@@ -143,7 +143,8 @@ int main(void)
     setvbuf(stdout, NULL, _IOLBF, 0);
     printf("segv: %d bad memory accesses, each tried by a child process. The kernel\n"
            "cannot fix these faults, so it sends the child SIGSEGV, whose default\n"
-           "action ends the process; the parent learns it from waitpid.\n\n", NCASES);
+           "action ends the process; the parent learns it from waitpid.\n\n",
+           NCASES);
     for (int i = 0; i < NCASES; i++)
         died += try_case(i + 1, &cases[i]);
     printf("\nSummary: %d of %d children died of SIGSEGV%s.\n"

@@ -71,14 +71,12 @@ static long long lookup(const char *text, const char *name)
 static int sample(long long *values)
 {
     static char vmstat[16384], meminfo[8192];
-    if (load("/proc/vmstat", vmstat, sizeof(vmstat)) < 0 ||
-        load("/proc/meminfo", meminfo, sizeof(meminfo)) < 0) {
+    if (load("/proc/vmstat", vmstat, sizeof(vmstat)) < 0 || load("/proc/meminfo", meminfo, sizeof(meminfo)) < 0) {
         perror("vmstat: /proc");
         return -1;
     }
     for (int i = 0; i < NCOUNTERS; i++)
-        values[i] = lookup(strcmp(counters[i].file, "vmstat") == 0 ? vmstat : meminfo,
-                           counters[i].name);
+        values[i] = lookup(strcmp(counters[i].file, "vmstat") == 0 ? vmstat : meminfo, counters[i].name);
     return 0;
 }
 

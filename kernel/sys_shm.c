@@ -1,0 +1,60 @@
+/*
+ * kernel/sys_shm.c - the SysV shared memory system calls: copy arguments
+ * in and out, then mm/sysv_shm.c does the work.
+ */
+#include "drivers/rtc.h"
+#include "kernel/errno.h"
+#include "kernel/proc.h"
+#include "kernel/syscall.h"
+#include "kernel/time.h"
+#include "kernel/uaccess.h"
+#include "mm/shm.h"
+
+#define IPC_SET 1
+#define IPC_STAT 2
+#define IPC_64 0x0100
+#define SHMID_DS_SIZE 112
+#define NS_PER_SEC 1000000000ul
+
+static struct shm_caller caller(void)
+{
+    static uint64_t boot_epoch;
+    if (!boot_epoch)
+        boot_epoch = rtc_read_epoch();
+    return (struct shm_caller){current->pid, boot_epoch + time_since_boot_ns() / NS_PER_SEC};
+}
+
+SYSCALL_DEFINE(shmget)
+{
+    SYSCALL_UNUSED_ARGS();
+    struct shm_caller c = caller();
+    return sysv_shmget((int32_t)a0, a1, (int)a2, &c);
+}
+
+SYSCALL_DEFINE(shmat)
+{
+    SYSCALL_UNUSED_ARGS();
+    struct shm_caller c = caller();
+    return sysv_shmat(current->mm, (int)a0, a1, (int)a2, &c);
+}
+
+SYSCALL_DEFINE(shmdt)
+{
+    SYSCALL_UNUSED_ARGS();
+    struct shm_caller c = caller();
+    return sysv_shmdt(current->mm, a0, &c);
+}
+
+SYSCALL_DEFINE(shmctl)
+{
+    SYSCALL_UNUSED_ARGS();
+    struct shm_caller c = caller();
+    uint8_t ds[SHMID_DS_SIZE] __attribute__((aligned(8))) = {0};
+    int cmd = (int)a1 & ~IPC_64;
+    if (cmd == IPC_SET && copy_from_user(ds, (void *)a2, sizeof(ds)))
+        return -EFAULT;
+    long r = sysv_shmctl((int)a0, cmd, ds, &c);
+    if (r == 0 && cmd == IPC_STAT && copy_to_user((void *)a2, ds, sizeof(ds)))
+        return -EFAULT;
+    return r;
+}

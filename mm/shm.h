@@ -1,0 +1,59 @@
+/*
+ * mm/shm.h - shared memory: an object that owns a set of pages, mapped
+ * into any number of address spaces at any addresses. SysV segments
+ * (shmget/shmat) and mmap(MAP_SHARED|MAP_ANONYMOUS) are both this object.
+ *
+ *   process A  VMA 0x7effe0000000 --\
+ *                                    >-- struct shm_object: pages[0..n) --> frames
+ *   process B  VMA 0x7f1234000000 --/        (filled on first touch by anyone)
+ */
+#ifndef PAGEWISE_MM_SHM_H
+#define PAGEWISE_MM_SHM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mm/mm.h"
+#include "mm/page.h"
+
+struct shm_object {
+    size_t nr_pages;
+    struct page **pages;  /* frame of each page, NULL until first touched */
+    unsigned nr_vmas;     /* VMAs mapping it (fork and splits add, unmap drops) */
+    bool has_segment;     /* a SysV segment still owns it (until IPC_RMID) */
+    struct shm_segment *segment; /* the SysV identity, or NULL */
+};
+
+/* A new object of size bytes (rounded up to pages), no frame allocated. */
+struct shm_object *shm_object_create(size_t size);
+/* A VMA starts / stops referring to obj. The last reference frees the
+ * pages (when no segment owns it any more). Called by mm/vma.c. */
+void shm_object_get(struct shm_object *obj);
+void shm_object_put(struct shm_object *obj);
+/* Free an object no VMA ever mapped (a failed mmap). */
+void shm_object_put_unused(struct shm_object *obj);
+/* The fault case for shared VMAs (do_shared_fault): the object's page at
+ * index, allocated zeroed on first touch. NULL if out of memory. */
+struct page *shm_object_page(struct shm_object *obj, size_t index);
+/* Frames held by all shm objects (/proc/meminfo Shmem). */
+uint64_t shm_nr_pages(void);
+
+/* Map obj (from page 0) into mm as a shared VMA; returns the address or
+ * -errno. addr 0 = choose. */
+long shm_map(struct mm *mm, struct shm_object *obj, uintptr_t addr, size_t len, unsigned prot, bool fixed,
+             const char *name);
+
+/* SysV IPC (mm/sysv_shm.c): the system calls' work, for kernel/sys_shm.c. */
+struct shm_caller {
+    int pid;
+    uint64_t now; /* seconds since the epoch */
+};
+long sysv_shmget(int32_t key, size_t size, int flags, const struct shm_caller *c);
+long sysv_shmat(struct mm *mm, int id, uintptr_t addr, int flags, const struct shm_caller *c);
+long sysv_shmdt(struct mm *mm, uintptr_t addr, const struct shm_caller *c);
+/* IPC_STAT fills *ds (Linux's struct shmid64_ds layout, 112 bytes). */
+long sysv_shmctl(int id, int cmd, void *ds, const struct shm_caller *c);
+/* /proc/sysvipc/shm text. */
+size_t sysv_shm_report(char *buf, size_t size);
+
+#endif

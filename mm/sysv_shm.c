@@ -1,0 +1,231 @@
+/*
+ * mm/sysv_shm.c - System V shared memory: named segments (shmget), attached
+ * into address spaces (shmat/shmdt), inspected and removed (shmctl).
+ *
+ * A segment is an identity (key, id, mode, times, pids) around a shared
+ * memory object (mm/shm.c), which holds the pages. Limits are Linux's
+ * defaults: SHMMNI segments, SHMMAX bytes each, SHMALL pages in all.
+ */
+#include "kernel/compiler.h"
+#include "kernel/errno.h"
+#include "kernel/printk.h"
+#include "kernel/string.h"
+#include "mm/kmalloc.h"
+#include "mm/memlayout.h"
+#include "mm/shm.h"
+
+#define SHMMNI 4096
+#define SHMMIN 1
+#define SHMMAX 0x7fffffffffffffffull /* Linux: ULONG_MAX - 2^24; effectively unlimited */
+#define SHMALL (1ull << 30)          /* pages, effectively unlimited, as Linux */
+#define SHMLBA PAGE_SIZE
+#define IPC_PRIVATE 0
+#define IPC_CREAT 01000
+#define IPC_EXCL 02000
+#define IPC_RMID 0
+#define IPC_SET 1
+#define IPC_STAT 2
+#define IPC_INFO 3
+#define SHM_STAT 13
+#define SHM_INFO 14
+#define IPC_64 0x0100
+#define SHM_RDONLY 010000
+#define SHM_RND 020000
+#define SHM_DEST 01000 /* mode bit: removed, freed at the last detach */
+#define ID_SEQ_SHIFT 12 /* id = seq << 12 | slot, so a reused slot gets a new id */
+#define MODE_BITS 0777
+
+struct shm_segment {
+    int32_t key;
+    int id;
+    uint32_t mode;
+    size_t size;
+    int cpid, lpid;
+    uint64_t atime, dtime, ctime;
+    struct shm_object *obj;
+};
+
+static struct {
+    struct shm_segment *slot[SHMMNI];
+    unsigned seq;
+    uint64_t total_pages;
+} ipc;
+
+void shm_object_orphan(struct shm_object *obj); /* mm/shm.c */
+
+static struct shm_segment *find_id(int id)
+{
+    int slot = id & (SHMMNI - 1);
+    if (id < 0 || !ipc.slot[slot] || ipc.slot[slot]->id != id)
+        return NULL;
+    return ipc.slot[slot];
+}
+
+static struct shm_segment *find_key(int32_t key)
+{
+    for (int i = 0; i < SHMMNI; i++)
+        if (ipc.slot[i] && ipc.slot[i]->key == key && !(ipc.slot[i]->mode & SHM_DEST))
+            return ipc.slot[i];
+    return NULL;
+}
+
+static long create(int32_t key, size_t size, int flags, const struct shm_caller *c)
+{
+    if (size < SHMMIN || size > SHMMAX)
+        return -EINVAL;
+    uint64_t pages = ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE;
+    if (ipc.total_pages + pages > SHMALL)
+        return -ENOSPC;
+    int slot = 0;
+    while (slot < SHMMNI && ipc.slot[slot])
+        slot++;
+    if (slot == SHMMNI)
+        return -ENOSPC;
+    struct shm_segment *seg = kzalloc(sizeof(*seg));
+    struct shm_object *obj = seg ? shm_object_create(size) : NULL;
+    if (!obj) {
+        kfree(seg);
+        return -ENOMEM;
+    }
+    *seg = (struct shm_segment){.key = key, .id = (int)(++ipc.seq << ID_SEQ_SHIFT | (unsigned)slot),
+                                .mode = (uint32_t)flags & MODE_BITS, .size = size, .cpid = c->pid,
+                                .ctime = c->now, .obj = obj};
+    obj->has_segment = true;
+    obj->segment = seg;
+    ipc.slot[slot] = seg;
+    ipc.total_pages += pages;
+    return seg->id;
+}
+
+long sysv_shmget(int32_t key, size_t size, int flags, const struct shm_caller *c)
+{
+    if (key == IPC_PRIVATE)
+        return create(key, size, flags, c);
+    struct shm_segment *seg = find_key(key);
+    if (!seg)
+        return (flags & IPC_CREAT) ? create(key, size, flags, c) : -ENOENT;
+    if ((flags & IPC_CREAT) && (flags & IPC_EXCL))
+        return -EEXIST;
+    if (size > seg->size)
+        return -EINVAL;
+    return seg->id; /* every process runs as root: no EACCES (Linux: CAP_IPC_OWNER) */
+}
+
+/* The segment's object loses its identity: the id is gone at once, the
+ * memory when the last attach goes. */
+static void destroy(struct shm_segment *seg)
+{
+    ipc.slot[seg->id & (SHMMNI - 1)] = NULL;
+    ipc.total_pages -= ALIGN_UP(seg->size, PAGE_SIZE) / PAGE_SIZE;
+    shm_object_orphan(seg->obj);
+    kfree(seg);
+}
+
+long sysv_shmat(struct mm *mm, int id, uintptr_t addr, int flags, const struct shm_caller *c)
+{
+    struct shm_segment *seg = find_id(id);
+    if (!seg)
+        return -EINVAL;
+    if (addr) {
+        if (flags & SHM_RND)
+            addr = ALIGN_DOWN(addr, SHMLBA);
+        else if (!IS_ALIGNED(addr, SHMLBA))
+            return -EINVAL;
+        if (addr + ALIGN_UP(seg->size, PAGE_SIZE) > USER_SPACE_END || addr < USER_IMAGE_BASE)
+            return -EINVAL;
+    }
+    unsigned prot = (flags & SHM_RDONLY) ? VM_READ : VM_READ | VM_WRITE;
+    char name[VMA_NAME_MAX];
+    snprintf(name, sizeof(name), "/SYSV%08x (deleted)", (uint32_t)seg->key);
+    long r = shm_map(mm, seg->obj, addr, seg->size, prot, addr != 0, name);
+    if (r >= 0) {
+        seg->atime = c->now;
+        seg->lpid = c->pid;
+    }
+    return r;
+}
+
+long sysv_shmdt(struct mm *mm, uintptr_t addr, const struct shm_caller *c)
+{
+    if (!IS_ALIGNED(addr, PAGE_SIZE))
+        return -EINVAL;
+    struct vma *v = vma_find(mm, addr);
+    if (!v || v->start != addr || !v->shm || !v->shm->segment)
+        return -EINVAL;
+    struct shm_object *obj = v->shm;
+    struct shm_segment *seg = obj->segment;
+    seg->dtime = c->now;
+    seg->lpid = c->pid;
+    /* Every piece of this attach (mprotect may have split it). */
+    uintptr_t end = addr + ALIGN_UP(seg->size, PAGE_SIZE);
+    for (struct vma *w = v; w && w->start < end;) {
+        struct vma *next = vma_next(mm, w);
+        if (w->shm == obj)
+            vma_unmap_range(mm, w->start, w->end);
+        w = next;
+    }
+    return 0;
+}
+
+/* struct shmid64_ds (x86-64): ipc64_perm (48 bytes) then sizes and times. */
+struct shmid64_ds_k {
+    int32_t key;
+    uint32_t uid, gid, cuid, cgid, mode;
+    uint16_t seq, pad2;
+    uint32_t pad3;
+    uint64_t unused1, unused2;
+    uint64_t segsz;
+    int64_t atime, dtime, ctime;
+    int32_t cpid, lpid;
+    uint64_t nattch;
+    uint64_t unused4, unused5;
+};
+_Static_assert(sizeof(struct shmid64_ds_k) == 112, "struct shmid64_ds is 112 bytes on x86-64");
+
+long sysv_shmctl(int id, int cmd, void *ds, const struct shm_caller *c)
+{
+    cmd &= ~IPC_64;
+    struct shm_segment *seg = find_id(id);
+    if (cmd == IPC_INFO || cmd == SHM_INFO)
+        return -EINVAL; /* not provided */
+    if (!seg)
+        return -EINVAL;
+    struct shmid64_ds_k *d = ds;
+    switch (cmd) {
+    case IPC_STAT:
+        *d = (struct shmid64_ds_k){.key = seg->key, .mode = seg->mode, .seq = (uint16_t)(seg->id >> ID_SEQ_SHIFT),
+                                   .segsz = seg->size, .atime = (int64_t)seg->atime, .dtime = (int64_t)seg->dtime,
+                                   .ctime = (int64_t)seg->ctime, .cpid = seg->cpid, .lpid = seg->lpid,
+                                   .nattch = seg->obj->nr_vmas};
+        return 0;
+    case IPC_SET:
+        seg->mode = (seg->mode & ~MODE_BITS) | (d->mode & MODE_BITS);
+        seg->ctime = c->now;
+        return 0;
+    case IPC_RMID:
+        destroy(seg);
+        return 0;
+    default: return -EINVAL;
+    }
+}
+
+size_t sysv_shm_report(char *buf, size_t size)
+{
+    size_t len = (size_t)snprintf(buf, size,
+                                  "       key      shmid perms                  size  cpid  lpid nattch   uid   gid  "
+                                  "cuid  cgid      atime      dtime      ctime                   rss                  "
+                                  "swap\n");
+    for (int i = 0; i < SHMMNI && len + 256 < size; i++) {
+        struct shm_segment *s = ipc.slot[i];
+        if (!s)
+            continue;
+        uint64_t rss = 0;
+        for (size_t p = 0; p < s->obj->nr_pages; p++)
+            rss += s->obj->pages[p] != NULL;
+        len += (size_t)snprintf(buf + len, size - len,
+                                "%10d %10d %5o %21lu %5d %5d %6u %5u %5u %5u %5u %10lu %10lu %10lu %21lu %21lu\n",
+                                s->key, s->id, s->mode, s->size, s->cpid, s->lpid, s->obj->nr_vmas, 0u, 0u, 0u, 0u,
+                                s->atime, s->dtime, s->ctime, rss * PAGE_SIZE, 0ul);
+    }
+    return len;
+}
