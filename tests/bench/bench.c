@@ -12,7 +12,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +26,8 @@
 #define FORK_ROUNDS 20
 #define COW_BYTES (4ul << 20)
 #define PIPE_ROUNDS 2000
+#define SHM_BYTES (16ul << 20)
+#define SHM_ROUNDS 5
 
 static inline uint64_t rdtsc(void)
 {
@@ -167,6 +171,29 @@ static void bench_pipe(void)
            (t1 - t0) / (2 * PIPE_ROUNDS), PIPE_ROUNDS);
 }
 
+/* One whole life of a SysV segment: create 16 MiB, attach, touch every
+ * page (each touch allocates a frame for the segment), detach, remove. */
+static void bench_shm(void)
+{
+    uint64_t total = 0;
+    for (int i = 0; i < SHM_ROUNDS; i++) {
+        uint64_t t0 = rdtsc();
+        int id = shmget(IPC_PRIVATE, SHM_BYTES, IPC_CREAT | 0600);
+        volatile char *p = shmat(id, NULL, 0);
+        if (id < 0 || p == (void *)-1) {
+            perror("shm");
+            return;
+        }
+        for (unsigned long off = 0; off < SHM_BYTES; off += PAGE)
+            p[off] = 1;
+        shmdt((void *)p);
+        shmctl(id, IPC_RMID, NULL);
+        total += rdtsc() - t0;
+    }
+    printf("BENCH shm_cycle %lu (cycles per shmget+shmat+touch 16 MiB+shmdt+IPC_RMID; %lu per page)\n",
+           total / SHM_ROUNDS, total / SHM_ROUNDS / (SHM_BYTES / PAGE));
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -177,5 +204,6 @@ int main(void)
     bench_fork(16ul << 20, "fork_16mib");
     bench_cow();
     bench_pipe();
+    bench_shm();
     return 0;
 }
