@@ -7,6 +7,8 @@
  *   mem=SIZE       use at most SIZE of RAM (K, M or G suffix)
  *   init=PATH      first user program (default /bin/init)
  *   panic=halt     on panic, halt instead of powering QEMU off
+ *   swap=off       do not use the swap disk
+ *   reclaim=NAME   page replacement: clock (default), fifo, random
  */
 #ifndef PAGEWISE_KERNEL_CMDLINE_H
 #define PAGEWISE_KERNEL_CMDLINE_H

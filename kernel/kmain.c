@@ -24,6 +24,8 @@
 #include "mm/kmalloc.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
+#include "mm/swap.h"
+#include "mm/vmscan.h"
 #include "mm/vmalloc.h"
 #include "tests/kernel/ktest.h"
 
@@ -138,9 +140,11 @@ void kmain(uint32_t mbi_phys)
     setup_rootfs();                         /* initrd at /, /dev */
     fw_cfg_for_each(add_fw_cfg_program, NULL); /* make exec's program */
     syscall_init();                         /* syscall/sysret MSRs */
+    reclaim_init(cmdline_get("reclaim"));   /* page replacement policy */
+    sti();                                  /* interrupts on */
+    swap_init(!cmdline_has("swap") || strcmp(cmdline_get("swap"), "off") != 0); /* ATA swap disk */
     proc_init(&idle_task);                  /* pid 0, the FPU template */
     sched_init(&idle_task);                 /* run queue; we are idle */
-    sti();                                  /* interrupts on */
     idle_task.kstack_top = kstack_alloc();  /* leave the boot stack */
     if (!idle_task.kstack_top)
         panic("no memory for the first kernel stack");

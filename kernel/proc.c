@@ -241,3 +241,5 @@ void proc_fpu_reset(struct task *t)
     memcpy(t->fpu, procs.fpu_initial, FXSAVE_SIZE);
     __asm__ volatile("fxrstor64 %0" ::"m"(t->fpu));
 }
+
+int proc_max_pid(void) { return procs.next_pid - 1; }

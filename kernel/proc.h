@@ -100,6 +100,8 @@ __attribute__((noreturn)) void proc_exit(int wait_status);
 struct task *proc_find(int pid);
 /* ... zombies included (for /proc). */
 struct task *proc_find_any(int pid);
+/* The highest pid handed out so far. */
+int proc_max_pid(void);
 /* Allocate a task with a kernel stack and a zeroed trap frame. */
 struct task *proc_alloc(void);
 void proc_free(struct task *t);

@@ -68,7 +68,7 @@ static long gen_meminfo(struct inode *ino, char *buf, size_t size)
 static long gen_vmstat(struct inode *ino, char *buf, size_t size)
 {
     (void)ino;
-    size_t len = (size_t)snprintf(buf, size, "nr_free_pages %lu\nnr_page_table_pages %lu\npswpin 0\npswpout 0\n",
+    size_t len = (size_t)snprintf(buf, size, "nr_free_pages %lu\nnr_page_table_pages %lu\n",
                                   pmm_nr_free(), vm_event(NR_PGTABLE_ALLOC) - vm_event(NR_PGTABLE_FREE));
     for (int i = 0; i < NR_VM_EVENTS; i++)
         len += (size_t)snprintf(buf + len, size - len, "%s %lu\n", vm_event_name(i), vm_event(i));

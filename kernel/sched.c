@@ -100,6 +100,8 @@ void schedule(void)
 void sched_tick(bool from_user)
 {
     struct task *t = current;
+    if (!t)
+        return; /* early boot: the scheduler is not running yet */
     if (from_user)
         t->utime_ticks++;
     else

@@ -76,7 +76,7 @@ static void handle_page_fault(struct trap_frame *tf)
 {
     uint64_t addr = read_cr2();
     bool user = trap_from_user(tf);
-    struct mm *mm = current->mm;
+    struct mm *mm = current ? current->mm : NULL; /* no task yet in early boot */
     if (mm && (user || addr < USER_SPACE_END)) {
         struct fault_info fi;
         sti(); /* the fault path may take time; interrupts are fine */

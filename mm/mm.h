@@ -62,6 +62,7 @@ struct mm {
     uintptr_t start_brk, brk; /* the heap: [start_brk, brk) */
     uintptr_t stack_top;
     uint64_t rss;             /* user pages mapped */
+    uint64_t swap_pages;      /* PTEs holding a swap entry (VmSwap) */
     uintptr_t arg_start, arg_end; /* argv strings, for /proc/<pid>/cmdline */
 };
 
@@ -112,7 +113,7 @@ struct vma *vma_split(struct mm *mm, struct vma *vma, uintptr_t addr);
 int vma_unmap_range(struct mm *mm, uintptr_t start, uintptr_t end);
 /* Drop one user mapping of the frame at pa (rmap and reference): the
  * put_frame callback of paging_unmap_range. mm_arg is the struct mm. */
-void mm_put_frame(uint64_t pa, uintptr_t va, void *mm_arg);
+void mm_put_frame(pte_t old, uintptr_t va, void *mm_arg);
 /* Highest free range of len bytes below `below`, or 0. */
 uintptr_t vma_find_free(struct mm *mm, size_t len, uintptr_t below);
 /* Page-table flags for a VMA's pages. */

@@ -25,6 +25,9 @@ enum page_flags {
     PG_slab = 1u << 2,     /* a kmalloc slab */
     PG_pgtable = 1u << 3,  /* holds a page table */
     PG_head = 1u << 4,     /* first frame of an allocated multi-frame block */
+    PG_locked = 1u << 5,   /* disk I/O in progress: wait before using it */
+    PG_swapcache = 1u << 6, /* in the swap cache: swap_slot holds its copy */
+    PG_lru = 1u << 7,      /* a mapped user page, on reclaim's list (lru) */
 };
 
 struct page {
@@ -38,8 +41,9 @@ struct page {
             uint16_t inuse; /* objects handed out */
             uint16_t size_class;
         } slab;
-        void *rmap; /* reverse map head (user memory; later issues) */
+        void *rmap; /* reverse map head (mm/rmap.c) */
     };
+    uint64_t swap_slot; /* with PG_swapcache */
 };
 
 extern struct page *frame_table;

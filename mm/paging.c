@@ -185,7 +185,7 @@ int paging_protect(pte_t *pml4, uintptr_t va, uint64_t flags)
 }
 
 uint64_t paging_unmap_range(pte_t *pml4, uintptr_t start, uintptr_t end,
-                            void (*put_frame)(uint64_t pa, uintptr_t va, void *arg), void *arg)
+                            void (*put)(pte_t old, uintptr_t va, void *arg), void *arg)
 {
     uint64_t n = 0;
     for (uintptr_t va = start; va < end;) {
@@ -202,11 +202,11 @@ uint64_t paging_unmap_range(pte_t *pml4, uintptr_t start, uintptr_t end,
         uintptr_t stop = MIN(end, table_end);
         for (; va < stop; va += PAGE_SIZE) {
             pte_t *leaf = &path[1][pt_index(va, 1)];
-            if (*leaf & (PTE_P | PTE_PROTNONE)) {
-                uint64_t pa = *leaf & PTE_ADDR_MASK;
+            if (*leaf) { /* a frame, a PROT_NONE frame or a swap entry */
+                pte_t old = *leaf;
                 *leaf = 0;
-                if (put_frame)
-                    put_frame(pa, va, arg);
+                if (put)
+                    put(old, va, arg);
                 n++;
             }
         }

@@ -41,7 +41,7 @@ typedef uint64_t pte_t;
 /* Software bit (ignored by the MMU, SDM Table 4-19 "Ignored"): the page of
  * a PROT_NONE VMA. P is clear so every access faults, but the frame stays
  * (Linux: _PAGE_PROTNONE). */
-#define PTE_PROTNONE (1ul << 9)
+#define PTE_PROTNONE (1ul << 8) /* = PTE_G's position, as Linux: G means nothing when P = 0 */
 #define PTE_ADDR_MASK 0x000ffffffffff000ul
 #define PTE_FLAGS_MASK (~PTE_ADDR_MASK)
 
@@ -71,11 +71,11 @@ int paging_unmap(pte_t *pml4, uintptr_t va, uint64_t *pa);
  * PTE_PROTNONE in flags the page becomes not present but keeps its frame.
  * Returns 0 or -EINVAL (not mapped). */
 int paging_protect(pte_t *pml4, uintptr_t va, uint64_t flags);
-/* Remove every 4 KiB mapping in [start, end), calling put_frame(pa, va, arg)
+/* Remove every 4 KiB mapping in [start, end), calling put(old PTE, va, arg)
  * for each frame, free the tables left empty, and flush the range once.
  * Returns the number of pages unmapped. */
 uint64_t paging_unmap_range(pte_t *pml4, uintptr_t start, uintptr_t end,
-                            void (*put_frame)(uint64_t pa, uintptr_t va, void *arg), void *arg);
+                            void (*put)(pte_t old, uintptr_t va, void *arg), void *arg);
 /* A new PML4 for a user address space: user half empty, kernel half
  * (entries 256..511) copied from the kernel's. NULL if out of memory. */
 pte_t *paging_create_pml4(void);

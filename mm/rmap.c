@@ -9,6 +9,8 @@
 #include "kernel/panic.h"
 #include "mm/kmalloc.h"
 #include "mm/pmm.h"
+#include "mm/swap.h"
+#include "mm/vmscan.h"
 
 int rmap_add(struct page *page, struct mm *mm, uintptr_t va)
 {
@@ -20,6 +22,10 @@ int rmap_add(struct page *page, struct mm *mm, uintptr_t va)
     r->next = page->rmap;
     page->rmap = r;
     page->refcount++;
+    if (!(page->flags & PG_lru)) { /* now a user page: reclaim may consider it */
+        page->flags |= PG_lru;
+        lru_add(page);
+    }
     return 0;
 }
 
@@ -30,8 +36,19 @@ void rmap_remove(struct page *page, struct mm *mm, uintptr_t va)
         if (r->mm == mm && r->va == va) {
             *pp = r->next;
             kfree(r);
-            if (--page->refcount == 0)
+            if (!page->rmap && (page->flags & PG_lru)) {
+                page->flags &= ~PG_lru;
+                lru_del(page);
+            }
+            if (--page->refcount == 0) {
                 pmm_free(page, 0);
+                return;
+            }
+            /* Unmapped, in the swap cache, and no swap entry names its slot:
+             * the copy on disk is of no use to anyone. */
+            if (!page->rmap && (page->flags & PG_swapcache) && !(page->flags & PG_locked) &&
+                swap_slot_count(page->swap_slot) == 0)
+                swap_cache_remove(page);
             return;
         }
     }

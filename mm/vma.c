@@ -12,6 +12,7 @@
 #include "mm/pmm.h"
 #include "mm/rmap.h"
 #include "mm/shm.h"
+#include "mm/swap.h"
 
 struct vma *vma_find(struct mm *mm, uintptr_t addr)
 {
@@ -99,11 +100,16 @@ uint64_t vma_pte_flags(const struct vma *vma)
     return f;
 }
 
-void mm_put_frame(uint64_t pa, uintptr_t va, void *mm_arg)
+void mm_put_frame(pte_t old, uintptr_t va, void *mm_arg)
 {
     struct mm *mm = mm_arg;
+    if (is_swap_pte(old)) { /* the page is on the swap disk */
+        swap_slot_put(swp_offset(old));
+        mm->swap_pages--;
+        return;
+    }
     mm->rss--;
-    rmap_remove(phys_to_page(pa), mm, va);
+    rmap_remove(phys_to_page(old & PTE_ADDR_MASK), mm, va);
 }
 
 int vma_unmap_range(struct mm *mm, uintptr_t start, uintptr_t end)

@@ -13,6 +13,11 @@ static const char *const vm_event_names[NR_VM_EVENTS] = {
     [NR_PGMAJFAULT] = "pgmajfault",
     [NR_COW_FAULT] = "cow_fault",
     [NR_COW_REUSE] = "cow_reuse",
+    [NR_PSWPIN] = "pswpin",
+    [NR_PSWPOUT] = "pswpout",
+    [NR_PGSCAN] = "pgscan",
+    [NR_PGSTEAL] = "pgsteal",
+    [NR_OOM_KILL] = "oom_kill",
 };
 
 const char *vm_event_name(enum vm_event_item item) { return item < NR_VM_EVENTS ? vm_event_names[item] : "?"; }

@@ -17,6 +17,11 @@ enum vm_event_item {
     NR_PGMAJFAULT,          /* ... of which needed file data (demand loading) */
     NR_COW_FAULT,           /* copy-on-write copies (Pagewise's own) */
     NR_COW_REUSE,           /* COW faults where we were the last user: no copy */
+    NR_PSWPIN,              /* pages read from swap */
+    NR_PSWPOUT,             /* pages written to swap */
+    NR_PGSCAN,              /* frames the reclaim clock looked at */
+    NR_PGSTEAL,             /* frames reclaim freed */
+    NR_OOM_KILL,            /* processes killed for memory */
     NR_VM_EVENTS,
 };
 

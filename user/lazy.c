@@ -11,8 +11,8 @@
  *
  *   step              minor faults   VmRSS          MemFree
  *   mmap 64 MiB       +0             +0             about the same
- *   touch 3 pages     +3             +12 KiB        about -12 KiB
- *   touch every page  +16381         +65524 KiB     about -64 MiB
+ *   touch 3 pages     +3             +12 KiB        -12 KiB and page tables
+ *   touch every page  +16381         +65524 KiB     about -64 MiB, and tables
  *   munmap            +0             -65536 KiB     back up by about 64 MiB
  *
  * Counters: ru_minflt from getrusage() counts this process's faults that
@@ -196,7 +196,9 @@ static long step_three_pages(char *p)
     report(b, a);
     printf("   One fault per page: each first touch found no PTE, the kernel took a\n"
            "   zeroed frame, mapped it, and the write ran again. 3 frames of 4 KiB:\n"
-           "   VmRSS +12 kB, MemFree about -12 kB. The other 16381 pages cost nothing.\n\n");
+           "   VmRSS +12 kB. MemFree fell by 12 kB and a little more if the kernel\n"
+           "   needed new page tables to hold the PTEs. The other 16381 pages cost\n"
+           "   nothing.\n\n");
     return a.flt - b.flt;
 }
 
@@ -210,7 +212,8 @@ static long step_all_pages(char *p)
     report(b, a);
     printf("   16381 more faults: the 3 pages already mapped did not fault again.\n"
            "   VmRSS grew by 64 MiB less the 12 kB already there; MemFree fell by\n"
-           "   about 64 MiB plus the page tables that map it (32 tables, 128 KiB).\n\n");
+           "   about 64 MiB plus the kernel's bookkeeping: the page tables that map\n"
+           "   it (32 tables, 128 KiB) and its per-page records (reverse map).\n\n");
     return a.flt - b.flt;
 }
 

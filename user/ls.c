@@ -11,8 +11,10 @@
  *            lrwxrwxrwx       0 self -> 5
  *
  * Options can be combined (-la). A path that is not a directory is listed
- * by itself. Try `ls /proc`: one numeric directory per process, and `self`,
- * a symbolic link to the directory of whoever reads it.
+ * by itself; with -l a symbolic link named on the command line is shown,
+ * not followed (`ls -l /proc/self/` with the slash lists its directory).
+ * Try `ls /proc`: one numeric directory per process, and `self`, a
+ * symbolic link to the directory of whoever reads it.
  *
  * How: opendir/readdir (the getdents64 system call underneath) gives the
  * names, lstat gives the type and size without following symbolic links,
@@ -122,18 +124,26 @@ static int list_dir(const char *dir)
     return status;
 }
 
-/* A path on the command line: a directory is listed, anything else shown. */
-static int list_path(const char *path, int header)
+/* A path on the command line: a directory is listed (under a "path:"
+ * header when there are several paths), anything else is shown as itself.
+ * With -l a symbolic link is shown, not followed (as Linux's ls does);
+ * write "/proc/self/" with a slash to list the directory it points to. */
+static int list_path(const char *path, int many)
 {
+    static int printed; /* something is on the screen: separate with a blank line */
     struct stat st;
-    if (stat(path, &st) < 0 && lstat(path, &st) < 0) {
+
+    if ((opt_long ? lstat(path, &st) : stat(path, &st)) < 0 && lstat(path, &st) < 0) {
         fprintf(stderr, "ls: %s: %s\n", path, strerror(errno));
         return -1;
     }
-    if (!S_ISDIR(st.st_mode))
+    if (!S_ISDIR(st.st_mode)) {
+        printed = 1;
         return show(path, path);
-    if (header)
-        printf("%s:\n", path);
+    }
+    if (many)
+        printf("%s%s:\n", printed ? "\n" : "", path);
+    printed = 1;
     return list_dir(path);
 }
 
@@ -155,10 +165,7 @@ int main(int argc, char **argv)
     }
     if (i == argc)
         return list_path(".", 0) == 0 ? 0 : 1;
-    for (int first = i; i < argc; i++) {
-        if (i > first && argc - first > 1)
-            printf("\n");
+    for (int first = i; i < argc; i++)
         status |= list_path(argv[i], argc - first > 1);
-    }
     return status == 0 ? 0 : 1;
 }

@@ -123,9 +123,12 @@ static const char *explain_file(const struct vma *v)
 /* The explanation of an anonymous VMA (zero-filled, no file). */
 static const char *explain_anon(const struct vma *v)
 {
-    if (strcmp(v->perms, "---p") == 0)
+    if (strcmp(v->perms, "---p") == 0 && holds(v, "the guard page"))
         return "PROT_NONE: addresses reserved but not usable; any access faults\n"
                "(here: the guard page we made with mprotect).";
+    if (strcmp(v->perms, "---p") == 0)
+        return "PROT_NONE: addresses reserved but not usable; any access faults\n"
+               "(musl's malloc keeps such a guard page before its brk heap).";
     if (holds(v, "zeroed_global"))
         return ".bss: zeroed globals past the end of the file's data. Anonymous:\n"
                "each page is a zeroed frame on its first touch.";

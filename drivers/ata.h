@@ -1,0 +1,46 @@
+/*
+ * drivers/ata.h - the PIIX IDE controller's primary channel (QEMU:
+ * -drive file=swap.img,format=raw,if=ide): one disk, read and written a
+ * page (8 sectors) at a time with PIO, interrupt driven (IRQ 14).
+ *
+ * The driver knows nothing about processes: a request is submitted with a
+ * completion callback, which runs in the interrupt handler when the last
+ * sector moved (or on error). mm/swap_io.c turns that into "sleep until
+ * done" for the process that needs the page.
+ */
+#ifndef PAGEWISE_DRIVERS_ATA_H
+#define PAGEWISE_DRIVERS_ATA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ATA_SECTOR_SIZE 512
+#define ATA_SECTORS_PER_PAGE 8
+
+struct ata_request {
+    bool write;
+    uint64_t lba;          /* first sector */
+    void *buf;             /* one page, kernel memory */
+    int error;             /* 0 or -EIO, set before complete() */
+    void (*complete)(struct ata_request *rq);
+    void *owner;           /* for the completion's use */
+    unsigned sectors_done; /* driver state */
+};
+
+struct ata_disk_info {
+    bool present;
+    char model[41];
+    uint64_t sectors;
+};
+
+/* Probe the primary master with IDENTIFY; fills *info. Call once. */
+bool ata_init(struct ata_disk_info *info);
+/* Start a request. Returns 0, or -EBUSY if one is in flight (one at a
+ * time: the caller queues). Interrupts may be on. */
+int ata_submit(struct ata_request *rq);
+/* Called by the submitter if a request never completes: give up on it
+ * (the completion is not called) and reset the channel. */
+void ata_abort(struct ata_request *rq);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * mm/swap.h - swapping: a Linux-format swap area on the ATA disk, swap
+ * entries in page tables, the swap cache, and reclaim.
+ *
+ * A swapped-out page's PTE is not present and holds a swap entry, in
+ * Linux's x86-64 layout (arch/x86/include/asm/pgtable_64.h):
+ *
+ *   63    59 58                                     9 8 7         1 0
+ *  +--------+----------------------------------------+-+-----------+-+
+ *  |  type  |    ~offset (the slot number, inverted)  |0|     0     |0|
+ *  +--------+----------------------------------------+-+-----------+-+
+ *                                                     |             P = 0: not present
+ *                                                     bit 8 = 0: not a PROT_NONE page
+ * The offset is stored inverted so that the entry, read as a frame
+ * number by a speculating CPU (L1TF), points at no real memory.
+ */
+#ifndef PAGEWISE_MM_SWAP_H
+#define PAGEWISE_MM_SWAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mm/page.h"
+#include "mm/paging.h"
+
+#define SWP_TYPE_BITS 5
+#define SWP_OFFSET_FIRST_BIT 9
+#define SWP_OFFSET_SHIFT (SWP_OFFSET_FIRST_BIT + SWP_TYPE_BITS)
+
+static inline pte_t swp_entry(unsigned type, uint64_t offset)
+{
+    return (pte_t)type << (64 - SWP_TYPE_BITS) | ((~offset << SWP_OFFSET_SHIFT) >> SWP_TYPE_BITS);
+}
+static inline uint64_t swp_offset(pte_t e) { return (~e << SWP_TYPE_BITS) >> SWP_OFFSET_SHIFT; }
+static inline bool is_swap_pte(pte_t e) { return e && !(e & (PTE_P | PTE_PROTNONE)); }
+
+/* Read the swap header of the ATA disk and start using it, unless
+ * `swap=off`. Called once from kmain. */
+void swap_init(bool enabled);
+bool swap_active(void);
+uint64_t swap_total_pages(void);
+uint64_t swap_free_pages(void);
+uint64_t swap_cached_pages(void);
+
+/* Slots (mm/swapfile.c). A slot's count is the number of PTEs (and shm
+ * objects) holding its entry; the swap cache's own hold is separate. */
+uint64_t swap_slot_alloc(void); /* 0 = none free (slot 0 is the header) */
+void swap_slot_get(uint64_t slot);
+/* Drop one reference; the slot is free when none is left and the swap
+ * cache no longer holds it. */
+void swap_slot_put(uint64_t slot);
+unsigned swap_slot_count(uint64_t slot);
+void swap_slot_mark_bad(uint64_t slot);
+
+/* The swap cache: the frame that holds a slot's data while both exist. */
+struct page *swap_cache_lookup(uint64_t slot);
+void swap_cache_add(struct page *p, uint64_t slot);
+void swap_cache_remove(struct page *p);
+
+/* Disk I/O of one page (mm/swap_io.c): the caller sleeps until done.
+ * Returns 0 or -EIO. */
+int swap_read_page(uint64_t slot, struct page *p);
+int swap_write_page(uint64_t slot, struct page *p);
+
+/* /proc/swaps text. */
+size_t swap_report(char *buf, size_t size);
+
+#endif

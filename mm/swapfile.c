@@ -1,0 +1,198 @@
+/*
+ * mm/swapfile.c - the swap area: its header, its slots, the swap cache.
+ *
+ * The disk is laid out as mkswap(8) writes it (Linux: include/linux/swap.h,
+ * union swap_header), one page per slot:
+ *
+ *   page 0 (the header)                         pages 1 .. last_page
+ *   +-----------+---------+-----------+-------+---------+------------+
+ *   | boot code | version | last_page | nr_bad| badpages| "SWAPSPACE2"|  slot 1 | slot 2 | ...
+ *   | 1024 B    | u32 = 1 | u32       | u32   | u32[]   | last 10 B   |
+ *   +-----------+---------+-----------+-------+---------+------------+
+ *     offsets:    1024      1028        1032    1536      4086
+ *
+ * swap_map[slot] counts the swap entries (in PTEs and shm objects) that
+ * name the slot; SLOT_BAD marks unusable ones. A slot with count 0 that
+ * the swap cache still holds is not free either: its data is the copy of
+ * a page in memory, kept so that a clean page can be dropped without a
+ * second write.
+ */
+#include "drivers/ata.h"
+#include "kernel/compiler.h"
+#include "kernel/printk.h"
+#include "kernel/string.h"
+#include "mm/kmalloc.h"
+#include "mm/pmm.h"
+#include "mm/swap.h"
+#include "mm/vmalloc.h"
+#include "mm/vmstat.h"
+
+#define SWAP_MAGIC "SWAPSPACE2"
+#define SWAP_MAGIC_LEN 10
+#define HDR_VERSION 1024
+#define HDR_LAST_PAGE 1028
+#define HDR_NR_BAD 1032
+#define HDR_BADPAGES 1536
+#define SWAP_VERSION 1
+#define SLOT_BAD 0xffff
+
+static struct {
+    bool active;
+    char model[41];
+    uint64_t nr_slots;       /* slots 1 .. nr_slots - 1 hold pages */
+    uint64_t nr_free;
+    uint64_t next;           /* next-fit cursor */
+    uint16_t *map;           /* references per slot */
+    struct page **cache;     /* the swap cache, by slot */
+    uint64_t nr_cached;
+} swp;
+
+bool swap_active(void) { return swp.active; }
+uint64_t swap_total_pages(void) { return swp.active ? swp.nr_slots - 1 : 0; }
+uint64_t swap_free_pages(void) { return swp.active ? swp.nr_free : 0; }
+uint64_t swap_cached_pages(void) { return swp.nr_cached; }
+
+/* Check the header mkswap wrote; false (with the reason) if unusable. */
+static bool parse_header(const uint8_t *h, uint64_t disk_pages, uint64_t *last_page)
+{
+    uint32_t version, last, nr_bad;
+    if (memcmp(h + PAGE_SIZE - SWAP_MAGIC_LEN, SWAP_MAGIC, SWAP_MAGIC_LEN) != 0) {
+        pr_warn("swap: the disk has no SWAPSPACE2 signature (make it with mkswap): running without swap\n");
+        return false;
+    }
+    memcpy(&version, h + HDR_VERSION, 4);
+    memcpy(&last, h + HDR_LAST_PAGE, 4);
+    memcpy(&nr_bad, h + HDR_NR_BAD, 4);
+    if (version != SWAP_VERSION || last < 2 || last >= disk_pages ||
+        nr_bad > (PAGE_SIZE - HDR_BADPAGES - SWAP_MAGIC_LEN) / 4) {
+        pr_warn("swap: bad swap header (version %u, last_page %u, %u bad pages): running without swap\n", version,
+                last, nr_bad);
+        return false;
+    }
+    *last_page = last;
+    return true;
+}
+
+void swap_init(bool enabled)
+{
+    struct ata_disk_info disk;
+    if (!ata_init(&disk)) {
+        pr_info("swap: no disk on the primary IDE channel: no swap\n");
+        return;
+    }
+    pr_info("ata: primary master: %s, %lu sectors (%lu MiB)\n", disk.model, disk.sectors, disk.sectors >> 11);
+    if (!enabled) {
+        pr_info("swap: disabled on the command line (swap=off)\n");
+        return;
+    }
+    struct page *hp = pmm_alloc(0);
+    if (!hp || swap_read_page(0, hp) != 0) {
+        pr_err("swap: cannot read the swap header\n");
+        if (hp)
+            pmm_free(hp, 0);
+        return;
+    }
+    const uint8_t *h = page_to_virt(hp);
+    uint64_t last = 0;
+    bool ok = parse_header(h, disk.sectors / ATA_SECTORS_PER_PAGE, &last);
+    swp.nr_slots = last + 1;
+    swp.map = ok ? vmalloc(swp.nr_slots * sizeof(uint16_t)) : NULL;
+    swp.cache = swp.map ? vmalloc(swp.nr_slots * sizeof(struct page *)) : NULL;
+    if (ok && swp.cache) {
+        uint32_t nr_bad;
+        memcpy(&nr_bad, h + HDR_NR_BAD, 4);
+        swp.map[0] = SLOT_BAD; /* the header */
+        swp.nr_free = swp.nr_slots - 1;
+        for (uint32_t i = 0; i < nr_bad; i++) {
+            uint32_t bad;
+            memcpy(&bad, h + HDR_BADPAGES + 4 * i, 4);
+            if (bad > 0 && bad < swp.nr_slots && swp.map[bad] != SLOT_BAD) {
+                swp.map[bad] = SLOT_BAD;
+                swp.nr_free--;
+            }
+        }
+        swp.next = 1;
+        swp.active = true;
+        strlcpy(swp.model, disk.model, sizeof(swp.model));
+        pr_info("swap: %lu KiB of swap on the ATA disk (%u bad pages), Linux swap format version 1\n",
+                swp.nr_free * 4, nr_bad);
+    }
+    pmm_free(hp, 0);
+}
+
+uint64_t swap_slot_alloc(void)
+{
+    if (!swp.active || swp.nr_free == 0)
+        return 0;
+    for (uint64_t n = 0; n < swp.nr_slots; n++) {
+        uint64_t s = swp.next;
+        swp.next = swp.next + 1 < swp.nr_slots ? swp.next + 1 : 1;
+        if (swp.map[s] == 0 && !swp.cache[s]) {
+            swp.nr_free--; /* the caller puts a page in the swap cache for it at once */
+            return s;
+        }
+    }
+    return 0;
+}
+
+void swap_slot_get(uint64_t slot) { swp.map[slot]++; }
+
+static void slot_release_if_unused(uint64_t slot)
+{
+    if (swp.map[slot] == 0 && !swp.cache[slot])
+        swp.nr_free++;
+}
+
+void swap_slot_put(uint64_t slot)
+{
+    if (--swp.map[slot] == 0) {
+        struct page *p = swp.cache[slot];
+        if (p && !p->rmap && !(p->flags & PG_locked))
+            swap_cache_remove(p); /* no PTE and no entry left: the copy is useless */
+        else
+            slot_release_if_unused(slot);
+    }
+}
+
+unsigned swap_slot_count(uint64_t slot) { return swp.map[slot] == SLOT_BAD ? 0 : swp.map[slot]; }
+
+void swap_slot_mark_bad(uint64_t slot)
+{
+    if (swp.map[slot] != SLOT_BAD && swp.map[slot] == 0 && !swp.cache[slot]) {
+        swp.map[slot] = SLOT_BAD; /* it was free: it just stays out of use */
+        swp.nr_free--;
+    }
+    pr_err("swap: slot %lu is bad (a write failed): not used again\n", slot);
+}
+
+struct page *swap_cache_lookup(uint64_t slot) { return swp.active ? swp.cache[slot] : NULL; }
+
+/* The swap cache holds a reference on the frame. */
+void swap_cache_add(struct page *p, uint64_t slot)
+{
+    p->flags |= PG_swapcache;
+    p->swap_slot = slot;
+    p->refcount++;
+    swp.cache[slot] = p;
+    swp.nr_cached++;
+}
+
+void swap_cache_remove(struct page *p)
+{
+    uint64_t slot = p->swap_slot;
+    swp.cache[slot] = NULL;
+    swp.nr_cached--;
+    p->flags &= ~PG_swapcache;
+    slot_release_if_unused(slot);
+    if (--p->refcount == 0)
+        pmm_free(p, 0);
+}
+
+size_t swap_report(char *buf, size_t size)
+{
+    size_t len = (size_t)snprintf(buf, size, "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
+    if (swp.active)
+        len += (size_t)snprintf(buf + len, size - len, "/dev/sda                                partition\t%lu\t\t%lu\t\t-2\n",
+                                swap_total_pages() * 4, (swap_total_pages() - swp.nr_free) * 4);
+    return len;
+}

@@ -1,0 +1,315 @@
+/*
+ * mm/vmscan.c - page reclaim with a clock (second chance), and the OOM
+ * killer.
+ *
+ * Every user frame is on one list, in the order it was first mapped
+ * (mm/rmap.c adds it). The clock hand is the head of that list:
+ *
+ *   take the head page
+ *     any PTE mapping it has the Accessed bit set?   (found through the rmap)
+ *       yes: clear the bits (invlpg where the mapping is live), move the
+ *            page to the tail: a second chance
+ *       no:  the victim. Clean read-only program pages are just unmapped
+ *            (a fault reads them again from the initrd); anything else is
+ *            written to a swap slot and every PTE becomes a swap entry.
+ *
+ * FIFO takes the head without looking at Accessed; random takes any page.
+ */
+#include "mm/vmscan.h"
+
+#include "kernel/compiler.h"
+#include "kernel/list.h"
+#include "kernel/printk.h"
+#include "kernel/proc.h"
+#include "kernel/random.h"
+#include "kernel/sched.h"
+#include "kernel/signal.h"
+#include "kernel/string.h"
+#include "kernel/x86.h"
+#include "mm/fault.h"
+#include "mm/mm.h"
+#include "mm/pmm.h"
+#include "mm/rmap.h"
+#include "mm/swap.h"
+#include "mm/tlb.h"
+#include "mm/vmstat.h"
+
+#define OOM_RETRIES 100
+
+static struct {
+    struct list_head lru; /* user frames, oldest first */
+    uint64_t nr_lru;
+    const struct reclaim_policy *policy;
+    struct wait_queue page_wait; /* tasks waiting for a PG_locked page */
+} vm;
+
+void lru_add(struct page *p)
+{
+    list_add_tail(&p->lru, &vm.lru);
+    vm.nr_lru++;
+}
+
+void lru_del(struct page *p)
+{
+    list_del(&p->lru);
+    vm.nr_lru--;
+}
+
+void page_wait_unlocked(struct page *p)
+{
+    while (p->flags & PG_locked)
+        sleep_on(&vm.page_wait);
+}
+
+void page_unlock(struct page *p)
+{
+    p->flags &= ~PG_locked;
+    wake_up(&vm.page_wait);
+}
+
+static pte_t *pte_of(struct rmap_item *r)
+{
+    int level;
+    pte_t *e = paging_walk(r->mm->pml4, r->va, false, &level);
+    return e && level == 1 ? e : NULL;
+}
+
+static bool mm_is_live(const struct mm *mm) { return (read_cr3() & PTE_ADDR_MASK) == virt_to_phys(mm->pml4); }
+
+/* Was p used since the hand last passed? Clears the Accessed bits. */
+static bool test_and_clear_young(struct page *p)
+{
+    bool young = false;
+    for (struct rmap_item *r = p->rmap; r; r = r->next) {
+        pte_t *e = pte_of(r);
+        if (e && (*e & PTE_A)) {
+            *e &= ~PTE_A;
+            young = true;
+            if (mm_is_live(r->mm))
+                tlb_flush_page(r->va); /* else the CPU would not set A again */
+        }
+    }
+    return young;
+}
+
+/* Pages reclaim can take: mapped, not locked, held only by PTEs and the
+ * swap cache (a shm object's pages are not swapped in this version). */
+static bool reclaimable(const struct page *p)
+{
+    unsigned holders = rmap_count(p) + ((p->flags & PG_swapcache) ? 1 : 0);
+    return p->rmap && !(p->flags & PG_locked) && (unsigned)p->refcount == holders;
+}
+
+static struct page *pick_clock(void)
+{
+    for (uint64_t n = 0; n < 2 * vm.nr_lru + 1 && !list_empty(&vm.lru); n++) {
+        struct page *p = list_first_entry(&vm.lru, struct page, lru);
+        list_del(&p->lru);
+        list_add_tail(&p->lru, &vm.lru); /* the hand moves on */
+        count_vm_event(NR_PGSCAN);
+        if (reclaimable(p) && !test_and_clear_young(p))
+            return p;
+    }
+    return NULL;
+}
+
+static struct page *pick_fifo(void)
+{
+    struct list_head *pos;
+    list_for_each(pos, &vm.lru) {
+        struct page *p = list_entry(pos, struct page, lru);
+        count_vm_event(NR_PGSCAN);
+        if (reclaimable(p)) {
+            list_del(&p->lru);
+            list_add_tail(&p->lru, &vm.lru);
+            return p;
+        }
+    }
+    return NULL;
+}
+
+static struct page *pick_random(void)
+{
+    if (!vm.nr_lru)
+        return NULL;
+    uint64_t skip;
+    random_bytes(&skip, sizeof(skip));
+    skip %= vm.nr_lru;
+    struct list_head *pos = vm.lru.next;
+    while (skip--)
+        pos = pos->next;
+    for (uint64_t n = 0; n < vm.nr_lru; n++, pos = pos->next) {
+        if (pos == &vm.lru)
+            pos = pos->next;
+        struct page *p = list_entry(pos, struct page, lru);
+        count_vm_event(NR_PGSCAN);
+        if (reclaimable(p))
+            return p;
+    }
+    return NULL;
+}
+
+static const struct reclaim_policy policies[] = {
+    {"clock", pick_clock},
+    {"fifo", pick_fifo},
+    {"random", pick_random},
+};
+
+void reclaim_init(const char *name)
+{
+    list_init(&vm.lru);
+    wait_queue_init(&vm.page_wait);
+    vm.policy = &policies[0];
+    for (unsigned i = 0; name && i < ARRAY_SIZE(policies); i++)
+        if (strcmp(name, policies[i].name) == 0)
+            vm.policy = &policies[i];
+    pr_info("reclaim: page replacement policy: %s (reclaim=clock|fifo|random)\n", vm.policy->name);
+}
+
+/* Read-only pages of the program file that nobody wrote can be dropped:
+ * the next fault copies them from the initrd again. */
+static bool droppable(struct page *p)
+{
+    for (struct rmap_item *r = p->rmap; r; r = r->next) {
+        struct vma *v = vma_find(r->mm, r->va);
+        pte_t *e = pte_of(r);
+        if (!v || v->backing != VMA_FILE || (v->prot & VM_WRITE) || !e || (*e & PTE_D))
+            return false;
+    }
+    return true;
+}
+
+/* Replace every PTE of p with new_pte (0, or a swap entry). */
+static void unmap_all(struct page *p, pte_t new_pte, uint64_t slot)
+{
+    while (p->rmap) {
+        struct rmap_item *r = p->rmap;
+        struct mm *mm = r->mm;
+        uintptr_t va = r->va;
+        pte_t *e = pte_of(r);
+        if (e) {
+            *e = new_pte;
+            if (mm_is_live(mm))
+                tlb_flush_page(va);
+        }
+        if (slot) {
+            swap_slot_get(slot);
+            mm->swap_pages++;
+        }
+        mm->rss--;
+        rmap_remove(p, mm, va);
+    }
+}
+
+static bool any_dirty(struct page *p)
+{
+    for (struct rmap_item *r = p->rmap; r; r = r->next) {
+        pte_t *e = pte_of(r);
+        if (e && (*e & PTE_D))
+            return true;
+    }
+    return false;
+}
+
+/* Evict one page; true if its frame was freed. */
+static bool reclaim_page(struct page *p)
+{
+    if (droppable(p)) {
+        p->refcount++; /* keep it while unmapping */
+        unmap_all(p, 0, 0);
+        if (--p->refcount == 0)
+            pmm_free(p, 0);
+        return true;
+    }
+    bool write = true;
+    uint64_t slot;
+    if (p->flags & PG_swapcache) { /* swapped in before: its slot still holds the data */
+        slot = p->swap_slot;
+        write = any_dirty(p);
+    } else {
+        slot = swap_slot_alloc();
+        if (!slot)
+            return false; /* swap full or absent */
+        swap_cache_add(p, slot);
+    }
+    p->flags |= PG_locked;
+    unmap_all(p, swp_entry(0, slot), slot);
+    int r = write ? swap_write_page(slot, p) : 0;
+    page_unlock(p);
+    if (r) { /* the page stays, resident in the swap cache; the slot is not trusted again */
+        pr_err("swap: writing slot %lu failed: the page stays in memory\n", slot);
+        return false;
+    }
+    if (p->rmap) /* someone faulted it back in while we wrote */
+        return false;
+    swap_cache_remove(p); /* frees the frame; the PTEs' entries keep the slot */
+    return true;
+}
+
+unsigned try_to_free_pages(unsigned n)
+{
+    unsigned freed = 0;
+    for (unsigned tries = 0; freed < n && tries < 4 * n; tries++) {
+        struct page *p = vm.policy->pick();
+        if (!p)
+            break;
+        if (reclaim_page(p)) {
+            freed++;
+            count_vm_event(NR_PGSTEAL);
+        }
+    }
+    return freed;
+}
+
+/* The largest process (resident + swapped pages), init spared. */
+static struct task *oom_pick(void)
+{
+    struct task *victim = NULL;
+    uint64_t best = 0;
+    for (int pid = 2; pid <= proc_max_pid(); pid++) {
+        struct task *t = proc_find(pid);
+        if (!t || !t->mm || (t->sig_pending & SIG_BIT(SIGKILL)))
+            continue;
+        uint64_t size = t->mm->rss + t->mm->swap_pages;
+        if (size > best) {
+            best = size;
+            victim = t;
+        }
+    }
+    return victim;
+}
+
+static bool oom_kill(void)
+{
+    struct task *v = oom_pick();
+    if (!v)
+        return false;
+    pr_err("pagewise: out of memory: killed pid %d (%s): %lu KiB resident, %lu KiB swapped, the largest\n", v->pid,
+           v->comm, v->mm->rss * 4, v->mm->swap_pages * 4);
+    count_vm_event(NR_OOM_KILL);
+    signal_send(v, SIGKILL);
+    return true;
+}
+
+struct page *alloc_user_page(void)
+{
+    for (int attempt = 0; attempt < OOM_RETRIES; attempt++) {
+        if (pmm_nr_free() > WMARK_LOW) {
+            struct page *p = pmm_alloc(0);
+            if (p)
+                return p;
+        }
+        if (try_to_free_pages(SWAP_CLUSTER) > 0)
+            continue;
+        if (current && (current->sig_pending & SIG_BIT(SIGKILL)))
+            return NULL; /* we are the one dying: give up at once */
+        if (attempt == 0 || attempt % 10 == 0) {
+            if (!oom_kill())
+                return pmm_alloc(0); /* nothing to kill: dip into the reserve */
+        }
+        if (current && (current->sig_pending & SIG_BIT(SIGKILL)))
+            return NULL;
+        schedule(); /* let the victim run to its exit */
+    }
+    return NULL;
+}
