@@ -160,9 +160,17 @@ $(ISO): $(KERNEL) $(INITRD) iso/grub.cfg
 FWCFG = $(if $(CMDLINE),-fw_cfg name=opt/pagewise/cmdline$(comma)string=$(subst $(comma),$(comma)$(comma),$(CMDLINE)))
 comma := ,
 
-run: all
+# SWAP=256M: a swap disk made with mkswap, on the primary IDE channel.
+SWAP_IMG = $(BUILD)/swap-$(SWAP).img
+SWAPDRIVE = $(if $(SWAP),-drive file=$(SWAP_IMG)$(comma)format=raw$(comma)if=ide$(comma)index=0)
+$(BUILD)/swap-%.img:
+	@mkdir -p $(@D)
+	rm -f $@ && (fallocate -l $* $@ 2>/dev/null || truncate -s $* $@) && chmod 600 $@
+	mkswap $@ >/dev/null 2>&1 || { echo "mkswap $@ failed (util-linux)"; exit 1; }
+
+run: all $(if $(SWAP),$(SWAP_IMG))
 	@echo "Pagewise: serial console here. Quit QEMU with Ctrl-A then X."
-	$(QEMU_BASE) -display none -serial mon:stdio $(FWCFG) $(QEMUFLAGS); \
+	$(QEMU_BASE) -display none -serial mon:stdio $(SWAPDRIVE) $(FWCFG) $(QEMUFLAGS); \
 	 s=$$?; [ $$s = 1 ] || [ $$s = 0 ] || echo "qemu exit status $$s"
 
 debug: all
@@ -183,8 +191,8 @@ exec: export EXEC_SWAP = $(SWAP)
 exec: export EXEC_TIMEOUT = $(TIMEOUT)
 exec: export EXEC_QEMUFLAGS = $(QEMUFLAGS)
 exec: export EXEC_CMDLINE = $(CMDLINE)
-exec: all
-	@$(PYTHON) tests/exec.py --iso $(ISO)
+exec: all $(if $(SWAP),$(SWAP_IMG))
+	@$(PYTHON) tests/exec.py --iso $(ISO) $(if $(SWAP),--swap-image $(SWAP_IMG))
 
 # Benchmarks: QEMU -icount shift=0 makes the guest's rdtsc count
 # instructions, so the figures repeat. They print, never pass or fail.

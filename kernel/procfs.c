@@ -30,6 +30,7 @@
 #include "mm/pmm.h"
 #include "mm/report.h"
 #include "mm/shm.h"
+#include "mm/swap.h"
 #include "mm/vmstat.h"
 
 #define KB_PER_PAGE (PAGE_SIZE / 1024)
@@ -55,12 +56,12 @@ static long gen_meminfo(struct inode *ino, char *buf, size_t size)
     MEMINFO_LINE("MemAvailable", free);
     MEMINFO_LINE("Buffers", 0);
     MEMINFO_LINE("Cached", 0);
-    MEMINFO_LINE("SwapCached", 0);
+    MEMINFO_LINE("SwapCached", swap_cached_pages() * KB_PER_PAGE);
     MEMINFO_LINE("Shmem", shm_nr_pages() * KB_PER_PAGE);
     MEMINFO_LINE("Slab", kmalloc_slab_frames() * KB_PER_PAGE);
     MEMINFO_LINE("PageTables", pgtables);
-    MEMINFO_LINE("SwapTotal", 0);
-    MEMINFO_LINE("SwapFree", 0);
+    MEMINFO_LINE("SwapTotal", swap_total_pages() * KB_PER_PAGE);
+    MEMINFO_LINE("SwapFree", swap_free_pages() * KB_PER_PAGE);
     MEMINFO_LINE("VmallocTotal", (VMALLOC_END - VMALLOC_START) >> 10);
     return (long)len;
 }
@@ -92,6 +93,12 @@ static long gen_sysvipc_shm(struct inode *ino, char *buf, size_t size)
 {
     (void)ino;
     return (long)sysv_shm_report(buf, size);
+}
+
+static long gen_swaps(struct inode *ino, char *buf, size_t size)
+{
+    (void)ino;
+    return (long)swap_report(buf, size);
 }
 
 static long readlink_self(struct inode *ino, char *buf, size_t size)
@@ -207,6 +214,7 @@ static const struct file_ops uptime_ops = {.generate = gen_uptime};
 static const struct file_ops version_ops = {.generate = gen_version};
 static const struct file_ops self_ops = {.readlink = readlink_self};
 static const struct file_ops sysvipc_shm_ops = {.generate = gen_sysvipc_shm};
+static const struct file_ops swaps_ops = {.generate = gen_swaps};
 static const struct file_ops status_ops = {.generate = gen_status};
 static const struct file_ops stat_ops = {.generate = gen_stat};
 static const struct file_ops maps_ops = {.generate = gen_maps};
@@ -222,6 +230,7 @@ void procfs_init(void)
     vfs_add_node("/proc/version", S_IFREG | 0444, &version_ops);
     vfs_add_node("/proc/self", S_IFLNK | 0777, &self_ops);
     vfs_add_node("/proc/sysvipc/shm", S_IFREG | 0444, &sysvipc_shm_ops);
+    vfs_add_node("/proc/swaps", S_IFREG | 0444, &swaps_ops);
 }
 
 static const struct {

@@ -43,6 +43,7 @@ enum {
 #define FPE_INTDIV 1
 #define TRAP_BRKPT 1
 #define BUS_ADRALN 1
+#define BUS_ADRERR 2
 /* SEGV_MAPERR and SEGV_ACCERR: mm/fault.h */
 
 /* sigaltstack */

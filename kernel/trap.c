@@ -92,6 +92,8 @@ static void handle_page_fault(struct trap_frame *tf)
         if (user) {
             if (r == -ENOMEM)
                 signal_fault(SIGKILL, SI_KERNEL, addr, tf->rip, "out of memory");
+            else if (r == -EIO)
+                signal_fault(SIGBUS, BUS_ADRERR, addr, tf->rip, fi.reason);
             else
                 signal_fault(SIGSEGV, fi.si_code, addr, tf->rip, fi.reason);
             return;

@@ -8,7 +8,7 @@
  *       PTE empty, anonymous VMA   -> do_anonymous_page  (lazy allocation)
  *       PTE empty, file VMA        -> do_read_fault      (demand loading)
  *       PTE empty, shared VMA      -> do_shared_fault    (shm: the object's page)
- *       PTE not present, not empty -> do_swap_page       (swapping issue)
+ *       PTE not present, not empty -> do_swap_page       (a swap entry: swap-in)
  *       present, write to read-only-> do_wp_page         (copy-on-write)
  *       present and allowed        -> spurious: a stale TLB entry, flush it
  *
@@ -25,6 +25,8 @@
 #include "mm/pmm.h"
 #include "mm/rmap.h"
 #include "mm/shm.h"
+#include "mm/swap.h"
+#include "mm/vmscan.h"
 #include "mm/tlb.h"
 #include "mm/vmstat.h"
 
@@ -41,9 +43,10 @@ static int bad_access(struct fault_info *fi, int si_code, const char *reason)
  * permissions and entered in the reverse map. */
 static int map_new_frame(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte, struct page **out)
 {
-    struct page *p = pmm_alloc_zeroed();
+    struct page *p = alloc_user_page(); /* may reclaim (and sleep) first */
     if (!p)
         return -ENOMEM;
+    clear_page(page_to_virt(p));
     p->refcount = 0; /* the rmap entry holds the reference */
     if (rmap_add(p, mm, va)) {
         pmm_free(p, 0);
@@ -94,6 +97,56 @@ static int do_shared_fault(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *
     return 0;
 }
 
+/* Swap-in: the PTE holds a swap entry. The page may still be in memory
+ * (the swap cache: another process brought it back, or reclaim is
+ * writing it out); otherwise read it from the disk, sleeping meanwhile.
+ * It may come back in a different frame; the PTE then points there. */
+static int do_swap_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte, struct fault_info *fi)
+{
+    pte_t entry = *pte;
+    uint64_t slot = swp_offset(entry);
+    struct page *p;
+    int level;
+    while ((p = swap_cache_lookup(slot)) && (p->flags & PG_locked)) {
+        p->refcount++; /* reclaim is writing it out: wait, then look again */
+        page_wait_unlocked(p);
+        if (--p->refcount == 0)
+            pmm_free(p, 0); /* reclaim let it go meanwhile */
+        pte = paging_walk(mm->pml4, va, false, &level);
+        if (!pte || *pte != entry)
+            return 0;
+    }
+    if (!p) {
+        p = alloc_user_page();
+        if (!p)
+            return -ENOMEM;
+        p->refcount = 0;
+        swap_cache_add(p, slot);
+        p->flags |= PG_locked;
+        int r = swap_read_page(slot, p);
+        page_unlock(p);
+        fi->major = true;
+        if (r) {
+            swap_cache_remove(p);
+            fi->reason = "swap-in failed (disk error)";
+            return -EIO;
+        }
+    }
+    pte = paging_walk(mm->pml4, va, false, &level);
+    if (!pte || *pte != entry)
+        return 0; /* we slept and someone else already dealt with it */
+    if (rmap_add(p, mm, va))
+        return -ENOMEM;
+    swap_slot_put(slot); /* this PTE no longer names the slot */
+    mm->swap_pages--;
+    mm->rss++;
+    uint64_t flags = vma_pte_flags(vma);
+    if (swap_slot_count(slot) > 0 || rmap_count(p) > 1)
+        flags &= ~PTE_RW; /* still shared with other swapped or mapped copies: copy on write */
+    *pte = page_to_phys(p) | flags | PTE_P;
+    return 0;
+}
+
 /* Copy-on-write: a write to a present, read-only page of a writable VMA.
  * fork left the frame shared and read-only in both processes. If others
  * still map it, copy it into a new frame for us; if we are its last user,
@@ -102,11 +155,16 @@ static int do_shared_fault(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *
 static int do_wp_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte)
 {
     struct page *old = phys_to_page(*pte & PTE_ADDR_MASK);
-    if (rmap_count(old) == 1) {
+    bool swap_copy_shared = (old->flags & PG_swapcache) && swap_slot_count(old->swap_slot) > 0;
+    if (rmap_count(old) == 1 && !swap_copy_shared) {
+        if (old->flags & PG_swapcache)
+            swap_cache_remove(old); /* about to change: the copy on disk is stale */
         *pte |= PTE_RW;
         count_vm_event(NR_COW_REUSE);
     } else {
-        struct page *copy = pmm_alloc(0);
+        old->refcount++; /* alloc_user_page may reclaim: keep the original */
+        struct page *copy = alloc_user_page();
+        old->refcount--;
         if (!copy)
             return -ENOMEM;
         copy->refcount = 0;
@@ -138,8 +196,9 @@ static int handle_pte_fault(struct mm *mm, struct vma *vma, uintptr_t addr, uint
             case VMA_SHARED: return do_shared_fault(mm, vma, va, pte);
             }
         }
-        /* do_swap_page: a swap entry lives here once swapping exists. */
-        return bad_access(fi, SEGV_MAPERR, "swap entry without swap");
+        if (is_swap_pte(*pte))
+            return do_swap_page(mm, vma, va, pte, fi);
+        return bad_access(fi, SEGV_MAPERR, "bad page table entry");
     }
     if ((err & PF_W) && !(*pte & PTE_RW)) {
         if (vma->flags & VM_SHARED) { /* shared pages are never copied */

@@ -13,6 +13,7 @@
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
 #include "mm/rmap.h"
+#include "mm/swap.h"
 #include "mm/tlb.h"
 #include "mm/vmstat.h"
 
@@ -79,6 +80,15 @@ static int share_vma_pages(struct mm *dst, struct mm *src, const struct vma *v, 
     for (uintptr_t va = v->start; va < v->end; va += PAGE_SIZE) {
         int level;
         pte_t *e = paging_walk(src->pml4, va, false, &level);
+        if (e && level == 1 && is_swap_pte(*e)) { /* swapped out: the child names the same slot */
+            pte_t *d = paging_walk(dst->pml4, va, true, &level);
+            if (!d)
+                return -ENOMEM;
+            *d = *e;
+            swap_slot_get(swp_offset(*e));
+            dst->swap_pages++;
+            continue;
+        }
         if (!e || level != 1 || !(*e & (PTE_P | PTE_PROTNONE)))
             continue;
         struct page *p = phys_to_page(*e & PTE_ADDR_MASK);

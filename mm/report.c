@@ -14,6 +14,7 @@
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
 #include "mm/rmap.h"
+#include "mm/swap.h"
 
 #define MAPS_NAME_COLUMN 73 /* Linux pads the name to this column */
 
@@ -49,6 +50,8 @@ uint64_t mm_report_pagemap(struct mm *mm, uintptr_t va)
     if (va >= USER_SPACE_END)
         return 0;
     pte_t *e = paging_walk(mm->pml4, va, false, &level);
+    if (e && level == 1 && is_swap_pte(*e)) /* bits 0-4 swap type, 5-54 offset */
+        return PM_SWAP | (swp_offset(*e) << SWP_TYPE_BITS);
     if (!e || level != 1 || !(*e & (PTE_P | PTE_PROTNONE)))
         return 0;
     struct page *p = phys_to_page(*e & PTE_ADDR_MASK);
@@ -76,4 +79,5 @@ void mm_report_usage(struct mm *mm, struct mm_usage *u)
             u->data_kb += kb;
     }
     u->rss_kb = mm->rss * (PAGE_SIZE >> 10);
+    u->swap_kb = mm->swap_pages * (PAGE_SIZE >> 10);
 }

@@ -14,7 +14,7 @@ kernel's console stream to this terminal. When it ends the kernel prints
     pagewise: init (pid 1, /bin/NAME) killed by signal N (SIGxxx)
 
 and powers off; this script exits with N, or 128+N for a signal, and says so
-on its last line. SWAP is accepted for the swapping milestone (ignored now).
+on its last line. SWAP=256M adds a swap disk (made with mkswap) on the IDE bus.
 """
 import argparse
 import os
@@ -36,6 +36,7 @@ def main():
     ap.add_argument("--args", default=os.environ.get("EXEC_ARGS", ""))
     ap.add_argument("--mem", default=os.environ.get("EXEC_MEM", "128M"))
     ap.add_argument("--swap", default=os.environ.get("EXEC_SWAP", ""))
+    ap.add_argument("--swap-image", default="", help="a mkswap'ed disk image for the primary IDE channel")
     ap.add_argument("--timeout", type=float, default=float(os.environ.get("EXEC_TIMEOUT") or 600))
     ap.add_argument("--qemuflags", default=os.environ.get("EXEC_QEMUFLAGS", ""))
     ap.add_argument("--cmdline", default=os.environ.get("EXEC_CMDLINE", ""))
@@ -59,6 +60,8 @@ def main():
             "-fw_cfg", f"name=opt/pagewise/bin/{name},file={a.prog.replace(',', ',,')}",
             "-fw_cfg", f"name=opt/pagewise/argv,file={argv_file.replace(',', ',,')}",
             "-fw_cfg", f"name=opt/pagewise/cmdline,string={cmdline}"] + shlex.split(a.qemuflags)
+    if a.swap_image:
+        qemu += ["-drive", f"file={a.swap_image},format=raw,if=ide,index=0"]
     proc = subprocess.Popen(qemu, stdout=subprocess.PIPE, stdin=sys.stdin if sys.stdin.isatty() else subprocess.DEVNULL)
     seen = {"status": None, "panic": False}
 
