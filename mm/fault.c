@@ -133,8 +133,10 @@ static int do_swap_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte
         }
     }
     pte = paging_walk(mm->pml4, va, false, &level);
-    if (!pte || *pte != entry)
-        return 0; /* we slept and someone else already dealt with it */
+    if (!pte || *pte != entry) { /* we slept and someone else already dealt with it */
+        swap_cache_trim(p);
+        return 0;
+    }
     if (rmap_add(p, mm, va))
         return -ENOMEM;
     swap_slot_put(slot); /* this PTE no longer names the slot */

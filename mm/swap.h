@@ -56,6 +56,9 @@ void swap_slot_mark_bad(uint64_t slot);
 struct page *swap_cache_lookup(uint64_t slot);
 void swap_cache_add(struct page *p, uint64_t slot);
 void swap_cache_remove(struct page *p);
+/* Drop p from the swap cache if nothing needs its copy any more (no PTE
+ * maps it, no swap entry names its slot, no I/O on it). */
+void swap_cache_trim(struct page *p);
 
 /* Disk I/O of one page (mm/swap_io.c): the caller sleeps until done.
  * Returns 0 or -EIO. */

@@ -188,6 +188,12 @@ void swap_cache_remove(struct page *p)
         pmm_free(p, 0);
 }
 
+void swap_cache_trim(struct page *p)
+{
+    if ((p->flags & PG_swapcache) && !p->rmap && !(p->flags & PG_locked) && swp.map[p->swap_slot] == 0)
+        swap_cache_remove(p);
+}
+
 size_t swap_report(char *buf, size_t size)
 {
     size_t len = (size_t)snprintf(buf, size, "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");

@@ -242,6 +242,10 @@ static bool reclaim_page(struct page *p)
     }
     if (p->rmap) /* someone faulted it back in while we wrote */
         return false;
+    if (swap_slot_count(slot) == 0) { /* every entry went away while we wrote */
+        swap_cache_trim(p);
+        return true;
+    }
     swap_cache_remove(p); /* frees the frame; the PTEs' entries keep the slot */
     return true;
 }

@@ -88,3 +88,15 @@ BOOTS.append({
         {"name": "exit", "send": "exit 3\n", "expect": r"init: /bin/sh ended \(status 3\)"},
     ],
 })
+
+# ---- swapping: small RAM, a swap disk (mkswap'ed by the harness) ----
+BOOTS += [
+    # Twice the RAM, three patterns, three processes, COW-shared pages, a
+    # CPU-bound process beside a swapping one; all words intact.
+    {"name": "t_swap", "cmdline": "init=/bin/t_swap", "mem": "64M", "swap": "256M", "timeout": 900, "kind": "tests"},
+    # RAM and swap both too small: the hog is OOM-killed, nothing else.
+    {"name": "t_oom", "cmdline": "init=/bin/t_oom", "mem": "48M", "swap": "16M", "timeout": 600, "kind": "tests"},
+    # A disk without the SWAPSPACE2 signature is refused; the kernel runs on.
+    {"name": "swap_refused", "cmdline": "init=/bin/t_files", "swap": "16M", "swap_signature": False,
+     "timeout": 60, "kind": "tests", "expect": [r"no SWAPSPACE2 signature"]},
+]

@@ -90,6 +90,19 @@ def exit_text(code, timeout):
     return "exit %d (%s)" % (code, describe_exit(code, timeout))
 
 
+def make_swap_image(args, boot):
+    """A fresh swap disk for one boot: mkswap'ed, or all zeroes when the
+    boot wants a disk without the signature (swap_signature False)."""
+    path = os.path.join(args.logdir, boot["name"] + "-swap.img")
+    if os.path.exists(path):
+        os.remove(path)
+    size = boot["swap"]
+    subprocess.run(["truncate", "-s", size, path], check=True)
+    if boot.get("swap_signature", True):
+        subprocess.run(["mkswap", path], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return path
+
+
 def qemu_command(args, boot, log_path):
     """Build the QEMU argument list for one boot."""
     cmd = [
@@ -104,6 +117,8 @@ def qemu_command(args, boot, log_path):
     # opt/pagewise/cmdline.  In QEMU option values a literal comma is written
     # as two commas.  QEMU rejects an empty string=, so an empty command line
     # means: no fw_cfg file at all.
+    if boot.get("swap"):  # a swap disk on the primary IDE channel
+        cmd += ["-drive", "file=%s,format=raw,if=ide,index=0" % make_swap_image(args, boot)]
     cmdline = boot.get("cmdline", "")
     if cmdline:
         cmd += ["-fw_cfg", "name=opt/pagewise/cmdline,string=" + cmdline.replace(",", ",,")]

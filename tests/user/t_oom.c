@@ -1,0 +1,82 @@
+/*
+ * tests/user/t_oom.c - out of memory: with RAM and swap both too small, a
+ * process that keeps allocating is killed (SIGKILL, with one console line
+ * saying why) and everything else goes on: a modest sibling finishes with
+ * correct data, and the parent, init, is never chosen.
+ *
+ * Natively the hog is capped by RLIMIT_AS instead, so the test still
+ * checks that the hog dies and the others do not (Linux would OOM-kill
+ * it only after exhausting this machine's memory, which we do not want).
+ */
+#include "testlib.h"
+
+#include <stdlib.h>
+#include <sys/resource.h>
+
+#define HOG_LIMIT (1L << 40) /* 1 TiB: more than RAM + swap anywhere we run */
+#define STEP (4 * MiB)
+
+static int hog(void)
+{
+    if (!on_pagewise()) {
+        struct rlimit rl = {512 * MiB, 512 * MiB}; /* natively: die by mmap failure instead */
+        setrlimit(RLIMIT_AS, &rl);
+    }
+    for (long used = 0; used < HOG_LIMIT; used += STEP) {
+        char *p = mmap(NULL, STEP, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            raise(SIGKILL); /* natively: the limit stands in for the OOM killer */
+        for (long i = 0; i < STEP; i += PAGE_SIZE)
+            p[i] = (char)i;
+    }
+    return 0;
+}
+
+static const char *oom_kills_the_hog_only(void)
+{
+    pid_t h = fork();
+    if (h == 0)
+        _exit(hog());
+    /* A modest sibling: 4 MiB, written and verified while the hog grows. */
+    pid_t s = fork();
+    if (s == 0) {
+        size_t n = 4 * MiB / sizeof(long);
+        long *m = malloc(n * sizeof(long));
+        if (!m)
+            _exit(2);
+        for (size_t i = 0; i < n; i++)
+            m[i] = (long)(i * 7 + 1);
+        sleep_ms(500);
+        for (size_t i = 0; i < n; i++)
+            if (m[i] != (long)(i * 7 + 1))
+                _exit(1);
+        _exit(0);
+    }
+    int sh, ss;
+    CHECK(waitpid(s, &ss, 0) == s, "waitpid sibling");
+    CHECK(waitpid(h, &sh, 0) == h, "waitpid hog");
+    CHECK(WIFSIGNALED(sh) && WTERMSIG(sh) == SIGKILL, "the hog: %s (expected SIGKILL)", status_str(sh));
+    CHECK(WIFEXITED(ss) && WEXITSTATUS(ss) == 0, "the sibling: %s", status_str(ss));
+    return PASS;
+}
+
+static const char *oom_memory_returns(void)
+{
+    if (!on_pagewise())
+        return PASS;
+    /* Only this process is left: slots in use are its own swapped pages
+     * (VmSwap) or swap-cache copies of live pages, never leaked ones. */
+    char status[4096];
+    long long vmswap = -1;
+    slurp("/proc/self/status", status, sizeof(status));
+    text_field(status, "VmSwap", &vmswap);
+    long long sf = meminfo_kb("SwapFree"), st = meminfo_kb("SwapTotal"), sc = meminfo_kb("SwapCached");
+    CHECK(st - sf <= vmswap + sc, "%lld kB of swap in use after the OOM kill, but VmSwap %lld + SwapCached %lld",
+          st - sf, vmswap, sc);
+    CHECK(vmstat_get("oom_kill") >= 1, "oom_kill counter did not move");
+    return PASS;
+}
+
+static const struct test tests[] = {TEST(oom_kills_the_hog_only), TEST(oom_memory_returns)};
+
+int main(int argc, char **argv) { return run_tests(argc, argv, tests, NTESTS(tests)); }

@@ -1,0 +1,188 @@
+/*
+ * tests/user/t_swap.c - swapping, bit for bit. Meant for a boot with a
+ * small RAM and a swap disk (tests/boots.py: MEM 64M, SWAP 256M): the
+ * working sets below are larger than RAM, so pages must go to the disk
+ * and come back, possibly in other frames, with every word intact.
+ *
+ * Natively (Linux, any amount of RAM) the same code runs on 64 MiB: it
+ * then checks only the arithmetic, which is still worth doing.
+ */
+#include "testlib.h"
+
+#define ROUNDS 3
+#define SWAP_CASE_TIMEOUT 400
+
+/* Bytes to use: twice the RAM on Pagewise, 64 MiB natively. */
+static size_t working_set(void)
+{
+    if (!on_pagewise())
+        return 64 * MiB;
+    return (size_t)meminfo_kb("MemTotal") * 1024 * 2;
+}
+
+static uint64_t pattern(uint64_t i, uint64_t round) { return (i * 0x9e3779b97f4a7c15ull) ^ (round * 0x5bd1e995u) ^ ~round; }
+
+/* Write every word, then verify every word; returns the bad words. */
+static size_t write_verify(uint64_t *p, size_t words, uint64_t round)
+{
+    size_t bad = 0;
+    for (size_t i = 0; i < words; i++)
+        p[i] = pattern(i, round);
+    for (size_t i = 0; i < words; i++)
+        bad += p[i] != pattern(i, round);
+    return bad;
+}
+
+static const char *swap_is_on(void)
+{
+    if (!on_pagewise())
+        return PASS;
+    CHECK(meminfo_kb("SwapTotal") > 0, "SwapTotal is 0: no swap disk?");
+    int fd = open("/proc/swaps", O_RDONLY);
+    char buf[512] = {0};
+    CHECK(fd >= 0 && read(fd, buf, sizeof(buf) - 1) > 0, "/proc/swaps unreadable");
+    close(fd);
+    CHECK(strstr(buf, "partition"), "/proc/swaps lists no swap area: %s", buf);
+    return PASS;
+}
+
+/* One process, twice the RAM, three patterns: every word comes back. */
+static const char *swap_twice_ram_bit_for_bit(void)
+{
+    alarm(SWAP_CASE_TIMEOUT); /* a slow disk: more than testlib's default */
+    size_t bytes = working_set(), words = bytes / 8;
+    long long out0 = vmstat_get("pswpout"), in0 = vmstat_get("pswpin");
+    uint64_t *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(p != MAP_FAILED, "mmap %zu MiB: %s", bytes / MiB, errname(errno));
+    size_t bad = 0;
+    for (uint64_t round = 0; round < ROUNDS; round++)
+        bad += write_verify(p, words, round);
+    munmap(p, bytes);
+    CHECK(bad == 0, "%zu bad words in %zu MiB", bad, bytes / MiB);
+    if (on_pagewise())
+        CHECK(vmstat_get("pswpout") > out0 && vmstat_get("pswpin") > in0, "no swapping happened (pswpout %lld->%lld)", out0,
+              vmstat_get("pswpout"));
+    return PASS;
+}
+
+/* Three processes at once, each with two thirds of the RAM. */
+static const char *swap_three_processes(void)
+{
+    alarm(SWAP_CASE_TIMEOUT);
+    size_t bytes = working_set() / 3, words = bytes / 8;
+    pid_t pids[3];
+    for (int k = 0; k < 3; k++) {
+        pids[k] = fork();
+        if (pids[k] == 0) {
+            uint64_t *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            _exit(p == MAP_FAILED ? 2 : write_verify(p, words, (uint64_t)k + 10) ? 1 : 0);
+        }
+    }
+    for (int k = 0; k < 3; k++) {
+        int st;
+        CHECK(waitpid(pids[k], &st, 0) == pids[k], "waitpid");
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child %d: %s", k, status_str(st));
+    }
+    return PASS;
+}
+
+/* Pages shared copy-on-write go to swap as one slot and come back for
+ * both; then each writes its own data. */
+static const char *swap_cow_shared_pages(void)
+{
+    alarm(SWAP_CASE_TIMEOUT);
+    size_t bytes = working_set() / 4, words = bytes / 8;
+    uint64_t *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(p != MAP_FAILED, "mmap");
+    for (size_t i = 0; i < words; i++)
+        p[i] = pattern(i, 77);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* Push the shared pages out with a hog, then check and rewrite. */
+        size_t hog = working_set() / 2;
+        uint64_t *h = mmap(NULL, hog, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (h != MAP_FAILED) {
+            for (size_t i = 0; i < hog / 8; i += 512)
+                h[i] = i;
+            munmap(h, hog);
+        }
+        size_t bad = 0;
+        for (size_t i = 0; i < words; i++)
+            bad += p[i] != pattern(i, 77);
+        for (size_t i = 0; i < words; i++)
+            p[i] = pattern(i, 78);
+        for (size_t i = 0; i < words; i++)
+            bad += p[i] != pattern(i, 78);
+        _exit(bad ? 1 : 0);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    size_t bad = 0;
+    for (size_t i = 0; i < words; i++)
+        bad += p[i] != pattern(i, 77);
+    munmap(p, bytes);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child: %s", status_str(st));
+    CHECK(bad == 0, "the parent's copy has %zu bad words after the child's swapping", bad);
+    return PASS;
+}
+
+/* While one process swaps, a CPU-bound one keeps running: the swapper
+ * sleeps during disk I/O instead of holding the CPU. */
+static const char *swap_io_sleeps_cpu_progresses(void)
+{
+    alarm(SWAP_CASE_TIMEOUT);
+    int p[2];
+    CHECK_OK(pipe(p));
+    pid_t spinner = fork();
+    if (spinner == 0) {
+        close(p[0]);
+        uint64_t count = 0;
+        long long t0 = now_ns();
+        while (now_ns() - t0 < 3000000000LL)
+            count++;
+        write(p[1], &count, sizeof(count));
+        _exit(0);
+    }
+    close(p[1]);
+    size_t bytes = working_set() * 3 / 4, words = bytes / 8;
+    uint64_t *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    size_t bad = m == MAP_FAILED ? 1 : write_verify(m, words, 5);
+    if (m != MAP_FAILED)
+        munmap(m, bytes);
+    uint64_t count = 0;
+    read(p[0], &count, sizeof(count));
+    close(p[0]);
+    int st;
+    waitpid(spinner, &st, 0);
+    CHECK(bad == 0, "%zu bad words", bad);
+    CHECK(count > 1000, "the CPU-bound process made only %llu iterations", (unsigned long long)count);
+    return PASS;
+}
+
+/* After everything, free frames and free swap slots are back. */
+static const char *swap_everything_returns(void)
+{
+    if (!on_pagewise())
+        return PASS;
+    /* Only this process is alive: every slot in use is either its own
+     * swapped page (VmSwap) or a swap-cache copy of a live page. */
+    char status[4096];
+    long long vmswap = -1;
+    slurp("/proc/self/status", status, sizeof(status));
+    text_field(status, "VmSwap", &vmswap);
+    long long sf = meminfo_kb("SwapFree"), st = meminfo_kb("SwapTotal"), sc = meminfo_kb("SwapCached");
+    CHECK(st - sf <= vmswap + sc, "%lld kB of swap in use, but only VmSwap %lld + SwapCached %lld: slots leaked",
+          st - sf, vmswap, sc);
+    return PASS;
+}
+
+static const struct test tests[] = {
+    TEST(swap_is_on),
+    TEST(swap_twice_ram_bit_for_bit),
+    TEST(swap_three_processes),
+    TEST(swap_cow_shared_pages),
+    TEST(swap_io_sleeps_cpu_progresses),
+    TEST(swap_everything_returns),
+};
+
+int main(int argc, char **argv) { return run_tests(argc, argv, tests, NTESTS(tests)); }
