@@ -41,6 +41,7 @@ static struct task idle_task; /* pid 0: the boot code, later the idle loop */
 
 void call_on_stack(void (*fn)(void *), void *arg, uintptr_t stack_top); /* trapentry.asm */
 void proc_init(struct task *idle);                                      /* kernel/proc.c */
+void sys_shm_init(void);                                                /* kernel/sys_shm.c */
 void kmain(uint32_t mbi_phys);
 
 /* Command line: GRUB's, plus QEMU's fw_cfg file (the test harness). */
@@ -140,6 +141,7 @@ void kmain(uint32_t mbi_phys)
     setup_rootfs();                         /* initrd at /, /dev */
     fw_cfg_for_each(add_fw_cfg_program, NULL); /* make exec's program */
     syscall_init();                         /* syscall/sysret MSRs */
+    sys_shm_init();                         /* SysV shm learns the time */
     reclaim_init(cmdline_get("reclaim"));   /* page replacement policy */
     sti();                                  /* interrupts on */
     swap_init(!cmdline_has("swap") || strcmp(cmdline_get("swap"), "off") != 0); /* ATA swap disk */

@@ -2,7 +2,6 @@
  * kernel/sys_info.c - system calls that answer questions: time, identity,
  * limits, machine information, random bytes.
  */
-#include "drivers/rtc.h"
 #include "kernel/compiler.h"
 #include "kernel/errno.h"
 #include "kernel/proc.h"
@@ -30,19 +29,7 @@
 #define GRND_FLAGS 0x7
 #define GETRANDOM_MAX 256
 
-static struct {
-    uint64_t boot_epoch; /* wall-clock seconds at boot, from the RTC */
-    bool ready;
-} wallclock;
-
-static uint64_t realtime_ns(void)
-{
-    if (!wallclock.ready) {
-        wallclock.boot_epoch = rtc_read_epoch();
-        wallclock.ready = true;
-    }
-    return wallclock.boot_epoch * NS_PER_SEC + time_since_boot_ns();
-}
+static uint64_t realtime_ns(void) { return time_realtime_ns(); }
 
 SYSCALL_DEFINE(clock_gettime)
 {

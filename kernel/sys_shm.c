@@ -2,7 +2,6 @@
  * kernel/sys_shm.c - the SysV shared memory system calls: copy arguments
  * in and out, then mm/sysv_shm.c does the work.
  */
-#include "drivers/rtc.h"
 #include "kernel/errno.h"
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
@@ -16,13 +15,13 @@
 #define SHMID_DS_SIZE 112
 #define NS_PER_SEC 1000000000ul
 
-static struct shm_caller caller(void)
-{
-    static uint64_t boot_epoch;
-    if (!boot_epoch)
-        boot_epoch = rtc_read_epoch();
-    return (struct shm_caller){current->pid, boot_epoch + time_since_boot_ns() / NS_PER_SEC};
-}
+static struct shm_caller caller(void) { return (struct shm_caller){current->pid, time_realtime_ns() / NS_PER_SEC}; }
+
+/* Implicit detaches (exit, munmap, execve) also stamp lpid and dtime. */
+static struct shm_caller caller_hook(void) { return caller(); }
+
+void sys_shm_init(void);
+void sys_shm_init(void) { sysv_shm_set_clock(caller_hook); }
 
 SYSCALL_DEFINE(shmget)
 {

@@ -2,11 +2,13 @@
 #include "kernel/time.h"
 
 #include "drivers/pit.h"
+#include "drivers/rtc.h"
 #include "kernel/printk.h"
 #include "kernel/x86.h"
 
 #define CALIBRATE_US 10000 /* 10 ms on PIT channel 2 */
 #define NS_PER_MS 1000000
+#define NS_PER_SEC 1000000000ull
 
 static struct {
     uint64_t tsc_khz; /* 0 until calibrated */
@@ -39,6 +41,14 @@ uint64_t time_since_boot_ns(void)
     uint64_t d = rdtsc() - clock.tsc_at_boot;
     /* d / khz is milliseconds; split to avoid overflowing d * 1e6. */
     return d / clock.tsc_khz * NS_PER_MS + (d % clock.tsc_khz) * NS_PER_MS / clock.tsc_khz;
+}
+
+uint64_t time_realtime_ns(void)
+{
+    static uint64_t boot_epoch_ns; /* the wall-clock time at boot */
+    if (!boot_epoch_ns)
+        boot_epoch_ns = rtc_read_epoch() * NS_PER_SEC - time_since_boot_ns();
+    return boot_epoch_ns + time_since_boot_ns();
 }
 
 uint64_t time_tsc_khz(void) { return clock.tsc_khz; }

@@ -15,6 +15,9 @@ void time_init(void);
 /* Start the periodic timer interrupt (call after irq_init). */
 void time_start_tick(void);
 uint64_t time_since_boot_ns(void);
+/* Wall-clock time: nanoseconds since 1970, from the CMOS clock read once
+ * and the TSC since. */
+uint64_t time_realtime_ns(void);
 uint64_t time_tsc_khz(void);
 /* Timer interrupts since time_start_tick(). */
 uint64_t jiffies(void);

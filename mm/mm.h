@@ -32,6 +32,7 @@
 #define VM_GROWSDOWN 0x100 /* the stack: faults just below extend it */
 #define VM_HEAP 0x200      /* the brk heap */
 #define VM_SHARED 0x400    /* writes are seen by every mapping (shm): never copy-on-write */
+#define VM_NOMAYWRITE 0x800 /* may never become writable (a SHM_RDONLY attach) */
 
 /* Where a VMA's pages come from on first touch. */
 enum vma_backing {

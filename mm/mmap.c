@@ -108,6 +108,10 @@ long do_mprotect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot)
         return 0;
     if (!range_fully_mapped(mm, addr, end)) /* Linux: else ENOMEM */
         return -ENOMEM;
+    if (prot & VM_WRITE)
+        for (struct vma *w = vma_find(mm, addr); w && w->start < end; w = vma_next(mm, w))
+            if (w->flags & VM_NOMAYWRITE)
+                return -EACCES;
     struct vma *v = vma_find(mm, addr);
     if (v->start < addr && !(v = vma_split(mm, v, addr)))
         return -ENOMEM;
@@ -132,9 +136,15 @@ long do_mprotect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot)
 
 long do_madvise(struct mm *mm, uintptr_t addr, size_t len, int advice)
 {
-    if (!IS_ALIGNED(addr, PAGE_SIZE))
+    if (!IS_ALIGNED(addr, PAGE_SIZE) || len > USER_SPACE_END)
         return -EINVAL;
     uintptr_t end = addr + ALIGN_UP(len, PAGE_SIZE);
+    if (end < addr || end > USER_SPACE_END) /* never a kernel address */
+        return -EINVAL;
+    if (len == 0)
+        return 0;
+    if (!range_fully_mapped(mm, addr, end))
+        return -ENOMEM; /* Linux: part of the range is not mapped */
     switch (advice) {
     case MADV_NORMAL:
     case MADV_RANDOM:
@@ -143,7 +153,8 @@ long do_madvise(struct mm *mm, uintptr_t addr, size_t len, int advice)
     case MADV_DONTNEED:
         /* Drop the pages: the next touch faults in zeroes (anonymous) or
          * the file's bytes again (private file mapping), as on Linux. */
-        paging_unmap_range(mm->pml4, addr, end, mm_put_frame, mm);
+        for (struct vma *v = vma_find(mm, addr); v && v->start < end; v = vma_next(mm, v))
+            paging_unmap_range(mm->pml4, MAX(addr, v->start), MIN(end, v->end), mm_put_frame, mm);
         return 0;
     default: return -EINVAL;
     }

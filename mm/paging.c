@@ -188,6 +188,9 @@ uint64_t paging_unmap_range(pte_t *pml4, uintptr_t start, uintptr_t end,
                             void (*put)(pte_t old, uintptr_t va, void *arg), void *arg)
 {
     uint64_t n = 0;
+    /* Frames of user memory only: a range reaching into the kernel half
+     * would be a kernel bug (a system call forgot to check its arguments). */
+    BUG_ON(put && end > KERNEL_HALF_START);
     for (uintptr_t va = start; va < end;) {
         pte_t *path[PT_LEVELS + 1];
         int missing = walk_path(pml4, va, path);

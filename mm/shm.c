@@ -54,7 +54,10 @@ void shm_object_get(struct shm_object *obj) { obj->nr_vmas++; }
 
 void shm_object_put(struct shm_object *obj)
 {
-    if (--obj->nr_vmas == 0 && !obj->has_segment)
+    obj->nr_vmas--;
+    if (obj->segment)
+        sysv_shm_detached(obj->segment); /* may destroy a removed segment, and obj */
+    else if (obj->nr_vmas == 0 && !obj->has_segment)
         shm_object_free(obj);
 }
 

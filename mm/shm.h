@@ -53,6 +53,11 @@ long sysv_shmat(struct mm *mm, int id, uintptr_t addr, int flags, const struct s
 long sysv_shmdt(struct mm *mm, uintptr_t addr, const struct shm_caller *c);
 /* IPC_STAT fills *ds (Linux's struct shmid64_ds layout, 112 bytes). */
 long sysv_shmctl(int id, int cmd, void *ds, const struct shm_caller *c);
+/* How mm/ learns who detaches and when, for implicit detaches (exit,
+ * munmap): kernel/sys_shm.c registers it at boot. */
+void sysv_shm_set_clock(struct shm_caller (*now)(void));
+/* mm/shm.c: the last mapping of a segment's object went, or one did. */
+void sysv_shm_detached(struct shm_segment *seg);
 /* /proc/sysvipc/shm text. */
 size_t sysv_shm_report(char *buf, size_t size);
 

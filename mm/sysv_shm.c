@@ -49,7 +49,10 @@ static struct {
     struct shm_segment *slot[SHMMNI];
     unsigned seq;
     uint64_t total_pages;
+    struct shm_caller (*now)(void);
 } ipc;
+
+void sysv_shm_set_clock(struct shm_caller (*now)(void)) { ipc.now = now; }
 
 void shm_object_orphan(struct shm_object *obj); /* mm/shm.c */
 
@@ -111,14 +114,25 @@ long sysv_shmget(int32_t key, size_t size, int flags, const struct shm_caller *c
     return seg->id; /* every process runs as root: no EACCES (Linux: CAP_IPC_OWNER) */
 }
 
-/* The segment's object loses its identity: the id is gone at once, the
- * memory when the last attach goes. */
+/* The segment and its id go; the object (and the memory) goes with its
+ * last mapping. */
 static void destroy(struct shm_segment *seg)
 {
     ipc.slot[seg->id & (SHMMNI - 1)] = NULL;
     ipc.total_pages -= ALIGN_UP(seg->size, PAGE_SIZE) / PAGE_SIZE;
     shm_object_orphan(seg->obj);
     kfree(seg);
+}
+
+void sysv_shm_detached(struct shm_segment *seg)
+{
+    if (ipc.now) {
+        struct shm_caller c = ipc.now();
+        seg->dtime = c.now;
+        seg->lpid = c.pid;
+    }
+    if ((seg->mode & SHM_DEST) && seg->obj->nr_vmas == 0)
+        destroy(seg); /* removed earlier: the last detach ends it */
 }
 
 long sysv_shmat(struct mm *mm, int id, uintptr_t addr, int flags, const struct shm_caller *c)
@@ -138,6 +152,8 @@ long sysv_shmat(struct mm *mm, int id, uintptr_t addr, int flags, const struct s
     char name[VMA_NAME_MAX];
     snprintf(name, sizeof(name), "/SYSV%08x (deleted)", (uint32_t)seg->key);
     long r = shm_map(mm, seg->obj, addr, seg->size, prot, addr != 0, name);
+    if (r >= 0 && (flags & SHM_RDONLY))
+        vma_find(mm, (uintptr_t)r)->flags |= VM_NOMAYWRITE; /* mprotect may not add write */
     if (r >= 0) {
         seg->atime = c->now;
         seg->lpid = c->pid;
@@ -145,26 +161,28 @@ long sysv_shmat(struct mm *mm, int id, uintptr_t addr, int flags, const struct s
     return r;
 }
 
+/* shmdt(addr): every piece of the attach made at addr (mprotect or munmap
+ * may have cut it): VMAs of a segment whose page 0 would sit at addr. */
 long sysv_shmdt(struct mm *mm, uintptr_t addr, const struct shm_caller *c)
 {
+    (void)c; /* sysv_shm_detached stamps lpid and dtime */
     if (!IS_ALIGNED(addr, PAGE_SIZE))
         return -EINVAL;
-    struct vma *v = vma_find(mm, addr);
-    if (!v || v->start != addr || !v->shm || !v->shm->segment)
-        return -EINVAL;
-    struct shm_object *obj = v->shm;
-    struct shm_segment *seg = obj->segment;
-    seg->dtime = c->now;
-    seg->lpid = c->pid;
-    /* Every piece of this attach (mprotect may have split it). */
-    uintptr_t end = addr + ALIGN_UP(seg->size, PAGE_SIZE);
-    for (struct vma *w = v; w && w->start < end;) {
-        struct vma *next = vma_next(mm, w);
-        if (w->shm == obj)
-            vma_unmap_range(mm, w->start, w->end);
-        w = next;
+    bool found = false;
+    for (struct vma *v = vma_find(mm, addr); v;) {
+        struct vma *next = vma_next(mm, v);
+        if (v->shm && v->shm->segment && v->start - v->shm_pgoff * PAGE_SIZE == addr) {
+            uintptr_t end = addr + v->shm->nr_pages * PAGE_SIZE;
+            if (v->start >= end)
+                break;
+            found = true;
+            vma_unmap_range(mm, v->start, v->end);
+        } else if (!found && v->start > addr) {
+            break; /* the attach's first piece would have been here */
+        }
+        v = next;
     }
-    return 0;
+    return found ? 0 : -EINVAL;
 }
 
 /* struct shmid64_ds (x86-64): ipc64_perm (48 bytes) then sizes and times. */
@@ -203,7 +221,12 @@ long sysv_shmctl(int id, int cmd, void *ds, const struct shm_caller *c)
         seg->ctime = c->now;
         return 0;
     case IPC_RMID:
-        destroy(seg);
+        if (seg->obj->nr_vmas == 0) {
+            destroy(seg);
+        } else { /* Linux: gone for shmget at once (key 0), alive until the last detach */
+            seg->mode |= SHM_DEST;
+            seg->key = IPC_PRIVATE;
+        }
         return 0;
     default: return -EINVAL;
     }
