@@ -116,5 +116,7 @@ switch_to:
 
 ; The first "return" of a new task lands here with RSP at its trap frame.
 global task_start
+extern sched_task_started
 task_start:
+    call sched_task_started         ; finish the switch (free a dead task)
     jmp trap_return

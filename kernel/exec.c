@@ -218,7 +218,7 @@ int exec_program(struct task *t, const char *path, char *const argv[], char *con
     char abs_path[VMA_NAME_MAX];
     vfs_path_of(ino, abs_path, sizeof(abs_path));
     r = load_segments(mm, ino, eh, abs_path, &img);
-    mm->start_brk = mm->brk = img.brk;
+    mm->start_brk = mm->brk = ALIGN_UP(img.brk, PAGE_SIZE); /* Linux: the heap starts on the next page */
     mm->stack_top = USER_STACK_TOP;
     struct vma *stack = r ? NULL : vma_add(mm, USER_STACK_TOP - USER_STACK_INITIAL, USER_STACK_TOP,
                                            VM_READ | VM_WRITE, VMA_ANON, "[stack]");

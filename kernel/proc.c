@@ -187,6 +187,15 @@ void proc_exit(int status)
     reparent_children(t);
     t->exit_status = status;
     t->state = TASK_ZOMBIE;
+    struct sigaction_k *chld = t->parent ? &t->parent->sigaction[SIGCHLD - 1] : NULL;
+    if (chld && (chld->handler == SIG_IGN || (chld->flags & SA_NOCLDWAIT))) {
+        /* POSIX: the parent ignores SIGCHLD: no zombie, nothing to wait for.
+         * The scheduler frees us once we are off this stack. */
+        list_del(&t->sibling);
+        wake_up(&t->parent->child_exit); /* a waiting wait4 now finds no child: ECHILD */
+        t->parent = NULL;
+        sched_free_after_switch(t);
+    }
     if (t->parent) {
         signal_send_info(t->parent, SIGCHLD, (status & 0x7f) ? CLD_KILLED : CLD_EXITED, 0, t->pid,
                          (status & 0x7f) ? (status & 0x7f) : (status >> 8) & 0xff);

@@ -30,6 +30,7 @@ static struct {
     struct list_head runqueue;
     struct list_head timed_sleepers; /* tasks in sleep_until */
     struct task *idle;
+    struct task *dead; /* an autoreaped task to free after the switch */
     uint64_t nr_switches;
 } sched;
 
@@ -60,6 +61,22 @@ void sched_wake_task(struct task *t)
 static void fpu_save(struct task *t) { __asm__ volatile("fxsave64 %0" : "=m"(t->fpu)); }
 static void fpu_restore(struct task *t) { __asm__ volatile("fxrstor64 %0" ::"m"(t->fpu)); }
 
+void sched_free_after_switch(struct task *t) { sched.dead = t; }
+
+static void reap_dead(void)
+{
+    struct task *d = sched.dead;
+    if (d && d != current) {
+        sched.dead = NULL;
+        proc_free(d);
+    }
+}
+
+/* A new task's first instructions (kernel/entry.asm: task_start) come
+ * here before going to user mode, to finish the switch like the others. */
+void sched_task_started(void);
+void sched_task_started(void) { reap_dead(); }
+
 static void context_switch(struct task *prev, struct task *next)
 {
     fpu_save(prev);
@@ -75,7 +92,9 @@ static void context_switch(struct task *prev, struct task *next)
     sched.nr_switches++;
     current = next;
     switch_to(&prev->ctx_rsp, next->ctx_rsp);
-    /* Back in prev, some time later. */
+    /* Back in prev, some time later: the task that ran before us may
+     * have been a dead one that nobody waits for. */
+    reap_dead();
 }
 
 void schedule(void)

@@ -45,6 +45,9 @@ void wake_up(struct wait_queue *wq);
 void sleep_until(uint64_t until);
 /* From the timer: wake tasks whose sleep_until time has come. */
 void sched_timer_wakeups(uint64_t now);
+/* Free this exiting task (kernel stack included) once the CPU has left
+ * it: the next context switch does it. */
+void sched_free_after_switch(struct task *t);
 /* Address-space switches, context switches since boot. */
 uint64_t sched_nr_switches(void);
 

@@ -41,6 +41,20 @@
 #define DEFAULT_MXCSR_MASK 0xffbf
 #define FXSAVE_MXCSR 24
 #define FXSAVE_MXCSR_MASK 28
+/* Linux's XSAVE-format fpstate (arch/x86/include/uapi/asm/sigcontext.h):
+ * the 512-byte legacy (fxsave) area, whose bytes 464..511 ("sw_reserved")
+ * describe the rest; a 64-byte XSAVE header; then FP_XSTATE_MAGIC2. With
+ * only x87 and SSE state (xfeatures = 3) nothing else follows. */
+#define FP_XSTATE_MAGIC1 0x46505853u
+#define FP_XSTATE_MAGIC2 0x46505845u
+#define FP_SW_OFFSET 464
+#define XSAVE_HEADER 512
+#define XSTATE_SIZE (XSAVE_HEADER + 64)
+#define FPSTATE_SIZE (XSTATE_SIZE + 4) /* + magic2 */
+#define XFEATURES_FP_SSE 3ull
+#define UC_FP_XSTATE 0x1
+#define UC_SIGCONTEXT_SS 0x2
+#define UC_STRICT_RESTORE_SS 0x4
 /* RFLAGS bits the user may change through sigreturn (Linux: FIX_EFLAGS). */
 #define USER_RFLAGS_MASK (RFLAGS_CF | (1ul << 2) | (1ul << 4) | (1ul << 6) | (1ul << 7) | RFLAGS_TF | RFLAGS_DF | \
                           (1ul << 11) | RFLAGS_AC | (1ul << 16))
@@ -183,6 +197,45 @@ static void fill_siginfo(struct siginfo_user *si, int sig, const struct siginfo_
     }
 }
 
+/* The XSAVE-format image of the FPU state: the fxsave area, sw_reserved
+ * saying what follows, the XSAVE header, the closing magic. */
+static void build_fpstate(uint8_t *out, const uint8_t *fxsave)
+{
+    memset(out, 0, FPSTATE_SIZE);
+    memcpy(out, fxsave, FP_SW_OFFSET);
+    struct {
+        uint32_t magic1, extended_size;
+        uint64_t xfeatures;
+        uint32_t xstate_size;
+    } __attribute__((packed)) sw = {FP_XSTATE_MAGIC1, FPSTATE_SIZE, XFEATURES_FP_SSE, XSTATE_SIZE};
+    memcpy(out + FP_SW_OFFSET, &sw, sizeof(sw));
+    uint64_t xfeatures = XFEATURES_FP_SSE;
+    memcpy(out + XSAVE_HEADER, &xfeatures, sizeof(xfeatures));
+    uint32_t magic2 = FP_XSTATE_MAGIC2;
+    memcpy(out + XSTATE_SIZE, &magic2, sizeof(magic2));
+}
+
+/* Check a user-supplied XSAVE-format image: an unknown feature or a
+ * compacted header is refused (Linux: SIGSEGV). */
+static const char *check_fpstate(const uint8_t *img)
+{
+    uint32_t magic1, magic2, mxcsr, mask;
+    uint64_t xfeatures, xcomp;
+    memcpy(&mxcsr, img + FXSAVE_MXCSR, 4);
+    memcpy(&mask, img + FXSAVE_MXCSR_MASK, 4);
+    if (mxcsr & ~(mask ? mask : DEFAULT_MXCSR_MASK))
+        return "bad MXCSR in the signal frame";
+    memcpy(&magic1, img + FP_SW_OFFSET, 4);
+    if (magic1 != FP_XSTATE_MAGIC1)
+        return NULL; /* a plain fxsave image: fine */
+    memcpy(&xfeatures, img + XSAVE_HEADER, 8);
+    memcpy(&xcomp, img + XSAVE_HEADER + 8, 8);
+    memcpy(&magic2, img + XSTATE_SIZE, 4);
+    if ((xfeatures & ~XFEATURES_FP_SSE) || xcomp || magic2 != FP_XSTATE_MAGIC2)
+        return "bad XSAVE header in the signal frame";
+    return NULL;
+}
+
 /* Build the frame for a handler; false if the user stack is unusable. */
 static bool setup_rt_frame(struct trap_frame *tf, int sig, struct sigaction_k *ka)
 {
@@ -195,12 +248,13 @@ static bool setup_rt_frame(struct trap_frame *tf, int sig, struct sigaction_k *k
         sp = t->altstack_sp + t->altstack_size;
     else
         sp -= REDZONE;
-    uint64_t fp = ALIGN_DOWN(sp - FXSAVE_SIZE, FPSTATE_ALIGN);
+    uint64_t fp = ALIGN_DOWN(sp - FPSTATE_SIZE, FPSTATE_ALIGN);
     uint64_t frame_addr = ALIGN_DOWN(fp - sizeof(struct rt_sigframe), 16) - 8;
 
     struct rt_sigframe f;
     memset(&f, 0, sizeof(f));
     f.pretcode = ka->restorer;
+    f.uc.uc_flags = UC_FP_XSTATE | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
     f.uc.ss_sp = uc_stack_record.ss_sp;
     f.uc.ss_flags = uc_stack_record.ss_flags | (was_on_alt ? SS_ONSTACK : 0);
     f.uc.ss_size = uc_stack_record.ss_size;
@@ -213,7 +267,9 @@ static bool setup_rt_frame(struct trap_frame *tf, int sig, struct sigaction_k *k
     fill_siginfo(&f.info, sig, &t->siginfo[sig - 1]);
 
     __asm__ volatile("fxsave64 %0" : "=m"(t->fpu)); /* the interrupted code's SSE/x87 state */
-    if (copy_to_user((void *)fp, t->fpu, FXSAVE_SIZE) || copy_to_user((void *)frame_addr, &f, sizeof(f)))
+    uint8_t fpstate[FPSTATE_SIZE] __attribute__((aligned(16)));
+    build_fpstate(fpstate, t->fpu);
+    if (copy_to_user((void *)fp, fpstate, sizeof(fpstate)) || copy_to_user((void *)frame_addr, &f, sizeof(f)))
         return false;
 
     if (t->altstack_flags & SS_AUTODISARM && sp == t->altstack_sp + t->altstack_size) {
@@ -287,7 +343,7 @@ SYSCALL_DEFINE(rt_sigreturn)
     struct task *t = current;
     struct trap_frame *tf = syscall_frame();
     struct ucontext_k uc;
-    uint8_t fpu[FXSAVE_SIZE] __attribute__((aligned(16)));
+    uint8_t fpu[FPSTATE_SIZE] __attribute__((aligned(16)));
     const char *bad = NULL;
     if (copy_from_user(&uc, (void *)tf->rsp, sizeof(uc)))
         bad = "unreadable signal frame";
@@ -295,15 +351,10 @@ SYSCALL_DEFINE(rt_sigreturn)
     if (!bad && sc->rip >= USER_SPACE_END)
         bad = "sigreturn to a kernel or non-canonical address";
     if (!bad && sc->fpstate) {
-        uint32_t mxcsr, mask;
-        if ((sc->fpstate & 15) || copy_from_user(fpu, (void *)sc->fpstate, FXSAVE_SIZE))
+        if ((sc->fpstate & 15) || copy_from_user(fpu, (void *)sc->fpstate, FPSTATE_SIZE))
             bad = "bad FPU state pointer in the signal frame";
-        else {
-            memcpy(&mxcsr, fpu + FXSAVE_MXCSR, 4);
-            memcpy(&mask, fpu + FXSAVE_MXCSR_MASK, 4);
-            if (mxcsr & ~(mask ? mask : DEFAULT_MXCSR_MASK))
-                bad = "bad MXCSR in the signal frame";
-        }
+        else
+            bad = check_fpstate(fpu);
     }
     if (bad) {
         pr_err("pagewise: pid %d (%s): %s -> SIGSEGV\n", t->pid, t->comm, bad);
@@ -317,7 +368,8 @@ SYSCALL_DEFINE(rt_sigreturn)
     tf->cs = USER_CS;
     tf->ss = USER_DS;
     if (sc->fpstate) {
-        memcpy(t->fpu, fpu, FXSAVE_SIZE);
+        memcpy(t->fpu, fpu, FP_SW_OFFSET); /* the legacy area: what fxrstor loads */
+        memset(t->fpu + FP_SW_OFFSET, 0, FXSAVE_SIZE - FP_SW_OFFSET);
         __asm__ volatile("fxrstor64 %0" ::"m"(t->fpu));
     } else {
         proc_fpu_reset(t);

@@ -175,6 +175,8 @@ SYSCALL_DEFINE(execve)
                 t->sigaction[s] = (struct sigaction_k){0, 0, 0, 0};
         t->fs_base = 0;
         wrmsr(MSR_FS_BASE, 0);
+        t->altstack_sp = t->altstack_size = 0; /* the old stack is gone with the old image */
+        t->altstack_flags = SS_DISABLE;
         t->clear_child_tid = 0;
         return 0; /* t->tf now starts the new program */
     }
@@ -381,7 +383,9 @@ SYSCALL_DEFINE(sched_yield)
 }
 
 /* Sleep for a struct timespec {sec, nsec}; rounded up to timer ticks. */
-static long sleep_timespec(uint64_t uts)
+/* Sleep for the struct timespec at uts; on a signal, EINTR and the time
+ * left in *urem (if not NULL), as Linux. */
+static long sleep_timespec(uint64_t uts, uint64_t urem)
 {
     int64_t ts[2];
     if (copy_from_user(ts, (void *)uts, sizeof(ts)))
@@ -391,8 +395,13 @@ static long sleep_timespec(uint64_t uts)
     uint64_t ns = (uint64_t)ts[0] * 1000000000 + (uint64_t)ts[1];
     uint64_t until = jiffies() + (ns + (1000000000 / HZ) - 1) / (1000000000 / HZ) + 1;
     while (jiffies() < until) {
-        if (signal_pending(current))
+        if (signal_pending(current)) {
+            uint64_t left_ns = (until - jiffies()) * (1000000000 / HZ);
+            int64_t rem[2] = {(int64_t)(left_ns / 1000000000), (int64_t)(left_ns % 1000000000)};
+            if (urem && copy_to_user((void *)urem, rem, sizeof(rem)))
+                return -EFAULT;
             return -EINTR;
+        }
         sleep_until(until);
     }
     return 0;
@@ -401,7 +410,7 @@ static long sleep_timespec(uint64_t uts)
 SYSCALL_DEFINE(nanosleep)
 {
     SYSCALL_UNUSED_ARGS();
-    return sleep_timespec(a0);
+    return sleep_timespec(a0, a1);
 }
 
 SYSCALL_DEFINE(clock_nanosleep)
@@ -409,7 +418,7 @@ SYSCALL_DEFINE(clock_nanosleep)
     SYSCALL_UNUSED_ARGS();
     if (a1 != 0) /* TIMER_ABSTIME */
         return -EINVAL;
-    return sleep_timespec(a2);
+    return sleep_timespec(a2, a3);
 }
 
 SYSCALL_DEFINE(alarm)

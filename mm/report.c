@@ -28,7 +28,7 @@ size_t mm_report_maps(struct mm *mm, char *buf, size_t size)
             break;
         bool file = v->backing == VMA_FILE;
         bool shared = v->flags & VM_SHARED;
-        int n = snprintf(buf + len, size - len, "%08lx-%08lx %c%c%c%c %08lx %s %lu", v->start, v->end,
+        int n = snprintf(buf + len, size - len, "%08lx-%08lx %c%c%c%c %08lx %s %lu ", v->start, v->end,
                          v->prot & VM_READ ? 'r' : '-', v->prot & VM_WRITE ? 'w' : '-', v->prot & VM_EXEC ? 'x' : '-',
                          shared ? 's' : 'p', file ? v->file_off : shared ? v->shm_pgoff * PAGE_SIZE : 0,
                          file || shared ? "00:01" : "00:00", file || shared ? 1ul : 0ul);

@@ -601,9 +601,149 @@ static const char *fuzz_20000_calls(void)
     return PASS;
 }
 
+/* ---------------------------------------------------------------------------
+ * The same idea, deterministic: memory-management calls whose range starts
+ * at a real mapping and runs past the end of user space (into the
+ * non-canonical hole, the kernel half, or around zero). Linux refuses all of
+ * them (EINVAL, ENOMEM or EACCES, depending on the call and on what lies in
+ * the range); the kernel must never act on the part beyond user space.
+ * ------------------------------------------------------------------------- */
+
+/* The call is made by a few instructions that use no stack and no libc:
+ * the range may legitimately take our own stack with it (Linux applies
+ * madvise and mprotect VMA by VMA and fails at the first hole), so the
+ * result is written to the pipe straight from registers and .bss, and the
+ * child exits. args: {nr, a1..a6, report fd}. */
+uint64_t pw_range_args[8];
+int64_t pw_range_result;
+void pw_range_call(void) __attribute__((noreturn));
+
+__asm__(".text\n"
+        ".globl pw_range_call\n"
+        ".type pw_range_call,@function\n"
+        "pw_range_call:\n"
+        "    lea pw_range_args(%rip), %r11\n"
+        "    mov 0(%r11), %rax\n"
+        "    mov 8(%r11), %rdi\n"
+        "    mov 16(%r11), %rsi\n"
+        "    mov 24(%r11), %rdx\n"
+        "    mov 32(%r11), %r10\n"
+        "    mov 40(%r11), %r8\n"
+        "    mov 48(%r11), %r9\n"
+        "    syscall\n"
+        "    mov %rax, pw_range_result(%rip)\n"
+        "    mov pw_range_args+56(%rip), %rdi\n"
+        "    lea pw_range_result(%rip), %rsi\n"
+        "    mov $8, %edx\n"
+        "    mov $1, %eax\n" /* write(fd, &result, 8) */
+        "    syscall\n"
+        "    mov $60, %eax\n" /* exit(0) */
+        "    xor %edi, %edi\n"
+        "    syscall\n"
+        "    ud2\n"
+        ".size pw_range_call, .-pw_range_call\n");
+
+enum { R_DONTNEED, R_FREE, R_NORMAL, R_WILLNEED, R_MPROTECT_RW, R_MPROTECT_NONE, R_MUNMAP, R_MMAP_FIXED, NRANGE_CALLS };
+static const char *const range_names[NRANGE_CALLS] = {
+    "madvise(MADV_DONTNEED)", "madvise(MADV_FREE)",  "madvise(MADV_NORMAL)", "madvise(MADV_WILLNEED)",
+    "mprotect(PROT_READ|PROT_WRITE)", "mprotect(PROT_NONE)", "munmap", "mmap(MAP_FIXED)"};
+
+/* Make call number `call` on [addr, addr+len) in a child; returns the raw
+ * result (-errno on failure), or 1 if the child reported nothing. */
+static long range_call(int call, uint64_t addr, uint64_t len, int *status)
+{
+    static const uint64_t args[NRANGE_CALLS][5] = {
+        {SYS_madvise, MADV_DONTNEED}, {SYS_madvise, 8 /* MADV_FREE */}, {SYS_madvise, MADV_NORMAL},
+        {SYS_madvise, MADV_WILLNEED}, {SYS_mprotect, PROT_READ | PROT_WRITE}, {SYS_mprotect, PROT_NONE},
+        {SYS_munmap, 0},              {SYS_mmap, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, (uint64_t)-1, 0}};
+    int p[2];
+    int64_t result = 1;
+
+    *status = -1;
+    if (pipe(p) != 0)
+        return 1;
+    pid_t pid = fork_child();
+    if (pid == 0) {
+        close(p[0]);
+        pw_range_args[0] = args[call][0];
+        pw_range_args[1] = addr;
+        pw_range_args[2] = len;
+        pw_range_args[3] = args[call][1];
+        pw_range_args[4] = args[call][2];
+        pw_range_args[5] = args[call][3];
+        pw_range_args[6] = args[call][4];
+        pw_range_args[7] = (uint64_t)p[1];
+        pw_range_call();
+    }
+    close(p[1]);
+    if (pid > 0) {
+        if (read(p[0], &result, sizeof(result)) != (ssize_t)sizeof(result))
+            result = 1;
+        *status = wait_for(pid);
+    }
+    close(p[0]);
+    return (long)result;
+}
+
+static const char *fuzz_ranges_past_user_space(void)
+{
+    static char bad[128][200];
+    int nbad = 0, ntried = 0;
+
+    char *buf = mmap(NULL, 16 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(buf != MAP_FAILED, "mmap: %s", errname(errno));
+    memset(buf, 1, 16 * PAGE_SIZE);
+    uint64_t b = (uint64_t)buf;
+    const uint64_t ends[] = {
+        0x0000800000000000ULL + PAGE_SIZE, /* one page past the end of user space */
+        0x0000c00000000000ULL,             /* the non-canonical hole */
+        0xffff888000000000ULL,             /* the direct map */
+        0xffff888000001000ULL,
+        0xffffffff80100000ULL, /* kernel text */
+        0xfffffffffffff000ULL, /* the last page */
+    };
+    const uint64_t lens[] = {1ULL << 46, 0x8000000000000000ULL, (uint64_t)-4096 /* wraps around zero */};
+    const size_t nends = sizeof(ends) / sizeof(ends[0]), nlens = sizeof(lens) / sizeof(lens[0]);
+
+    for (size_t i = 0; i < nends + nlens; i++) {
+        uint64_t len = i < nends ? ends[i] - b : lens[i - nends];
+        for (int call = 0; call < NRANGE_CALLS; call++) {
+            int st;
+            long r = range_call(call, b, len, &st);
+            ntried++;
+            const char *why = NULL;
+            char what[160];
+            if (r == 1)
+                snprintf(what, sizeof(what), "reported nothing (child %s)", status_str(st));
+            else if (r != -EINVAL && r != -ENOMEM && r != -EACCES)
+                snprintf(what, sizeof(what), "returned %ld (%s)", r < 0 ? -1 : r, r < 0 ? errname((int)-r) : "success");
+            else
+                continue;
+            why = what;
+            if (nbad < 128) {
+                snprintf(bad[nbad], sizeof(bad[nbad]), "%s(%p, 0x%llx) (range end 0x%llx) %s", range_names[call],
+                         (void *)buf, (unsigned long long)len, (unsigned long long)(b + len), why);
+                out("# fuzz_ranges_past_user_space: %s\n", bad[nbad]);
+                nbad++;
+            }
+        }
+    }
+    int intact = 1;
+    for (long i = 0; i < 16 * PAGE_SIZE; i += PAGE_SIZE)
+        intact &= buf[i] == 1;
+    munmap(buf, 16 * PAGE_SIZE);
+    CHECK(nbad == 0,
+          "%d of %d calls on ranges past the end of user space were not refused with EINVAL, ENOMEM or EACCES; the "
+          "first: %s",
+          nbad, ntried, bad[0]);
+    CHECK(intact, "the test process's own buffer changed");
+    return PASS;
+}
+
 /* The cases, in the order they run. */
 /* clang-format off */
 static const struct test tests[] = {
+    TEST(fuzz_ranges_past_user_space),
     TEST(fuzz_20000_calls),
 };
 /* clang-format on */

@@ -29,6 +29,7 @@
 
 static int main_argc;
 static char **main_argv;
+static uintptr_t initial_brk; /* brk(0) before anything ran */
 
 static char text[256 * 1024]; /* the file being looked at */
 
@@ -180,17 +181,17 @@ struct map_line {
     char path[PATH_MAX];
 };
 
-/* Parse a maps line and check it is exactly what Linux prints:
- * "%08lx-%08lx %4s %08llx %02x:%02x %lu " then, if there is a path, spaces
- * up to column 73 and the path. */
-static int parse_map(const char *line, struct map_line *m)
+/* Parse a maps line (0: it does not parse) and check it is exactly what
+ * Linux prints (*exact): "%08lx-%08lx %4s %08llx %02x:%02x %lu " then, if
+ * there is a path, spaces up to column 73 and the path. */
+static int parse_map(const char *line, struct map_line *m, int *exact)
 {
     int n = 0;
     if (sscanf(line, "%lx-%lx %4s %llx %x:%x %lu%n", &m->start, &m->end, m->perms, &m->off, &m->maj, &m->min, &m->ino,
                &n) != 7)
         return 0;
     const char *rest = line + n;
-    if (*rest != ' ')
+    if (*rest != ' ' && *rest != '\0')
         return 0;
     while (*rest == ' ')
         rest++;
@@ -204,8 +205,20 @@ static int parse_map(const char *line, struct map_line *m)
             want[len++] = ' ';
         snprintf(want + len, sizeof(want) - (size_t)len, "%s", m->path);
     }
-    return strcmp(line, want) == 0;
+    *exact = strcmp(line, want) == 0;
+    return 1;
 }
+
+/* The first line read by read_maps() that was not byte-exact (cleared at the
+ * start of each case, checked at its end). */
+static char maps_inexact[PATH_MAX + 128];
+
+#define CHECK_MAPS_FORMAT()                                                                                            \
+    CHECK(maps_inexact[0] == '\0',                                                                                     \
+          "/proc/self/maps line \"%s\" is not byte for byte in Linux's format (\"%%08lx-%%08lx %%s %%08llx "            \
+          "%%02x:%%02x %%lu \" - note the space after the inode, also at the end of a line without a path - then the "   \
+          "path from column 73)",                                                                                      \
+          maps_inexact)
 
 /* Read /proc/self/maps and check every line; fills maps[] (at most max). */
 static const char *read_maps(struct map_line *maps, int max, int *count)
@@ -217,7 +230,11 @@ static const char *read_maps(struct map_line *maps, int max, int *count)
     for (const char *pos = text; (pos = next_line(pos, line, sizeof(line))) != NULL;) {
         CHECK(n < max, "/proc/self/maps has more than %d lines", max);
         struct map_line *m = &maps[n];
-        CHECK(parse_map(line, m), "/proc/self/maps line \"%s\" is not in Linux's format", line);
+        int exact;
+        CHECK(parse_map(line, m, &exact), "/proc/self/maps line \"%s\" does not parse as \"start-end perms offset "
+              "maj:min inode [path]\"", line);
+        if (!exact && !maps_inexact[0])
+            snprintf(maps_inexact, sizeof(maps_inexact), "%s", line);
         CHECK(m->start < m->end && m->start % PAGE_SIZE == 0 && m->end % PAGE_SIZE == 0,
               "/proc/self/maps line \"%s\": bad range", line);
         CHECK(strlen(m->perms) == 4 && strchr("r-", m->perms[0]) && strchr("w-", m->perms[1]) &&
@@ -248,6 +265,7 @@ static const char *procfs_maps_mmap(void)
     int n;
     const char *why;
 
+    maps_inexact[0] = '\0';
     char *p = map_anon(3 * PAGE_SIZE, PROT_READ | PROT_WRITE);
     CHECK(p != MAP_FAILED, "mmap: %s", errname(errno));
     if ((why = read_maps(maps, 4096, &n)) != PASS)
@@ -290,6 +308,7 @@ static const char *procfs_maps_mmap(void)
     for (int i = 0; i < 3; i++)
         CHECK(!find_map(maps, n, (uintptr_t)p + i * PAGE_SIZE), "after munmap, a line still covers %p",
               (void *)(p + i * PAGE_SIZE));
+    CHECK_MAPS_FORMAT();
     return PASS;
 }
 
@@ -303,12 +322,17 @@ static const char *procfs_maps_program(void)
     const char *why;
     volatile int local = 1;
 
+    maps_inexact[0] = '\0';
+    /* Linux starts the heap on a fresh page (its first byte is never in the
+     * page holding the end of .bss). */
+    CHECK(initial_brk % PAGE_SIZE == 0, "brk(0) at program start is %p: not page-aligned", (void *)initial_brk);
+
     /* Grow the heap with the brk system call (musl's brk() refuses). */
     uintptr_t brk0 = (uintptr_t)syscall(SYS_brk, 0);
     uintptr_t want = brk0 + 64 * KiB;
     uintptr_t brk1 = (uintptr_t)syscall(SYS_brk, want);
     CHECK(brk1 == want, "brk(+64 KiB) returned %p, expected %p", (void *)brk1, (void *)want);
-    ((volatile char *)brk0)[100] = 1;
+    ((volatile char *)want)[-100] = 1;
 
     why = read_maps(maps, 4096, &n);
     syscall(SYS_brk, brk0);
@@ -333,10 +357,11 @@ static const char *procfs_maps_program(void)
     CHECK(strcmp(s->path, "[stack]") == 0, "the line covering our stack names \"%s\", expected [stack]", s->path);
     CHECK(strcmp(s->perms, "rw-p") == 0, "the stack shows as %s, expected rw-p", s->perms);
 
-    struct map_line *h = find_map(maps, n, brk0 + 100);
-    CHECK(h, "no line covers the heap grown with brk at %p", (void *)brk0);
+    struct map_line *h = find_map(maps, n, want - 100);
+    CHECK(h, "no line covers the heap grown with brk at %p", (void *)(want - 100));
     CHECK(strcmp(h->path, "[heap]") == 0, "the line covering the brk heap names \"%s\", expected [heap]", h->path);
     CHECK(h->end >= want, "the [heap] line ends at %lx, before the break %p", h->end, (void *)want);
+    CHECK_MAPS_FORMAT();
     return PASS;
 }
 
@@ -795,5 +820,6 @@ int main(int argc, char **argv)
     }
     main_argc = argc;
     main_argv = argv;
+    initial_brk = (uintptr_t)syscall(SYS_brk, 0);
     return run_tests(argc, argv, tests, NTESTS(tests));
 }
