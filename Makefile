@@ -196,9 +196,12 @@ exec: all $(if $(SWAP),$(SWAP_IMG))
 
 # Benchmarks: QEMU -icount shift=0 makes the guest's rdtsc count
 # instructions, so the figures repeat. They print, never pass or fail.
-bench: all
+bench: all $(BUILD)/swap-256M.img
 	@$(PYTHON) tests/exec.py --iso $(ISO) --prog $(BUILD)/user/bench --qemuflags "-icount shift=0" --timeout 600 \
 	    | grep -E "^BENCH|exit status"
+	@echo "swapping (wall clock, 96 MiB RAM, 256 MiB swap):"
+	@$(PYTHON) tests/exec.py --iso $(ISO) --prog $(BUILD)/user/swapbench --mem 96M \
+	    --swap-image $(BUILD)/swap-256M.img --timeout 900 | grep -E "^BENCH|exit status"
 
 # The user-space tests natively on this Linux machine: they must pass on
 # Linux too, so a test that is wrong about Linux cannot shape the kernel.

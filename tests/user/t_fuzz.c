@@ -21,7 +21,13 @@
  * child announces each call with one byte through a pipe on fd 200 before
  * making it, so the parent knows how many were made even when a call kills
  * the child; a child that stops making progress for 5 s is killed by the
- * parent (the fuzzer may block SIGALRM in itself). Run: t_fuzz [test_name...]
+ * parent (the fuzzer may block SIGALRM in itself). `t_fuzz --trace` prints
+ * every call before it is made.
+ *
+ * A second, deterministic case aims memory-management calls (madvise,
+ * mprotect, munmap, mmap MAP_FIXED) at ranges that start at a real mapping
+ * and run past the end of user space: each must be refused.
+ * Run: t_fuzz [--trace] [test_name...]
  */
 #include "testlib.h"
 
@@ -141,7 +147,7 @@ static long any_fd(void)
     case 5: fd = prng_below(&rng, 2) ? -1 : 255 + (long)prng_below(&rng, 3); break;
     default: fd = fds_pipe[prng_below(&rng, 4)]; break;
     }
-    return fd == REPORT_FD ? -1 : fd;
+    return fd == REPORT_FD || fd == 201 /* TRACE_FD */ ? -1 : fd;
 }
 
 /* An fd that may be closed or replaced: >= 3, and not REPORT_FD. */
@@ -150,7 +156,7 @@ static long any_target_fd(void)
     long fd = any_fd();
     if (fd >= 0 && fd < 3)
         fd += 3;
-    if (fd == REPORT_FD)
+    if (fd == REPORT_FD || fd == 201 /* TRACE_FD */)
         fd = -1;
     return fd;
 }
@@ -206,16 +212,69 @@ enum {
     NCALLS
 };
 
-static void fuzz_one(void)
+/* Record the call to make: SET(nr, args...) (fuzz_one makes it at the end,
+ * after tracing it when asked to). */
+#define SET(n, ...)                                                                                                    \
+    do {                                                                                                               \
+        uint64_t v_[] = {__VA_ARGS__};                                                                                 \
+        nr = (n);                                                                                                      \
+        for (size_t i_ = 0; i_ < sizeof(v_) / sizeof(v_[0]); i_++)                                                    \
+            x[i_] = v_[i_];                                                                                            \
+    } while (0)
+
+/* `t_fuzz --trace`: every fuzzed call is printed (from the child, through
+ * a copy of stderr) before it is made - the last line before a crash or a
+ * kernel panic is the culprit. */
+static int tracing;
+static int trace_fd = -1;
+#define TRACE_FD 201
+
+static const char *call_name(long nr)
+{
+    switch (nr) {
+    case SYS_read: return "read";
+    case SYS_write: return "write";
+    case SYS_close: return "close";
+    case SYS_fstat: return "fstat";
+    case SYS_lseek: return "lseek";
+    case SYS_mmap: return "mmap";
+    case SYS_munmap: return "munmap";
+    case SYS_mprotect: return "mprotect";
+    case SYS_brk: return "brk";
+    case SYS_madvise: return "madvise";
+    case SYS_getpid: return "getpid";
+    case SYS_dup: return "dup";
+    case SYS_dup2: return "dup2";
+    case SYS_fcntl: return "fcntl";
+    case SYS_ioctl: return "ioctl";
+    case SYS_getdents64: return "getdents64";
+    case SYS_uname: return "uname";
+    case SYS_sysinfo: return "sysinfo";
+    case SYS_getrusage: return "getrusage";
+    case SYS_clock_gettime: return "clock_gettime";
+    case SYS_nanosleep: return "nanosleep";
+    case SYS_sched_yield: return "sched_yield";
+    case SYS_getcwd: return "getcwd";
+    case SYS_rt_sigprocmask: return "rt_sigprocmask";
+    case SYS_kill: return "kill";
+    case SYS_getrandom: return "getrandom";
+    case SYS_prctl: return "prctl";
+    default: return "?";
+    }
+}
+
+static void fuzz_one(long index)
 {
     uint64_t a, b, c, d;
     long fd;
+    long nr = -1;
+    uint64_t x[6] = {0, 0, 0, 0, 0, 0};
 
     switch (prng_below(&rng, NCALLS)) {
     case C_READ:
         fd = any_fd();
         nonblock(fd);
-        syscall(SYS_read, fd, any_pointer(), any_length());
+        SET(SYS_read, fd, any_pointer(), any_length());
         break;
     case C_WRITE: {
         switch (prng_below(&rng, 4)) {
@@ -225,12 +284,12 @@ static void fuzz_one(void)
         default: fd = prng_below(&rng, 2) ? -1 : fds_pipe[0]; break; /* EBADF: a read end */
         }
         nonblock(fd);
-        syscall(SYS_write, fd, any_pointer(), any_length());
+        SET(SYS_write, fd, any_pointer(), any_length());
         break;
     }
-    case C_CLOSE: syscall(SYS_close, any_target_fd()); break;
-    case C_FSTAT: syscall(SYS_fstat, any_fd(), any_pointer()); break;
-    case C_LSEEK: syscall(SYS_lseek, any_fd(), any_number(), (long)prng_below(&rng, 7) - 1); break;
+    case C_CLOSE: SET(SYS_close, any_target_fd()); break;
+    case C_FSTAT: SET(SYS_fstat, any_fd(), any_pointer()); break;
+    case C_LSEEK: SET(SYS_lseek, any_fd(), any_number(), (long)prng_below(&rng, 7) - 1); break;
     case C_MMAP: {
         static const uint64_t types[] = {MAP_PRIVATE, MAP_PRIVATE, MAP_SHARED, 3 /* MAP_SHARED_VALIDATE */, 0};
         static const uint64_t extra[] = {MAP_ANONYMOUS, MAP_FIXED,  MAP_FIXED_NOREPLACE, MAP_NORESERVE, MAP_POPULATE,
@@ -251,38 +310,38 @@ static void fuzz_one(void)
             flags &= ~(uint64_t)(MAP_POPULATE | MAP_LOCKED);
         fd = prng_below(&rng, 3) == 0 ? any_fd() : -1;
         d = prng_below(&rng, 4) == 0 ? any_number() : 0; /* offset */
-        long r = syscall(SYS_mmap, a, b, c, flags, fd, d);
-        if (r != -1 && (flags & (MAP_POPULATE | MAP_LOCKED)))
-            populated += (long)b;
+        SET(SYS_mmap, a, b, c, flags, (uint64_t)fd, d);
+        if (flags & (MAP_POPULATE | MAP_LOCKED))
+            populated += (long)b; /* (counted even if the call fails) */
         break;
     }
-    case C_MUNMAP: syscall(SYS_munmap, any_pointer() & ~(uint64_t)(prng_below(&rng, 2) ? 0xfff : 0), any_length()); break;
+    case C_MUNMAP: SET(SYS_munmap, any_pointer() & ~(uint64_t)(prng_below(&rng, 2) ? 0xfff : 0), any_length()); break;
     case C_MPROTECT:
-        syscall(SYS_mprotect, any_pointer() & ~(uint64_t)(prng_below(&rng, 2) ? 0xfff : 0), any_length(),
+        SET(SYS_mprotect, any_pointer() & ~(uint64_t)(prng_below(&rng, 2) ? 0xfff : 0), any_length(),
                 prng_below(&rng, 8) == 0 ? any_number() : prng_below(&rng, 8));
         break;
     case C_BRK: {
         uint64_t cur = (uint64_t)syscall(SYS_brk, 0);
         static const uint64_t deltas[] = {0, 4096, (uint64_t)-4096, 1 << 20, 16 << 20, (uint64_t)-(16 << 20), 100};
         a = prng_below(&rng, 3) == 0 ? any_pointer() : cur + PICK(deltas);
-        syscall(SYS_brk, a);
+        SET(SYS_brk, a);
         break;
     }
     case C_MADVISE: {
         /* Not MADV_HWPOISON / MADV_SOFT_OFFLINE (100, 101: as root they take
          * real memory out of service) nor MADV_POPULATE_* (22, 23). */
         static const uint64_t advice[] = {0, 1, 2, 3, 4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 99, 1000};
-        syscall(SYS_madvise, any_pointer() & ~(uint64_t)(prng_below(&rng, 2) ? 0xfff : 0), any_length(),
+        SET(SYS_madvise, any_pointer() & ~(uint64_t)(prng_below(&rng, 2) ? 0xfff : 0), any_length(),
                 PICK(advice));
         break;
     }
-    case C_GETPID: syscall(SYS_getpid); break;
-    case C_DUP: syscall(SYS_dup, any_fd()); break;
+    case C_GETPID: SET(SYS_getpid, 0); break;
+    case C_DUP: SET(SYS_dup, any_fd()); break;
     case C_DUP2: {
         fd = any_fd();
         if (fd >= 0 && fd < 3)
             fd = fd_null; /* never copy our stdio around */
-        syscall(SYS_dup2, fd, any_target_fd());
+        SET(SYS_dup2, fd, any_target_fd());
         break;
     }
     case C_FCNTL: {
@@ -301,7 +360,7 @@ static void fuzz_one(void)
             c = prng_below(&rng, 2) ? any_number() : any_pointer();
         if ((b == F_DUPFD || b == F_DUPFD_CLOEXEC) && c == REPORT_FD)
             c = REPORT_FD + 1; /* lands on REPORT_FD+1 or later: harmless */
-        syscall(SYS_fcntl, fd, b, c);
+        SET(SYS_fcntl, fd, b, c);
         break;
     }
     case C_IOCTL: {
@@ -310,17 +369,17 @@ static void fuzz_one(void)
         fd = prng_below(&rng, 2) ? fds_pipe[prng_below(&rng, 4)] : prng_below(&rng, 2) ? fd_null : any_fd();
         if (!ioctl_safe(fd))
             fd = fd_null;
-        syscall(SYS_ioctl, fd, PICK(reqs), prng_below(&rng, 2) ? any_pointer() : any_number());
+        SET(SYS_ioctl, fd, PICK(reqs), prng_below(&rng, 2) ? any_pointer() : any_number());
         break;
     }
     case C_GETDENTS64:
-        syscall(SYS_getdents64, prng_below(&rng, 2) ? fd_dir : any_fd(), any_pointer(), any_length());
+        SET(SYS_getdents64, prng_below(&rng, 2) ? fd_dir : any_fd(), any_pointer(), any_length());
         break;
-    case C_UNAME: syscall(SYS_uname, any_pointer()); break;
-    case C_SYSINFO: syscall(SYS_sysinfo, any_pointer()); break;
-    case C_GETRUSAGE: syscall(SYS_getrusage, (long)prng_below(&rng, 5) - 2, any_pointer()); break;
+    case C_UNAME: SET(SYS_uname, any_pointer()); break;
+    case C_SYSINFO: SET(SYS_sysinfo, any_pointer()); break;
+    case C_GETRUSAGE: SET(SYS_getrusage, (long)prng_below(&rng, 5) - 2, any_pointer()); break;
     case C_CLOCK_GETTIME:
-        syscall(SYS_clock_gettime, prng_below(&rng, 4) == 0 ? any_number() : prng_below(&rng, 12), any_pointer());
+        SET(SYS_clock_gettime, prng_below(&rng, 4) == 0 ? any_number() : prng_below(&rng, 12), any_pointer());
         break;
     case C_NANOSLEEP: {
         /* A real request only if it is tiny; otherwise bad pointers or
@@ -350,21 +409,21 @@ static void fuzz_one(void)
             a = PICK(bad);
         }
         }
-        syscall(SYS_nanosleep, a, any_pointer());
+        SET(SYS_nanosleep, a, any_pointer());
         break;
     }
-    case C_SCHED_YIELD: syscall(SYS_sched_yield); break;
-    case C_GETCWD: syscall(SYS_getcwd, any_pointer(), any_length()); break;
+    case C_SCHED_YIELD: SET(SYS_sched_yield, 0); break;
+    case C_GETCWD: SET(SYS_getcwd, any_pointer(), any_length()); break;
     case C_RT_SIGPROCMASK: {
         static const uint64_t sizes[] = {8, 8, 8, 4, 16, 0, (uint64_t)-1};
-        syscall(SYS_rt_sigprocmask, (long)prng_below(&rng, 5) - 1, any_pointer(), any_pointer(), PICK(sizes));
+        SET(SYS_rt_sigprocmask, (long)prng_below(&rng, 5) - 1, any_pointer(), any_pointer(), PICK(sizes));
         break;
     }
-    case C_KILL0: syscall(SYS_kill, getpid(), 0); break;
+    case C_KILL0: SET(SYS_kill, getpid(), 0); break;
     case C_GETRANDOM: {
         static const uint64_t lens[] = {0, 1, 16, 256, 4096, 65536, 1 << 20, (uint64_t)-1, 0x80000000ULL};
         static const uint64_t flags[] = {0, 1, 2, 3, 4, 7, 0x80};
-        syscall(SYS_getrandom, any_pointer(), PICK(lens), PICK(flags));
+        SET(SYS_getrandom, any_pointer(), PICK(lens), PICK(flags));
         break;
     }
     case C_PRCTL: {
@@ -373,11 +432,21 @@ static void fuzz_one(void)
         a = prng_below(&rng, 3) == 0 ? prng_below(&rng, 70) : PICK(opts);
         if (a == PR_SET_TIMERSLACK) /* a huge slack turns a 100 us nanosleep into years */
             a = PR_GET_TIMERSLACK;
-        syscall(SYS_prctl, a, prng_below(&rng, 2) ? any_pointer() : any_number(), any_number(), any_number(),
+        SET(SYS_prctl, a, prng_below(&rng, 2) ? any_pointer() : any_number(), any_number(), any_number(),
                 any_number());
         break;
     }
     }
+    if (nr < 0)
+        return;
+    if (trace_fd >= 0) {
+        char line[200];
+        int n = snprintf(line, sizeof(line), "# fuzz call %ld: %s(0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx)\n", index,
+                         call_name(nr), (unsigned long long)x[0], (unsigned long long)x[1], (unsigned long long)x[2],
+                         (unsigned long long)x[3], (unsigned long long)x[4], (unsigned long long)x[5]);
+        write(trace_fd, line, (size_t)n);
+    }
+    syscall(nr, x[0], x[1], x[2], x[3], x[4], x[5]);
 }
 
 /* The child: set up, then `calls` fuzzed calls, each announced first with
@@ -392,6 +461,13 @@ static void fuzz_child(uint64_t seed, int report_fd, int calls)
     if (dup2(report_fd, REPORT_FD) != REPORT_FD)
         _exit(2);
     close(report_fd);
+    trace_fd = tracing && dup2(2, TRACE_FD) == TRACE_FD ? TRACE_FD : -1;
+    if (trace_fd >= 0) {
+        char line[80];
+        int n = snprintf(line, sizeof(line), "# fuzz child pid %d, seed 0x%llx\n", (int)getpid(),
+                         (unsigned long long)seed);
+        write(trace_fd, line, (size_t)n);
+    }
     fd_null = open("/dev/null", O_RDWR);
     if (fd_null < 0)
         _exit(3);
@@ -422,7 +498,7 @@ static void fuzz_child(uint64_t seed, int report_fd, int calls)
     for (int i = 0; i < calls; i++) {
         if (write(REPORT_FD, "x", 1) != 1)
             _exit(7);
-        fuzz_one();
+        fuzz_one(i);
     }
     _exit(0);
 }
@@ -581,8 +657,8 @@ static const char *fuzz_20000_calls(void)
             size_t l = strlen(sigs);
             snprintf(sigs + l, sizeof(sigs) - l, " %s x%ld", signame(s), fs.by_signal[s]);
         }
-    out("# t_fuzz: %ld calls in %ld children: %ld finished, killed by:%s%s; %ld other; %d watchdog kills\n", fs.calls,
-        fs.children, fs.exited_ok, sigs[0] ? sigs : " none", "", fs.other, (int)watchdog_kills);
+    out("# t_fuzz: %ld calls in %ld children: %ld finished, killed by:%s; %ld other; %d watchdog kills\n", fs.calls,
+        fs.children, fs.exited_ok, sigs[0] ? sigs : " none", fs.other, (int)watchdog_kills);
     if (why != PASS)
         return why;
     /* Everything reaped? */
@@ -752,5 +828,13 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "@exit") == 0)
         return atoi(argv[2]);
+    /* "--trace" anywhere: trace the fuzzed calls (and not a test name). */
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--trace") == 0) {
+            tracing = 1;
+            memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof(char *));
+            argc--;
+            i--;
+        }
     return run_tests(argc, argv, tests, NTESTS(tests));
 }
