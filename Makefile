@@ -120,7 +120,7 @@ $(KERNEL): $(KOBJ) $(BUILD)/ksyms.o $(GEN)/linker.ld
 # ---- user programs and the initrd ----
 # Ordinary static Linux programs: the same binaries run on Linux.
 USER_CC     := musl-gcc
-USER_CFLAGS := -static -O2 -g -Wall -Wextra
+USER_CFLAGS := -static -O2 -Wall -Wextra -s
 USER_PROGS  := $(patsubst user/%.c,$(BUILD)/user/%,$(wildcard user/*.c)) \
                $(patsubst tests/user/%.c,$(BUILD)/user/%,$(wildcard tests/user/t_*.c)) \
                $(patsubst tests/bench/%.c,$(BUILD)/user/%,$(wildcard tests/bench/*.c))
