@@ -36,10 +36,12 @@ muts = [
  ("uaccess trusts the pointer", "kernel/uaccess.c", "    return addr <= USER_SPACE_END && len <= USER_SPACE_END - addr;", "    return (void)addr, (void)len, true;"),
  ("exit leaks the address space", "kernel/proc.c", "        mm_destroy(t->mm);", ""),
  ("stack does not grow", "mm/fault.c", "        if (!expand_stack(mm, vma, addr, fi))", "        if (1)"),
- ("mprotect leaves present PTEs alone", "mm/mmap.c", "                paging_protect(mm->pml4, va, vma_pte_flags(v));", "                (void)va;"),
+ ("mprotect leaves present PTEs alone", "mm/mmap.c", "            paging_protect(mm->pml4, va, flags);", "            (void)flags;"),
  ("fault ignores the VMA's permissions", "mm/fault.c", "    if (!access_allowed(vma, err))", "    if (0)"),
- ("madvise DONTNEED keeps the pages", "mm/mmap.c", "        paging_unmap_range(mm->pml4, addr, end, drop_frame, mm);", "        (void)drop_frame;"),
+ ("madvise DONTNEED keeps the pages", "mm/mmap.c", "            paging_unmap_range(mm->pml4, MAX(addr, v->start), MIN(end, v->end), mm_put_frame, mm);", "            (void)v;"),
  ("demand loading ignores file data", "mm/fault.c", "        memcpy(page_to_virt(p), vma->file_data + off, n);", "        (void)n;"),
+ ("fork shares writable pages without copy-on-write", "mm/mm.c", "        if ((*e & PTE_RW) && !(v->flags & VM_SHARED)) {", "        if (0) {"),
+ ("copy-on-write never copies", "mm/fault.c", "    if (rmap_count(old) == 1 && !swap_copy_shared) {", "    if (1) {"),
  ("brk shrink keeps the pages", "mm/mmap.c", "        vma_unmap_range(mm, new_end, old_end); /* shrinking frees the pages */", ""),
 ]
 sel = sys.argv[1:]
@@ -57,7 +59,7 @@ for name, path, old, new, *rest in muts:
         b = subprocess.run("make -s build/pagewise.iso 2>&1", shell=True, capture_output=True, text=True)
         if b.returncode:
             print(f"{name}: BUILD FAILED\n{b.stdout[-800:]}"); continue
-        r = subprocess.run("python3 tests/harness.py --iso build/pagewise.iso --only ktest,t_lazy,t_hostile,t_proc --logdir build/mutants", shell=True, capture_output=True, text=True)
+        r = subprocess.run("python3 tests/harness.py --iso build/pagewise.iso --only ktest,t_lazy,t_hostile,t_proc,t_cow,t_fuzz --logdir build/mutants", shell=True, capture_output=True, text=True)
         fails = sorted(set(re.findall(r"^FAIL (\S+?):", r.stdout, re.M)))
         uncaught += not fails
         print(f"{name}: {'caught by ' + ', '.join(fails) if fails else 'NOT CAUGHT'}", flush=True)
