@@ -143,7 +143,9 @@ static int do_swap_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte
     mm->swap_pages--;
     mm->rss++;
     uint64_t flags = vma_pte_flags(vma);
-    if (swap_slot_count(slot) > 0 || rmap_count(p) > 1)
+    if (vma->shm) /* shared memory: the object takes its page back too */
+        shm_page_swapped_in(vma->shm, vma->shm_pgoff + (va - vma->start) / PAGE_SIZE, p, slot);
+    else if (swap_slot_count(slot) > 0 || rmap_count(p) > 1)
         flags &= ~PTE_RW; /* still shared with other swapped or mapped copies: copy on write */
     *pte = page_to_phys(p) | flags | PTE_P;
     return 0;

@@ -30,6 +30,8 @@ enum page_flags {
     PG_lru = 1u << 7,      /* a mapped user page, on reclaim's list (lru) */
 };
 
+struct shm_object;
+
 struct page {
     uint32_t flags;
     uint8_t order;    /* block order, valid with PG_buddy or PG_head */
@@ -44,6 +46,8 @@ struct page {
         void *rmap; /* reverse map head (mm/rmap.c) */
     };
     uint64_t swap_slot; /* with PG_swapcache */
+    struct shm_object *shm_owner; /* a shared memory object holds this frame, */
+    uint32_t shm_index;           /* as its page shm_index */
 };
 
 extern struct page *frame_table;

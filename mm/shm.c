@@ -19,9 +19,17 @@
 #include "mm/kmalloc.h"
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
+#include "mm/swap.h"
+#include "mm/vmscan.h"
 #include "mm/vmalloc.h"
 
 static uint64_t shm_frames; /* frames held by all objects */
+
+/* A page on swap is recorded in the object as its slot, tagged with bit 0
+ * (a struct page pointer is never odd). */
+#define SHM_SWAPPED(slot) (((uintptr_t)(slot) << 1) | 1)
+#define SHM_IS_SWAPPED(e) ((e)&1)
+#define SHM_SLOT(e) ((e) >> 1)
 
 struct shm_object *shm_object_create(size_t size)
 {
@@ -29,7 +37,7 @@ struct shm_object *shm_object_create(size_t size)
     if (!obj)
         return NULL;
     obj->nr_pages = ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE;
-    obj->pages = vmalloc(obj->nr_pages * sizeof(struct page *)); /* zeroed: no page yet */
+    obj->pages = vmalloc(obj->nr_pages * sizeof(uintptr_t)); /* zeroed: no page yet */
     if (!obj->pages) {
         kfree(obj);
         return NULL;
@@ -40,11 +48,20 @@ struct shm_object *shm_object_create(size_t size)
 static void shm_object_free(struct shm_object *obj)
 {
     for (size_t i = 0; i < obj->nr_pages; i++) {
-        struct page *p = obj->pages[i];
-        if (p && --p->refcount == 0) { /* no PTE maps it any more */
-            pmm_free(p, 0);
-            shm_frames--;
+        uintptr_t e = obj->pages[i];
+        if (!e)
+            continue;
+        if (SHM_IS_SWAPPED(e)) {
+            swap_slot_put(SHM_SLOT(e));
+            continue;
         }
+        struct page *p = (struct page *)e;
+        p->shm_owner = NULL;
+        shm_frames--;
+        if (--p->refcount == 0) /* no PTE maps it any more */
+            pmm_free(p, 0);
+        else if (!p->rmap && (p->flags & PG_swapcache))
+            swap_cache_trim(p);
     }
     vfree(obj->pages);
     kfree(obj);
@@ -77,18 +94,75 @@ void shm_object_orphan(struct shm_object *obj)
         shm_object_free(obj);
 }
 
+static void own_page(struct shm_object *obj, size_t index, struct page *p)
+{
+    obj->pages[index] = (uintptr_t)p;
+    p->shm_owner = obj;
+    p->shm_index = (uint32_t)index;
+    shm_frames++;
+}
+
 struct page *shm_object_page(struct shm_object *obj, size_t index)
 {
     if (index >= obj->nr_pages)
         return NULL;
-    if (!obj->pages[index]) {
-        struct page *p = pmm_alloc_zeroed(); /* refcount 1: the object's */
+    uintptr_t e = obj->pages[index];
+    if (!e) { /* first touch by anyone */
+        struct page *p = alloc_user_page();
         if (!p)
             return NULL;
-        obj->pages[index] = p;
-        shm_frames++;
+        clear_page(page_to_virt(p));
+        own_page(obj, index, p); /* refcount 1: the object's */
+        return p;
     }
-    return obj->pages[index];
+    if (!SHM_IS_SWAPPED(e))
+        return (struct page *)e;
+    /* On swap: in the swap cache still, or read it back (sleeping). */
+    uint64_t slot = SHM_SLOT(e);
+    struct page *p;
+    while ((p = swap_cache_lookup(slot)) && (p->flags & PG_locked)) {
+        p->refcount++;
+        page_wait_unlocked(p);
+        if (--p->refcount == 0)
+            pmm_free(p, 0);
+        if (obj->pages[index] != e)
+            return shm_object_page(obj, index); /* someone else brought it back */
+    }
+    if (!p) {
+        p = alloc_user_page();
+        if (!p)
+            return NULL;
+        p->refcount = 0;
+        swap_cache_add(p, slot);
+        p->flags |= PG_locked;
+        int r = swap_read_page(slot, p);
+        page_unlock(p);
+        if (r) {
+            swap_cache_remove(p);
+            return NULL;
+        }
+    }
+    shm_page_swapped_in(obj, index, p, slot);
+    return p;
+}
+
+void shm_page_swapped_out(struct page *p, uint64_t slot)
+{
+    struct shm_object *obj = p->shm_owner;
+    obj->pages[p->shm_index] = SHM_SWAPPED(slot);
+    swap_slot_get(slot); /* the object's reference on the slot */
+    p->shm_owner = NULL;
+    shm_frames--;
+    p->refcount--; /* the object's reference on the frame (the swap cache still holds it) */
+}
+
+void shm_page_swapped_in(struct shm_object *obj, size_t index, struct page *p, uint64_t slot)
+{
+    if (obj->pages[index] != SHM_SWAPPED(slot))
+        return; /* the object already has it back */
+    p->refcount++;
+    own_page(obj, index, p);
+    swap_slot_put(slot);
 }
 
 uint64_t shm_nr_pages(void) { return shm_frames; }

@@ -18,7 +18,8 @@
 
 struct shm_object {
     size_t nr_pages;
-    struct page **pages;  /* frame of each page, NULL until first touched */
+    uintptr_t *pages;     /* each page: 0 (never touched), a struct page *, or
+                           * SHM_SWAPPED(slot) when reclaim moved it to swap */
     unsigned nr_vmas;     /* VMAs mapping it (fork and splits add, unmap drops) */
     bool has_segment;     /* a SysV segment still owns it (until IPC_RMID) */
     struct shm_segment *segment; /* the SysV identity, or NULL */
@@ -35,6 +36,10 @@ void shm_object_put_unused(struct shm_object *obj);
 /* The fault case for shared VMAs (do_shared_fault): the object's page at
  * index, allocated zeroed on first touch. NULL if out of memory. */
 struct page *shm_object_page(struct shm_object *obj, size_t index);
+/* Reclaim moved obj's page (p) to swap slot: the object now names the slot. */
+void shm_page_swapped_out(struct page *p, uint64_t slot);
+/* A PTE's swap-in brought back obj's page at index: the object takes it. */
+void shm_page_swapped_in(struct shm_object *obj, size_t index, struct page *p, uint64_t slot);
 /* Frames held by all shm objects (/proc/meminfo Shmem). */
 uint64_t shm_nr_pages(void);
 

@@ -244,7 +244,7 @@ size_t sysv_shm_report(char *buf, size_t size)
             continue;
         uint64_t rss = 0;
         for (size_t p = 0; p < s->obj->nr_pages; p++)
-            rss += s->obj->pages[p] != NULL;
+            rss += s->obj->pages[p] && !(s->obj->pages[p] & 1); /* in memory, not on swap */
         len += (size_t)snprintf(buf + len, size - len,
                                 "%10d %10d %5o %21lu %5d %5d %6u %5u %5u %5u %5u %10lu %10lu %10lu %21lu %21lu\n",
                                 s->key, s->id, s->mode, s->size, s->cpid, s->lpid, s->obj->nr_vmas, 0u, 0u, 0u, 0u,

@@ -30,6 +30,7 @@
 #include "mm/mm.h"
 #include "mm/pmm.h"
 #include "mm/rmap.h"
+#include "mm/shm.h"
 #include "mm/swap.h"
 #include "mm/tlb.h"
 #include "mm/vmstat.h"
@@ -96,7 +97,7 @@ static bool test_and_clear_young(struct page *p)
  * swap cache (a shm object's pages are not swapped in this version). */
 static bool reclaimable(const struct page *p)
 {
-    unsigned holders = rmap_count(p) + ((p->flags & PG_swapcache) ? 1 : 0);
+    unsigned holders = rmap_count(p) + ((p->flags & PG_swapcache) ? 1 : 0) + (p->shm_owner ? 1 : 0);
     return p->rmap && !(p->flags & PG_locked) && (unsigned)p->refcount == holders;
 }
 
@@ -234,6 +235,8 @@ static bool reclaim_page(struct page *p)
     }
     p->flags |= PG_locked;
     unmap_all(p, swp_entry(0, slot), slot);
+    if (p->shm_owner) /* a shared memory page: its object names the slot too */
+        shm_page_swapped_out(p, slot);
     int r = write ? swap_write_page(slot, p) : 0;
     page_unlock(p);
     if (r) { /* the page stays, resident in the swap cache; the slot is not trusted again */

@@ -9,6 +9,8 @@
  */
 #include "testlib.h"
 
+#include <sys/shm.h>
+
 #define ROUNDS 3
 #define SWAP_CASE_TIMEOUT 400
 
@@ -159,6 +161,39 @@ static const char *swap_io_sleeps_cpu_progresses(void)
     return PASS;
 }
 
+/* A SysV segment larger than the RAM, shared by two processes: its pages
+ * go to swap and come back for either of them, every word intact. */
+static const char *swap_shm_larger_than_ram(void)
+{
+    alarm(SWAP_CASE_TIMEOUT);
+    size_t bytes = working_set() * 3 / 4, words = bytes / 8;
+    int id = shmget(IPC_PRIVATE, bytes, IPC_CREAT | 0600);
+    CHECK(id >= 0, "shmget %zu MiB: %s", bytes / MiB, errname(errno));
+    uint64_t *p = shmat(id, NULL, 0);
+    shmctl(id, IPC_RMID, NULL); /* freed when both have detached */
+    CHECK(p != (void *)-1, "shmat: %s", errname(errno));
+    for (size_t i = 0; i < words; i++)
+        p[i] = pattern(i, 40);
+    pid_t pid = fork();
+    if (pid == 0) {
+        size_t bad = 0;
+        for (size_t i = 0; i < words; i++)
+            bad += p[i] != pattern(i, 40);
+        for (size_t i = 0; i < words; i++)
+            p[i] = pattern(i, 41);
+        _exit(bad ? 1 : 0);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    size_t bad = 0;
+    for (size_t i = 0; i < words; i++)
+        bad += p[i] != pattern(i, 41);
+    shmdt(p);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child: %s", status_str(st));
+    CHECK(bad == 0, "%zu words the child wrote did not reach the parent", bad);
+    return PASS;
+}
+
 /* After everything, free frames and free swap slots are back. */
 static const char *swap_everything_returns(void)
 {
@@ -182,6 +217,7 @@ static const struct test tests[] = {
     TEST(swap_three_processes),
     TEST(swap_cow_shared_pages),
     TEST(swap_io_sleeps_cpu_progresses),
+    TEST(swap_shm_larger_than_ram),
     TEST(swap_everything_returns),
 };
 
