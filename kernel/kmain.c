@@ -115,6 +115,8 @@ static void kmain_on_kstack(void *unused)
         debug_exit(failed ? DEBUG_EXIT_FAIL : DEBUG_EXIT_PASS);
     }
     start_init();
+    if (swap_active())
+        kswapd_start(); /* background reclaim */
     for (;;) { /* the idle task */
         schedule();
         sti_hlt();

@@ -252,3 +252,30 @@ void proc_fpu_reset(struct task *t)
 }
 
 int proc_max_pid(void) { return procs.next_pid - 1; }
+
+/* A kernel thread's first switch_to "returns" here. */
+static __noreturn void kthread_main(void)
+{
+    sti();
+    current->kthread_fn(current->kthread_arg);
+    panic("kernel thread %s returned", current->comm);
+}
+
+struct task *kthread_create(void (*fn)(void *), void *arg, const char *name)
+{
+    struct task *t = proc_alloc();
+    if (!t)
+        return NULL;
+    /* Its stack: switch_to pops six registers and returns into kthread_main,
+     * which then sees the alignment of a normal call. */
+    uint64_t *sp = (uint64_t *)(t->kstack_top - 8);
+    *--sp = (uint64_t)kthread_main;
+    for (int i = 0; i < CALLEE_SAVED_REGS; i++)
+        *--sp = 0;
+    t->ctx_rsp = (uint64_t)sp;
+    t->kthread_fn = fn;
+    t->kthread_arg = arg;
+    strlcpy(t->comm, name, sizeof(t->comm));
+    sched_wake_task(t);
+    return t;
+}

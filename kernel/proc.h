@@ -90,6 +90,8 @@ struct task {
     uint64_t minflt, majflt; /* page faults (getrusage) */
     uint64_t utime_ticks, stime_ticks;
     uint64_t slice;          /* ticks used in the current time slice */
+    void (*kthread_fn)(void *); /* kernel threads: what to run */
+    void *kthread_arg;
 };
 
 /* Create the first user process from the program at path. */
@@ -105,6 +107,10 @@ int proc_max_pid(void);
 /* Allocate a task with a kernel stack and a zeroed trap frame. */
 struct task *proc_alloc(void);
 void proc_free(struct task *t);
+/* A kernel thread: a task with no address space of its own (it runs on
+ * whatever page tables are loaded, like Linux's lazy TLB) that runs
+ * fn(arg) in kernel mode forever. Returns it, or NULL. */
+struct task *kthread_create(void (*fn)(void *), void *arg, const char *name);
 /* Load the initial FPU state (fninit, default MXCSR) for t, now running. */
 void proc_fpu_reset(struct task *t);
 /* Frames in use (for the leak tests and /proc/meminfo). */

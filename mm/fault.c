@@ -177,6 +177,8 @@ static int do_wp_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte)
             return -ENOMEM;
         }
         copy_page(page_to_virt(copy), page_to_virt(old));
+        if (*pte & PTE_D) /* writes made through this PTE before fork stay on the original */
+            old->flags |= PG_dirty;
         *pte = page_to_phys(copy) | vma_pte_flags(vma) | PTE_P;
         rmap_remove(old, mm, va);
         count_vm_event(NR_COW_FAULT);

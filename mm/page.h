@@ -28,6 +28,7 @@ enum page_flags {
     PG_locked = 1u << 5,   /* disk I/O in progress: wait before using it */
     PG_swapcache = 1u << 6, /* in the swap cache: swap_slot holds its copy */
     PG_lru = 1u << 7,      /* a mapped user page, on reclaim's list (lru) */
+    PG_dirty = 1u << 8,    /* written through a PTE that is gone: the swap copy is stale */
 };
 
 struct shm_object;

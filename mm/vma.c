@@ -109,7 +109,10 @@ void mm_put_frame(pte_t old, uintptr_t va, void *mm_arg)
         return;
     }
     mm->rss--;
-    rmap_remove(phys_to_page(old & PTE_ADDR_MASK), mm, va);
+    struct page *p = phys_to_page(old & PTE_ADDR_MASK);
+    if (old & PTE_D) /* the CPU's dirty bit goes away with the PTE: keep it on the page */
+        p->flags |= PG_dirty;
+    rmap_remove(p, mm, va);
 }
 
 int vma_unmap_range(struct mm *mm, uintptr_t start, uintptr_t end)

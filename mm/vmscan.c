@@ -42,6 +42,8 @@ static struct {
     uint64_t nr_lru;
     const struct reclaim_policy *policy;
     struct wait_queue page_wait; /* tasks waiting for a PG_locked page */
+    struct wait_queue kswapd_wait;
+    bool kswapd_ready, kswapd_running;
 } vm;
 
 void lru_add(struct page *p)
@@ -224,9 +226,9 @@ static bool reclaim_page(struct page *p)
     }
     bool write = true;
     uint64_t slot;
-    if (p->flags & PG_swapcache) { /* swapped in before: its slot still holds the data */
+    if (p->flags & PG_swapcache) { /* swapped in before: its slot may still hold the data */
         slot = p->swap_slot;
-        write = any_dirty(p);
+        write = any_dirty(p) || (p->flags & PG_dirty);
     } else {
         slot = swap_slot_alloc();
         if (!slot)
@@ -237,6 +239,7 @@ static bool reclaim_page(struct page *p)
     unmap_all(p, swp_entry(0, slot), slot);
     if (p->shm_owner) /* a shared memory page: its object names the slot too */
         shm_page_swapped_out(p, slot);
+    p->flags &= ~PG_dirty; /* the disk copy is about to be the current one */
     int r = write ? swap_write_page(slot, p) : 0;
     page_unlock(p);
     if (r) { /* the page stays, resident in the swap cache; the slot is not trusted again */
@@ -298,8 +301,39 @@ static bool oom_kill(void)
     return true;
 }
 
+/* kswapd: sleeps until an allocation finds memory getting low, then
+ * reclaims until WMARK_HIGH frames above the kswapd mark are free, so that
+ * most faults find a frame without reclaiming themselves. */
+static void kswapd(void *unused)
+{
+    (void)unused;
+    for (;;) {
+        while (pmm_nr_free() < WMARK_KSWAPD + WMARK_HIGH && swap_free_pages() > 0)
+            if (try_to_free_pages(SWAP_CLUSTER) == 0)
+                break;
+        vm.kswapd_running = false;
+        sleep_on(&vm.kswapd_wait);
+    }
+}
+
+void kswapd_start(void)
+{
+    wait_queue_init(&vm.kswapd_wait);
+    if (kthread_create(kswapd, NULL, "kswapd"))
+        vm.kswapd_ready = true;
+}
+
+static void wake_kswapd(void)
+{
+    if (vm.kswapd_ready && !vm.kswapd_running && pmm_nr_free() < WMARK_KSWAPD) {
+        vm.kswapd_running = true;
+        wake_up(&vm.kswapd_wait);
+    }
+}
+
 struct page *alloc_user_page(void)
 {
+    wake_kswapd();
     for (int attempt = 0; attempt < OOM_RETRIES; attempt++) {
         if (pmm_nr_free() > WMARK_LOW) {
             struct page *p = pmm_alloc(0);

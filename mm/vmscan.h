@@ -35,6 +35,10 @@ unsigned try_to_free_pages(unsigned n);
  * largest process (OOM). NULL if the current process itself was chosen
  * (it must die) . */
 struct page *alloc_user_page(void);
+/* Start kswapd, the kernel thread that reclaims in the background
+ * whenever free frames fall below WMARK_KSWAPD. Called from kmain. */
+void kswapd_start(void);
+#define WMARK_KSWAPD 1024 /* 4 MiB: wake kswapd below this */
 /* Wait until nobody does I/O on p. */
 void page_wait_unlocked(struct page *p);
 void page_unlock(struct page *p);
