@@ -37,7 +37,7 @@ CFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
           -mno-red-zone -mgeneral-regs-only -fno-omit-frame-pointer \
           -fno-stack-protector -fno-asynchronous-unwind-tables \
           -fno-builtin -fno-strict-aliasing -O2 -g -Wall -Wextra -I. -MMD -MP
-NASMFLAGS := -f elf64 -g -F dwarf -I$(GEN)/ -Iboot/
+NASMFLAGS := -f elf64 -g -F dwarf -I$(GEN)/ -Iboot/ -Ikernel/
 LDFLAGS  := -n -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
 
 KSRC := $(wildcard kernel/*.c mm/*.c drivers/*.c tests/kernel/*.c)
@@ -90,7 +90,7 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/%.o: %.asm $(GEN)/memlayout.inc
+$(BUILD)/%.o: %.asm $(GEN)/memlayout.inc kernel/trapframe.inc
 	@mkdir -p $(@D)
 	$(NASM) $(NASMFLAGS) $< -o $@
 

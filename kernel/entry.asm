@@ -12,23 +12,12 @@
 ; data reached through swapgs instead).
 
 %include "memlayout.inc"
+%include "trapframe.inc"
 
 USER_DS     equ 0x23
 USER_CS     equ 0x2b
 SYSCALL_VEC equ 0x80               ; trap_frame.vector for a syscall
 
-; Offsets in struct trap_frame (kernel/trap.h): r15 is at 0, then up.
-TF_R10    equ 5 * 8
-TF_R9     equ 6 * 8
-TF_R8     equ 7 * 8
-TF_RBP    equ 8 * 8
-TF_RDI    equ 9 * 8
-TF_RSI    equ 10 * 8
-TF_RDX    equ 11 * 8
-TF_RAX    equ 14 * 8
-TF_RIP    equ 17 * 8
-TF_RFLAGS equ 19 * 8
-TF_RSP    equ 20 * 8
 
 bits 64
 section .bss
@@ -52,21 +41,7 @@ syscall_entry:
     push rax                        ; error code slot: the syscall number,
                                     ; kept for restarting (Linux: orig_ax)
     push SYSCALL_VEC                ; vector
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_TRAP_REGS
     xor ebp, ebp                    ; the backtrace stops here
     mov rdi, rsp
     call syscall_dispatch           ; returns nonzero: leave by iretq

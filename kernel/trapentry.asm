@@ -9,6 +9,8 @@
 ;                  (CPU)        (stub or CPU)     (trap_common)
 ; 22 quadwords in all: RSP stays 16-byte aligned for the C call.
 
+%include "trapframe.inc"
+
 bits 64
 section .text
 extern trap_dispatch
@@ -38,41 +40,13 @@ trap_entry_%1:
 
 global trap_common
 trap_common:
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_TRAP_REGS
     cld                             ; the C ABI wants DF = 0
     mov rdi, rsp
     call trap_dispatch
 global trap_return
 trap_return:
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+    POP_TRAP_REGS
     add rsp, 16                     ; vector and error code
     iretq
 

@@ -64,15 +64,9 @@ static const char *oom_memory_returns(void)
 {
     if (!on_pagewise())
         return PASS;
-    /* Only this process is left: slots in use are its own swapped pages
-     * (VmSwap) or swap-cache copies of live pages, never leaked ones. */
-    char status[4096];
-    long long vmswap = -1;
-    slurp("/proc/self/status", status, sizeof(status));
-    text_field(status, "VmSwap", &vmswap);
-    long long sf = meminfo_kb("SwapFree"), st = meminfo_kb("SwapTotal"), sc = meminfo_kb("SwapCached");
-    CHECK(st - sf <= vmswap + sc, "%lld kB of swap in use after the OOM kill, but VmSwap %lld + SwapCached %lld",
-          st - sf, vmswap, sc);
+    const char *leak = check_no_swap_leak(); /* only this process is left */
+    if (leak)
+        return leak;
     CHECK(vmstat_get("oom_kill") >= 1, "oom_kill counter did not move");
     return PASS;
 }

@@ -199,16 +199,7 @@ static const char *swap_everything_returns(void)
 {
     if (!on_pagewise())
         return PASS;
-    /* Only this process is alive: every slot in use is either its own
-     * swapped page (VmSwap) or a swap-cache copy of a live page. */
-    char status[4096];
-    long long vmswap = -1;
-    slurp("/proc/self/status", status, sizeof(status));
-    text_field(status, "VmSwap", &vmswap);
-    long long sf = meminfo_kb("SwapFree"), st = meminfo_kb("SwapTotal"), sc = meminfo_kb("SwapCached");
-    CHECK(st - sf <= vmswap + sc, "%lld kB of swap in use, but only VmSwap %lld + SwapCached %lld: slots leaked",
-          st - sf, vmswap, sc);
-    return PASS;
+    return check_no_swap_leak(); /* only this process is alive */
 }
 
 static const struct test tests[] = {

@@ -482,6 +482,22 @@ LIBFN long long vmstat_get(const char *name)
     return v;
 }
 
+/* Swap accounting when this is the only process left: every slot in use
+ * is one of our own swapped pages (VmSwap) or a swap-cache copy of a live
+ * page (SwapCached). Anything more is a leaked slot. PASS or a reason. */
+LIBFN const char *check_no_swap_leak(void)
+{
+    char status[4096];
+    long long vmswap = -1;
+    if (slurp("/proc/self/status", status, sizeof(status)) < 0 || !text_field(status, "VmSwap", &vmswap))
+        return FAIL("no VmSwap line in /proc/self/status");
+    long long sf = meminfo_kb("SwapFree"), st = meminfo_kb("SwapTotal"), sc = meminfo_kb("SwapCached");
+    if (st - sf > vmswap + sc)
+        return FAIL("%lld kB of swap in use, but only VmSwap %lld + SwapCached %lld: slots leaked", st - sf,
+                    vmswap, sc);
+    return PASS;
+}
+
 /* ---------------------------------------------------------------------------
  * A small deterministic random number generator (xorshift64*): the same seed
  * gives the same sequence on Linux and on Pagewise.
