@@ -87,10 +87,15 @@ static int do_read_fault(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pt
 /* Shared memory: the page belongs to the shm object. The first toucher,
  * in any process, makes the object allocate it; everyone after maps the
  * same frame (Linux: do_shared_fault). */
-static int do_shared_fault(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte)
+static int do_shared_fault(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte, struct fault_info *fi)
 {
-    struct page *p = shm_object_page(vma->shm, vma->shm_pgoff + (va - vma->start) / PAGE_SIZE);
-    if (!p || rmap_add(p, mm, va))
+    struct page *p;
+    int r = shm_object_page(vma->shm, vma->shm_pgoff + (va - vma->start) / PAGE_SIZE, &p);
+    if (r == -EIO)
+        fi->reason = "swap-in failed (disk error)";
+    if (r)
+        return r;
+    if (rmap_add(p, mm, va))
         return -ENOMEM;
     *pte = page_to_phys(p) | vma_pte_flags(vma) | PTE_P;
     mm->rss++;
@@ -128,6 +133,7 @@ static int do_swap_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte
         fi->major = true;
         if (r) {
             swap_cache_remove(p);
+            swap_slot_mark_failed(slot, false);
             fi->reason = "swap-in failed (disk error)";
             return -EIO;
         }
@@ -199,7 +205,7 @@ static int handle_pte_fault(struct mm *mm, struct vma *vma, uintptr_t addr, uint
             switch (vma->backing) {
             case VMA_ANON: return do_anonymous_page(mm, vma, va, pte);
             case VMA_FILE: return do_read_fault(mm, vma, va, pte, fi);
-            case VMA_SHARED: return do_shared_fault(mm, vma, va, pte);
+            case VMA_SHARED: return do_shared_fault(mm, vma, va, pte, fi);
             }
         }
         if (is_swap_pte(*pte))

@@ -102,21 +102,24 @@ static void own_page(struct shm_object *obj, size_t index, struct page *p)
     shm_frames++;
 }
 
-struct page *shm_object_page(struct shm_object *obj, size_t index)
+int shm_object_page(struct shm_object *obj, size_t index, struct page **pp)
 {
     if (index >= obj->nr_pages)
-        return NULL;
+        return -EFAULT;
     uintptr_t e = obj->pages[index];
     if (!e) { /* first touch by anyone */
         struct page *p = alloc_user_page();
         if (!p)
-            return NULL;
+            return -ENOMEM;
         clear_page(page_to_virt(p));
         own_page(obj, index, p); /* refcount 1: the object's */
-        return p;
+        *pp = p;
+        return 0;
     }
-    if (!SHM_IS_SWAPPED(e))
-        return (struct page *)e;
+    if (!SHM_IS_SWAPPED(e)) {
+        *pp = (struct page *)e;
+        return 0;
+    }
     /* On swap: in the swap cache still, or read it back (sleeping). */
     uint64_t slot = SHM_SLOT(e);
     struct page *p;
@@ -126,12 +129,12 @@ struct page *shm_object_page(struct shm_object *obj, size_t index)
         if (--p->refcount == 0)
             pmm_free(p, 0);
         if (obj->pages[index] != e)
-            return shm_object_page(obj, index); /* someone else brought it back */
+            return shm_object_page(obj, index, pp); /* someone else brought it back */
     }
     if (!p) {
         p = alloc_user_page();
         if (!p)
-            return NULL;
+            return -ENOMEM;
         p->refcount = 0;
         swap_cache_add(p, slot);
         p->flags |= PG_locked;
@@ -139,11 +142,13 @@ struct page *shm_object_page(struct shm_object *obj, size_t index)
         page_unlock(p);
         if (r) {
             swap_cache_remove(p);
-            return NULL;
+            swap_slot_mark_failed(slot, false);
+            return -EIO;
         }
     }
     shm_page_swapped_in(obj, index, p, slot);
-    return p;
+    *pp = p;
+    return 0;
 }
 
 void shm_page_swapped_out(struct page *p, uint64_t slot)

@@ -33,9 +33,10 @@ void shm_object_get(struct shm_object *obj);
 void shm_object_put(struct shm_object *obj);
 /* Free an object no VMA ever mapped (a failed mmap). */
 void shm_object_put_unused(struct shm_object *obj);
-/* The fault case for shared VMAs (do_shared_fault): the object's page at
- * index, allocated zeroed on first touch. NULL if out of memory. */
-struct page *shm_object_page(struct shm_object *obj, size_t index);
+/* The fault case for shared VMAs (do_shared_fault): *pp = the object's page
+ * at index, allocated zeroed on first touch, read back if it was swapped.
+ * Returns 0, -ENOMEM, or -EIO (the swap-in failed: the caller's SIGBUS). */
+int shm_object_page(struct shm_object *obj, size_t index, struct page **pp);
 /* Reclaim moved obj's page (p) to swap slot: the object now names the slot. */
 void shm_page_swapped_out(struct page *p, uint64_t slot);
 /* A PTE's swap-in brought back obj's page at index: the object takes it. */

@@ -50,7 +50,10 @@ void swap_slot_get(uint64_t slot);
  * cache no longer holds it. */
 void swap_slot_put(uint64_t slot);
 unsigned swap_slot_count(uint64_t slot);
-void swap_slot_mark_bad(uint64_t slot);
+/* After a failed I/O on the slot (called by reclaim and swap-in): keep it
+ * for the entries that name it, retire it (SLOT_BAD) when they are gone. */
+void swap_slot_mark_failed(uint64_t slot, bool write);
+bool swap_slot_failed(uint64_t slot);
 
 /* The swap cache: the frame that holds a slot's data while both exist. */
 struct page *swap_cache_lookup(uint64_t slot);

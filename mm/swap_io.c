@@ -60,8 +60,9 @@ static int do_page_io(uint64_t slot, struct page *p, bool write)
         ata_abort(&s.rq);
         pr_err("swap: disk timeout on slot %lu (%s)\n", slot, write ? "write" : "read");
         r = -EIO;
-    } else if (r == 0) {
-        r = s.rq.error;
+    } else if (r == 0 && (r = s.rq.error) != 0) {
+        pr_err("swap: disk error %s slot %lu (sectors %lu-%lu)\n", write ? "writing" : "reading", slot,
+               s.rq.lba, s.rq.lba + ATA_SECTORS_PER_PAGE - 1);
     }
     io.busy = false;
     wake_up(&io.disk_free);

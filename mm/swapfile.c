@@ -16,6 +16,12 @@
  * the swap cache still holds is not free either: its data is the copy of
  * a page in memory, kept so that a clean page can be dropped without a
  * second write.
+ *
+ * A slot the disk failed to write or read is marked failed: the entries
+ * that still name it keep working (after a failed write the page waits in
+ * the swap cache for them; after a failed read their owners get SIGBUS),
+ * and when the last of them is gone the slot becomes SLOT_BAD instead of
+ * free. SwapFree shows the loss.
  */
 #include "drivers/ata.h"
 #include "kernel/compiler.h"
@@ -44,6 +50,7 @@ static struct {
     uint64_t next;           /* next-fit cursor */
     uint16_t *map;           /* references per slot */
     struct page **cache;     /* the swap cache, by slot */
+    uint8_t *failed;         /* 1: an I/O on the slot failed; retire it when unused */
     uint64_t nr_cached;
 } swp;
 
@@ -98,7 +105,8 @@ void swap_init(bool enabled)
     swp.nr_slots = last + 1;
     swp.map = ok ? vmalloc(swp.nr_slots * sizeof(uint16_t)) : NULL;
     swp.cache = swp.map ? vmalloc(swp.nr_slots * sizeof(struct page *)) : NULL;
-    if (ok && swp.cache) {
+    swp.failed = swp.cache ? vmalloc(swp.nr_slots) : NULL;
+    if (ok && swp.failed) {
         uint32_t nr_bad;
         memcpy(&nr_bad, h + HDR_NR_BAD, 4);
         swp.map[0] = SLOT_BAD; /* the header */
@@ -139,7 +147,11 @@ void swap_slot_get(uint64_t slot) { swp.map[slot]++; }
 
 static void slot_release_if_unused(uint64_t slot)
 {
-    if (swp.map[slot] == 0 && !swp.cache[slot])
+    if (swp.map[slot] != 0 || swp.cache[slot])
+        return;
+    if (swp.failed[slot])
+        swp.map[slot] = SLOT_BAD; /* retired: never handed out again */
+    else
         swp.nr_free++;
 }
 
@@ -156,14 +168,16 @@ void swap_slot_put(uint64_t slot)
 
 unsigned swap_slot_count(uint64_t slot) { return swp.map[slot] == SLOT_BAD ? 0 : swp.map[slot]; }
 
-void swap_slot_mark_bad(uint64_t slot)
+void swap_slot_mark_failed(uint64_t slot, bool write)
 {
-    if (swp.map[slot] != SLOT_BAD && swp.map[slot] == 0 && !swp.cache[slot]) {
-        swp.map[slot] = SLOT_BAD; /* it was free: it just stays out of use */
-        swp.nr_free--;
-    }
-    pr_err("swap: slot %lu is bad (a write failed): not used again\n", slot);
+    if (swp.failed[slot])
+        return;
+    swp.failed[slot] = 1;
+    pr_err("swap: slot %lu is bad (a %s failed): it is retired once nothing refers to it\n", slot,
+           write ? "write" : "read");
 }
+
+bool swap_slot_failed(uint64_t slot) { return swp.failed[slot]; }
 
 struct page *swap_cache_lookup(uint64_t slot) { return swp.active ? swp.cache[slot] : NULL; }
 

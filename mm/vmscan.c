@@ -224,6 +224,16 @@ static bool reclaim_page(struct page *p)
             pmm_free(p, 0);
         return true;
     }
+    if ((p->flags & PG_swapcache) && swap_slot_failed(p->swap_slot)) {
+        if (swap_slot_count(p->swap_slot) > 0)
+            return false; /* entries still name the failed slot: they find the page here */
+        p->refcount++;
+        swap_cache_remove(p); /* retires the slot; the page gets a new one below */
+        if (--p->refcount == 0) {
+            pmm_free(p, 0);
+            return true;
+        }
+    }
     bool write = true;
     uint64_t slot;
     if (p->flags & PG_swapcache) { /* swapped in before: its slot may still hold the data */
@@ -242,8 +252,10 @@ static bool reclaim_page(struct page *p)
     p->flags &= ~PG_dirty; /* the disk copy is about to be the current one */
     int r = write ? swap_write_page(slot, p) : 0;
     page_unlock(p);
-    if (r) { /* the page stays, resident in the swap cache; the slot is not trusted again */
+    if (r) { /* the page stays, resident in the swap cache, the only good copy */
         pr_err("swap: writing slot %lu failed: the page stays in memory\n", slot);
+        p->flags |= PG_dirty;
+        swap_slot_mark_failed(slot, true);
         return false;
     }
     if (p->rmap) /* someone faulted it back in while we wrote */

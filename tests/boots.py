@@ -15,6 +15,11 @@ Keys of each entry:
   expect     regexes that must all match somewhere in the serial log
              (required for "panic" boots, optional for "tests" boots)
   qemu_args  extra QEMU arguments, a list of strings (optional)
+  swap       size of a swap disk on the primary IDE channel (optional);
+             the harness makes a fresh image per boot and runs mkswap on it
+  swap_signature  False: leave the disk all zeroes (no SWAPSPACE2)
+  disk_errors     [(iotype, sector), ...]: QEMU's blkdebug fails every
+             "read" or "write" request that covers the sector (EIO)
 """
 
 BOOTS = [
@@ -98,6 +103,17 @@ BOOTS += [
     {"name": "t_swap", "cmdline": "init=/bin/t_swap", "mem": "64M", "swap": "256M", "timeout": 900, "kind": "tests"},
     # RAM and swap both too small: the hog is OOM-killed, nothing else.
     {"name": "t_oom", "cmdline": "init=/bin/t_oom", "mem": "48M", "swap": "16M", "timeout": 600, "kind": "tests"},
+    # Disk errors (QEMU blkdebug; a slot is 8 sectors, slot n = sectors 8n..8n+7):
+    # a failed swap-out keeps the page in memory and retires the slot...
+    {"name": "swap_write_error", "cmdline": "init=/bin/t_swaperr -- write-error", "mem": "32M", "swap": "64M",
+     "disk_errors": [("write", 64 * 8)], "timeout": 300, "kind": "tests",
+     "expect": [r"disk error writing slot 64 ", r"writing slot 64 failed: the page stays in memory",
+                r"slot 64 is bad \(a write failed\)"]},
+    # ... a failed swap-in gives SIGBUS to the page's owner and nobody else.
+    {"name": "swap_read_error", "cmdline": "init=/bin/t_swaperr -- read-error", "mem": "32M", "swap": "64M",
+     "disk_errors": [("read", 1500 * 8)], "timeout": 300, "kind": "tests",
+     "expect": [r"disk error reading slot 1500 ", r"swap-in failed \(disk error\) at rip 0x[0-9a-f]+ -> SIGBUS",
+                r"hog: SIGBUS at region\+0x[0-9a-f]+ \(si_code 2\)\r?$"]},
     # A disk without the SWAPSPACE2 signature is refused; the kernel runs on.
     {"name": "swap_refused", "cmdline": "init=/bin/t_files", "swap": "16M", "swap_signature": False,
      "timeout": 60, "kind": "tests", "expect": [r"no SWAPSPACE2 signature"]},

@@ -103,6 +103,22 @@ def make_swap_image(args, boot):
     return path
 
 
+def blkdebug_drive(args, boot, image):
+    """The swap disk behind QEMU's blkdebug driver, which fails chosen I/O:
+    each entry of boot["disk_errors"] is (iotype, sector), "read" or "write",
+    and every such request that covers the sector ends in EIO (the IDE
+    controller then reports ERR). The raw format driver on top triggers the
+    read_aio / write_aio events that arm the rules; rerror/werror=report
+    hand the error to the guest instead of pausing the VM."""
+    config = os.path.join(args.logdir, boot["name"] + "-blkdebug.conf")
+    with open(config, "w") as f:
+        for iotype, sector in boot["disk_errors"]:
+            f.write('[inject-error]\nevent = "%s_aio"\niotype = "%s"\nsector = "%d"\nerrno = "5"\n\n'
+                    % (iotype, iotype, sector))
+    return ("driver=raw,if=ide,index=0,rerror=report,werror=report,file.driver=blkdebug,"
+            "file.config=%s,file.image.filename=%s" % (config, image))
+
+
 def qemu_command(args, boot, log_path):
     """Build the QEMU argument list for one boot."""
     cmd = [
@@ -117,7 +133,9 @@ def qemu_command(args, boot, log_path):
     # opt/pagewise/cmdline.  In QEMU option values a literal comma is written
     # as two commas.  QEMU rejects an empty string=, so an empty command line
     # means: no fw_cfg file at all.
-    if boot.get("swap"):  # a swap disk on the primary IDE channel
+    if boot.get("swap") and boot.get("disk_errors"):  # the disk, with failing sectors
+        cmd += ["-drive", blkdebug_drive(args, boot, make_swap_image(args, boot))]
+    elif boot.get("swap"):  # a swap disk on the primary IDE channel
         cmd += ["-drive", "file=%s,format=raw,if=ide,index=0" % make_swap_image(args, boot)]
     cmdline = boot.get("cmdline", "")
     if cmdline:

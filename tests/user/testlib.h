@@ -498,6 +498,33 @@ LIBFN const char *check_no_swap_leak(void)
     return PASS;
 }
 
+/* Frames in use by nothing but the kernel's fixed needs: MemFree plus our
+ * own resident pages (VmRSS), so that the number does not move when our
+ * pages go to swap and come back. Compare a value taken before a test's
+ * children ran with one taken after they were reaped; -1 if unreadable. */
+LIBFN long long frames_free_kb(void)
+{
+    char status[4096];
+    long long rss = -1;
+    if (slurp("/proc/self/status", status, sizeof(status)) < 0 || !text_field(status, "VmRSS", &rss))
+        return -1;
+    long long mf = meminfo_kb("MemFree");
+    return mf < 0 ? -1 : mf + rss;
+}
+
+/* PASS if at most slack_kb of the frames counted by frames_free_kb() at
+ * `before` are missing now, else the reason. */
+LIBFN const char *check_frames_return(long long before, long long slack_kb)
+{
+    long long now = frames_free_kb();
+    if (before < 0 || now < 0)
+        return FAIL("MemFree or VmRSS unreadable");
+    if (now < before - slack_kb)
+        return FAIL("%lld kB of frames did not come back (free+ours %lld kB before, %lld kB now)", before - now,
+                    before, now);
+    return PASS;
+}
+
 /* ---------------------------------------------------------------------------
  * A small deterministic random number generator (xorshift64*): the same seed
  * gives the same sequence on Linux and on Pagewise.
