@@ -72,7 +72,7 @@ BOOTS = [
 # same binaries pass on Linux: tests/user/run-host.sh (make test-host).
 for prog, timeout in (("t_lazy", 120), ("t_proc", 180), ("t_hostile", 120), ("t_files", 60), ("t_busybox", 120),
                       ("t_shm", 120), ("t_cow", 180), ("t_exec", 120), ("t_pipe", 120), ("t_signal", 120),
-                      ("t_procfs", 120), ("t_fuzz", 300)):
+                      ("t_procfs", 120), ("t_fuzz", 300), ("t_tlb", 60)):
     BOOTS.append({"name": prog, "cmdline": f"init=/bin/{prog}", "timeout": timeout, "kind": "tests"})
 
 # ---- the shell, driven through the serial console like a user would:
