@@ -179,6 +179,7 @@ debug: all
 	 gdb -q -x kernel/gdbinit $(KERNEL); kill %1 2>/dev/null || true
 
 test: all
+	$(PYTHON) tests/doccheck.py
 	$(PYTHON) tests/harness.py --iso $(ISO) --jobs 2 --logdir $(BUILD)/test
 
 # Run one static program as init (see README.md): make exec PROG=... ARGS="..."

@@ -29,9 +29,9 @@
 #define PR_SET_NAME 15
 #define PR_GET_NAME 16
 
-/* fork: a new task with a copy of the address space (copied eagerly in
- * this version; copy-on-write comes with the userland issue), the same
- * open files and the same registers, except RAX = 0 in the child. */
+/* fork: a new task with a copy of the address space (copy-on-write:
+ * mm/mm.c mm_fork shares the frames read-only), the same open files and
+ * the same registers, except RAX = 0 in the child. */
 static long do_fork(uint64_t clone_flags, uint64_t child_tid)
 {
     struct task *parent = current, *child = proc_alloc();

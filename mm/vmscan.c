@@ -95,8 +95,8 @@ static bool test_and_clear_young(struct page *p)
     return young;
 }
 
-/* Pages reclaim can take: mapped, not locked, held only by PTEs and the
- * swap cache (a shm object's pages are not swapped in this version). */
+/* Pages reclaim can take: mapped, not locked, held only by PTEs, the swap
+ * cache and (for shared memory) the shm object that owns the page. */
 static bool reclaimable(const struct page *p)
 {
     unsigned holders = rmap_count(p) + ((p->flags & PG_swapcache) ? 1 : 0) + (p->shm_owner ? 1 : 0);
