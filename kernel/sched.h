@@ -34,6 +34,11 @@ void sched_tick(bool from_user);
 /* Should the task leaving the kernel switch first? (set by sched_tick) */
 extern bool sched_need_resched_flag;
 static inline bool sched_need_resched(void) { return sched_need_resched_flag; }
+/* Ask for a switch on the current task's next way back to user mode.
+ * Called by an interrupt that woke a task waiting for I/O, so that it
+ * runs at once instead of after a CPU-bound task's whole slice (Linux:
+ * wakeup preemption). The woken task still queues behind the others. */
+static inline void sched_preempt_soon(void) { sched_need_resched_flag = true; }
 
 void wait_queue_init(struct wait_queue *wq);
 /* Sleep until someone calls wake_up(wq) (or a signal arrives). Call with

@@ -32,6 +32,7 @@ static void io_complete(struct ata_request *rq)
     struct swap_io *s = rq->owner;
     s->done = true;
     wake_up(&s->wait);
+    sched_preempt_soon(); /* the faulting process need not wait for a CPU hog's slice */
 }
 
 static int do_page_io(uint64_t slot, struct page *p, bool write)
