@@ -21,6 +21,8 @@ Keys of each entry:
   disk_errors     [(iotype, sector), ...]: QEMU's blkdebug fails every
              "read" or "write" request that covers the sector (EIO)
 """
+import os
+import re
 
 BOOTS = [
     # The main run: every in-kernel unit test, on a normal 128 MiB machine.
@@ -96,6 +98,26 @@ BOOTS.append({
     ],
 })
 
+# ---- the ten-minute tour of docs/tour.md, typed at the shell: the page is
+# the script. Each indented "pagewise$ CMD" line is one step; the phrases in
+# backquotes on its "Look for:" line must appear, and the demo must exit 0.
+def tour_steps(path=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "tour.md")):
+    steps = []
+    for line in open(path):
+        if line.startswith("    pagewise$ "):
+            cmd = line[len("    pagewise$ "):].strip()
+            steps.append({"name": "%d_%s" % (len(steps) + 1, cmd.split()[0]), "send": cmd + "; echo status=$?\n",
+                          "expect": [], "timeout": 150 if cmd.startswith("swapdemo") else 40})
+        elif line.startswith("Look for:") and steps:
+            steps[-1]["expect"] = [re.escape(p) for p in re.findall(r"`([^`]+)`", line)]
+    for step in steps:
+        step["expect"].append(r"^status=0\r?$")
+    return steps
+
+
+BOOTS.append({"name": "tour", "kind": "console", "mem": "128M", "swap": "256M", "timeout": 60,
+              "script": tour_steps()})
+
 # ---- swapping: small RAM, a swap disk (mkswap'ed by the harness) ----
 BOOTS += [
     # Twice the RAM, three patterns, three processes, COW-shared pages, a
@@ -109,7 +131,8 @@ BOOTS += [
      "disk_errors": [("write", 64 * 8)], "timeout": 300, "kind": "tests",
      "expect": [r"disk error writing slot 64 ", r"writing slot 64 failed: the page stays in memory",
                 r"slot 64 is bad \(a write failed\)"]},
-    # ... a failed swap-in gives SIGBUS to the page's owner and nobody else.
+    # ... a failed swap-in gives SIGBUS to the page's owner and nobody else
+    # (with ata=pio: the PIO path of drivers/ata.c gets its run here).
     {"name": "swap_read_error", "cmdline": "init=/bin/t_swaperr -- read-error", "mem": "32M", "swap": "64M",
      "disk_errors": [("read", 1500 * 8)], "timeout": 300, "kind": "tests",
      "expect": [r"disk error reading slot 1500 ", r"swap-in failed \(disk error\) at rip 0x[0-9a-f]+ -> SIGBUS",

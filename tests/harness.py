@@ -251,8 +251,9 @@ def run_console(args, boot):
     """A "console" boot: type at the shell through the serial line.
 
     Each step waits for the prompt, sends its text, and passes if its
-    expect regex appears in what the console prints before the next
-    prompt (or the step timeout). Returns (items, seconds, log path)."""
+    expect regex (or every regex of its expect list) appears in what the
+    console prints before the step's timeout (key "timeout", else the
+    boot's "step_timeout", else 20 s). Returns (items, seconds, log path)."""
     log_path = os.path.join(args.logdir, boot["name"] + ".log")
     cmd = qemu_command(args, boot, log_path)
     cmd[cmd.index("file:" + log_path)] = "stdio"
@@ -298,9 +299,19 @@ def run_console(args, boot):
             time.sleep(step.get("delay", 1.0))
             proc.stdin.write(step["then_send"].encode())
             proc.stdin.flush()
-        ok = wait_for(step["expect"], since, step_timeout)
-        items.append((item, ok is not None, "" if ok else "expected %r after sending %r" % (step["expect"], step["send"])))
-        m = wait_for(prompt, ok.end() if ok else since, step_timeout)
+        timeout = step.get("timeout", step_timeout)
+        expects = step["expect"] if isinstance(step["expect"], list) else [step["expect"]]
+        ok, end = True, since
+        for rx in expects:  # each must appear somewhere after the text was sent
+            found = wait_for(rx, since, timeout)
+            if not found:
+                items.append((item, False, "expected %r after sending %r" % (rx, step["send"])))
+                ok = False
+                break
+            end = max(end, found.end())
+        if ok:
+            items.append((item, True, ""))
+        m = wait_for(prompt, end, timeout)
     proc.kill()
     proc.wait()
     with running_lock:
