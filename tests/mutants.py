@@ -2,9 +2,11 @@
 """tests/mutants.py - proof that the in-kernel tests can fail.
 
 Each entry below breaks one property on purpose (a missing invlpg, a text
-section mapped writable, no guard page, ...), rebuilds, runs the ktest boot
-and reports which tests failed. Every mutant must be caught by at least one
-test; the sources are restored after each run. `make test-mutants` runs it
+section mapped writable, no guard page, ...), rebuilds, runs the boots
+that should notice (by default the ktest boot and the main user-space test
+boots; an entry may name its own) and reports which tests failed. Every
+mutant must be caught by at least one test; the sources are restored after
+each run. `make test-mutants` runs it
 (about ten seconds per mutant); `tests/mutants.py invlpg` runs the mutants
 whose names contain "invlpg".
 """
@@ -43,11 +45,19 @@ muts = [
  ("fork shares writable pages without copy-on-write", "mm/mm.c", "        if ((*e & PTE_RW) && !(v->flags & VM_SHARED)) {", "        if (0) {"),
  ("copy-on-write never copies", "mm/fault.c", "    if (rmap_count(old) == 1 && !swap_copy_shared) {", "    if (1) {"),
  ("brk shrink keeps the pages", "mm/mmap.c", "        vma_unmap_range(mm, new_end, old_end); /* shrinking frees the pages */", ""),
+ # ---- the TLB and swap-error lessons: each names the boots that must catch it ----
+ ("fork does not flush the parent's TLB", "mm/mm.c", "    if ((read_cr3() & PTE_ADDR_MASK) != virt_to_phys(mm->pml4))\n        return;", "    if (1)\n        return;", [], "t_tlb"),
+ ("failed swap-out forgets the page is dirty", "mm/vmscan.c", "        p->flags |= PG_dirty;\n        swap_slot_mark_failed(slot, true);", "        swap_slot_mark_failed(slot, true);", [], "swap_write_error"),
+ ("failed slot goes back to the free pool", "mm/swapfile.c", "    if (swp.failed[slot])\n        swp.map[slot] = SLOT_BAD;", "    if (0)\n        swp.map[slot] = SLOT_BAD;", [], "swap_write_error"),
+ ("failed swap-in kills with SIGKILL, not SIGBUS", "mm/fault.c", "            fi->reason = \"swap-in failed (disk error)\";\n            return -EIO;", "            fi->reason = \"swap-in failed (disk error)\";\n            return -ENOMEM;", [], "swap_read_error"),
 ]
+DEFAULT_BOOTS = "ktest,t_lazy,t_hostile,t_proc,t_cow,t_fuzz"
+
 sel = sys.argv[1:]
 uncaught = 0
 for name, path, old, new, *rest in muts:
     extra = rest[0] if rest else []
+    boots = rest[1] if len(rest) > 1 else DEFAULT_BOOTS
     if sel and not any(s in name for s in sel): continue
     src = open(path).read()
     assert old in src, name
@@ -59,7 +69,7 @@ for name, path, old, new, *rest in muts:
         b = subprocess.run("make -s build/pagewise.iso 2>&1", shell=True, capture_output=True, text=True)
         if b.returncode:
             print(f"{name}: BUILD FAILED\n{b.stdout[-800:]}"); continue
-        r = subprocess.run("python3 tests/harness.py --iso build/pagewise.iso --only ktest,t_lazy,t_hostile,t_proc,t_cow,t_fuzz --logdir build/mutants", shell=True, capture_output=True, text=True)
+        r = subprocess.run(f"python3 tests/harness.py --iso build/pagewise.iso --only {boots} --logdir build/mutants", shell=True, capture_output=True, text=True)
         fails = sorted(set(re.findall(r"^FAIL (\S+?):", r.stdout, re.M)))
         uncaught += not fails
         print(f"{name}: {'caught by ' + ', '.join(fails) if fails else 'NOT CAUGHT'}", flush=True)
