@@ -1,7 +1,8 @@
 /*
  * drivers/ata.h - the PIIX IDE controller's primary channel (QEMU:
  * -drive file=swap.img,format=raw,if=ide): one disk, read and written a
- * page (8 sectors) at a time with PIO, interrupt driven (IRQ 14).
+ * page (8 sectors) at a time with bus-master DMA (or PIO), interrupt
+ * driven (IRQ 14).
  *
  * The driver knows nothing about processes: a request is submitted with a
  * completion callback, which runs in the interrupt handler when the last
@@ -25,17 +26,21 @@ struct ata_request {
     int error;             /* 0 or -EIO, set before complete() */
     void (*complete)(struct ata_request *rq);
     void *owner;           /* for the completion's use */
-    unsigned sectors_done; /* driver state */
+    unsigned sectors_done; /* driver state: PIO progress */
+    bool dma;              /* driver state: this one moves by DMA */
 };
 
 struct ata_disk_info {
     bool present;
     char model[41];
     uint64_t sectors;
+    bool dma; /* transfers use bus-master DMA */
 };
 
-/* Probe the primary master with IDENTIFY; fills *info. Call once. */
-bool ata_init(struct ata_disk_info *info);
+/* Probe the primary master with IDENTIFY; fills *info. With dma, set up
+ * bus-master DMA if the controller and the disk can do it (else PIO).
+ * Call once. */
+bool ata_init(struct ata_disk_info *info, bool dma);
 /* Start a request. Returns 0, or -EBUSY if one is in flight (one at a
  * time: the caller queues). Interrupts may be on. */
 int ata_submit(struct ata_request *rq);

@@ -57,6 +57,12 @@ static void setup_cmdline(void)
 }
 
 /* The root file system: the initrd module GRUB loaded, if any. */
+/* Is key=value on the command line? */
+static bool option_is(const char *key, const char *value)
+{
+    return cmdline_has(key) && strcmp(cmdline_get(key), value) == 0;
+}
+
 static void setup_rootfs(void)
 {
     const struct boot_module *m = boot_info.nr_modules ? &boot_info.modules[0] : NULL;
@@ -146,7 +152,7 @@ void kmain(uint32_t mbi_phys)
     sys_shm_init();                         /* SysV shm learns the time */
     reclaim_init(cmdline_get("reclaim"));   /* page replacement policy */
     sti();                                  /* interrupts on */
-    swap_init(!cmdline_has("swap") || strcmp(cmdline_get("swap"), "off") != 0); /* ATA swap disk */
+    swap_init(!option_is("swap", "off"), !option_is("ata", "pio")); /* ATA disk, swap */
     proc_init(&idle_task);                  /* pid 0, the FPU template */
     sched_init(&idle_task);                 /* run queue; we are idle */
     idle_task.kstack_top = kstack_alloc();  /* leave the boot stack */

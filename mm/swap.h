@@ -34,9 +34,9 @@ static inline pte_t swp_entry(unsigned type, uint64_t offset)
 static inline uint64_t swp_offset(pte_t e) { return (~e << SWP_TYPE_BITS) >> SWP_OFFSET_SHIFT; }
 static inline bool is_swap_pte(pte_t e) { return e && !(e & (PTE_P | PTE_PROTNONE)); }
 
-/* Read the swap header of the ATA disk and start using it, unless
- * `swap=off`. Called once from kmain. */
-void swap_init(bool enabled);
+/* Probe the ATA disk (with bus-master DMA if dma), read its swap header
+ * and start using it, unless !enabled (`swap=off`). Called once from kmain. */
+void swap_init(bool enabled, bool dma);
 bool swap_active(void);
 uint64_t swap_total_pages(void);
 uint64_t swap_free_pages(void);

@@ -80,14 +80,15 @@ static bool parse_header(const uint8_t *h, uint64_t disk_pages, uint64_t *last_p
     return true;
 }
 
-void swap_init(bool enabled)
+void swap_init(bool enabled, bool dma)
 {
     struct ata_disk_info disk;
-    if (!ata_init(&disk)) {
+    if (!ata_init(&disk, dma)) {
         pr_info("swap: no disk on the primary IDE channel: no swap\n");
         return;
     }
-    pr_info("ata: primary master: %s, %lu sectors (%lu MiB)\n", disk.model, disk.sectors, disk.sectors >> 11);
+    pr_info("ata: primary master: %s, %lu sectors (%lu MiB), %s\n", disk.model, disk.sectors, disk.sectors >> 11,
+            disk.dma ? "bus-master DMA" : "PIO (ata=pio, or no DMA)");
     if (!enabled) {
         pr_info("swap: disabled on the command line (swap=off)\n");
         return;

@@ -133,7 +133,7 @@ BOOTS += [
                 r"slot 64 is bad \(a write failed\)"]},
     # ... a failed swap-in gives SIGBUS to the page's owner and nobody else
     # (with ata=pio: the PIO path of drivers/ata.c gets its run here).
-    {"name": "swap_read_error", "cmdline": "init=/bin/t_swaperr -- read-error", "mem": "32M", "swap": "64M",
+    {"name": "swap_read_error", "cmdline": "ata=pio init=/bin/t_swaperr -- read-error", "mem": "32M", "swap": "64M",
      "disk_errors": [("read", 1500 * 8)], "timeout": 300, "kind": "tests",
      "expect": [r"disk error reading slot 1500 ", r"swap-in failed \(disk error\) at rip 0x[0-9a-f]+ -> SIGBUS",
                 r"hog: SIGBUS at region\+0x[0-9a-f]+ \(si_code 2\)\r?$"]},
