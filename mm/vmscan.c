@@ -252,9 +252,9 @@ static bool reclaim_page(struct page *p)
     p->flags &= ~PG_dirty; /* the disk copy is about to be the current one */
     int r = write ? swap_write_page(slot, p) : 0;
     page_unlock(p);
-    if (r) { /* the page stays, resident in the swap cache, the only good copy */
+    if (r) { /* the page stays, resident in the swap cache, the only good copy;
+              * the failed mark makes its next reclaim take a new slot */
         pr_err("swap: writing slot %lu failed: the page stays in memory\n", slot);
-        p->flags |= PG_dirty;
         swap_slot_mark_failed(slot, true);
         return false;
     }
