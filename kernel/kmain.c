@@ -125,7 +125,7 @@ static void kmain_on_kstack(void *unused)
         kswapd_start(); /* background reclaim */
     for (;;) { /* the idle task */
         schedule();
-        sti_hlt();
+        sched_idle(); /* hlt, or poll while the disk works */
     }
 }
 

@@ -32,6 +32,7 @@ static struct {
     struct task *idle;
     struct task *dead; /* an autoreaped task to free after the switch */
     uint64_t nr_switches;
+    unsigned io_in_flight; /* disk requests someone is waiting for */
 } sched;
 
 extern uint64_t syscall_kernel_rsp;
@@ -131,6 +132,26 @@ void sched_tick(bool from_user)
     proc_check_alarms(jiffies());
 }
 
+
+void sched_io_begin(void) { sched.io_in_flight++; }
+void sched_io_end(void) { sched.io_in_flight--; }
+
+/* One turn of the idle loop, after schedule() found nothing to run. On
+ * real hardware hlt is the right thing. In an emulator every wake-up from
+ * hlt is a host thread wake-up, and on a loaded host that takes longer
+ * than the emulated disk transfer itself; so while a disk request is in
+ * flight the idle task polls (sti; pause: the interrupt is taken at once)
+ * instead of halting. Linux's cpuidle "haltpoll" governor does the same
+ * for guests. The swap benchmark: 63 s halting, 32 s polling. */
+void sched_idle(void)
+{
+    if (sched.io_in_flight) {
+        sti();
+        cpu_relax();
+    } else {
+        sti_hlt();
+    }
+}
 
 void wait_queue_init(struct wait_queue *wq) { list_init(&wq->waiters); }
 

@@ -40,6 +40,12 @@ static inline bool sched_need_resched(void) { return sched_need_resched_flag; }
  * wakeup preemption). The woken task still queues behind the others. */
 static inline void sched_preempt_soon(void) { sched_need_resched_flag = true; }
 
+/* The idle task's wait for work: hlt, or a short poll while a disk
+ * request is in flight (sched_io_begin/end bracket the wait for one). */
+void sched_idle(void);
+void sched_io_begin(void);
+void sched_io_end(void);
+
 void wait_queue_init(struct wait_queue *wq);
 /* Sleep until someone calls wake_up(wq) (or a signal arrives). Call with
  * interrupts off, and re-check your condition afterwards. */

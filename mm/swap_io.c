@@ -49,6 +49,7 @@ static int do_page_io(uint64_t slot, struct page *p, bool write)
     while (io.busy)
         sleep_on(&io.disk_free);
     io.busy = true;
+    sched_io_begin();
     int r = ata_submit(&s.rq);
     uint64_t deadline = jiffies() + SWAP_IO_TIMEOUT_TICKS;
     while (r == 0 && !s.done && jiffies() < deadline) {
@@ -65,6 +66,7 @@ static int do_page_io(uint64_t slot, struct page *p, bool write)
         pr_err("swap: disk error %s slot %lu (sectors %lu-%lu)\n", write ? "writing" : "reading", slot,
                s.rq.lba, s.rq.lba + ATA_SECTORS_PER_PAGE - 1);
     }
+    sched_io_end();
     io.busy = false;
     wake_up(&io.disk_free);
     irq_restore(irqs);
