@@ -56,13 +56,13 @@ static void setup_cmdline(void)
     pr_info("Command line: %s\n", cmdline_string());
 }
 
-/* The root file system: the initrd module GRUB loaded, if any. */
 /* Is key=value on the command line? */
 static bool option_is(const char *key, const char *value)
 {
     return cmdline_has(key) && strcmp(cmdline_get(key), value) == 0;
 }
 
+/* The root file system: the initrd module GRUB loaded, if any. */
 static void setup_rootfs(void)
 {
     const struct boot_module *m = boot_info.nr_modules ? &boot_info.modules[0] : NULL;

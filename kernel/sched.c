@@ -142,7 +142,8 @@ void sched_io_end(void) { sched.io_in_flight--; }
  * than the emulated disk transfer itself; so while a disk request is in
  * flight the idle task polls (sti; pause: the interrupt is taken at once)
  * instead of halting. Linux's cpuidle "haltpoll" governor does the same
- * for guests. The swap benchmark: 63 s halting, 32 s polling. */
+ * for guests. The swap benchmark (docs/swapping.md): 63 s halting,
+ * 4.6-9.5 s polling, depending on the host's load. */
 void sched_idle(void)
 {
     if (sched.io_in_flight) {
