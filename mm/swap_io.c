@@ -72,7 +72,7 @@ static int do_page_io(uint64_t slot, struct page *p, bool write)
     irq_restore(irqs);
     if (r)
         io.errors++;
-    else
+    else if (slot != 0) /* page 0 is the header, read once at boot: not a swapped page */
         count_vm_event(write ? NR_PSWPOUT : NR_PSWPIN);
     return r;
 }
