@@ -365,6 +365,7 @@ struct config {
 struct stats {
     long ops, pages_read, pages_written, forks, exits, dontneeds, pageouts, pageouts_einval, pressures, pressure_mib,
         vmchecks, segments, failures;
+    long long pswpout, pswpin; /* pages swapped out and in (/proc/vmstat) */
 };
 
 struct run {
@@ -1295,6 +1296,7 @@ static int run_seed(struct run *r)
     void (*old_chld)(int) = signal(SIGCHLD, SIG_IGN); /* exited workers vanish */
     cur_run = r;
     long long frames_before = frames_free_kb();
+    long long out0 = vmstat_get("pswpout"), in0 = vmstat_get("pswpin");
 
     int bad = make_pipes(r) || start_first_worker(r) || run_ops(r);
     if (bad)
@@ -1308,6 +1310,10 @@ static int run_seed(struct run *r)
     remove_segments(r);
     close_pipes(r);
     bad = bad || vmcheck(r) || check_nothing_left(r, frames_before);
+    if (out0 >= 0 && in0 >= 0) {
+        r->st->pswpout += vmstat_get("pswpout") - out0;
+        r->st->pswpin += vmstat_get("pswpin") - in0;
+    }
 
     alarm(0);
     signal(SIGCHLD, old_chld);
@@ -1323,10 +1329,10 @@ static void print_summary(const struct config *cfg, const struct stats *st)
 {
     out("# mmfuzz: %d seed(s) from %llu x %ld ops, %d workers x %d pages: %ld pages read and checked, %ld failure(s), "
         "%ld pages written, %ld forks, %ld exits, %ld dontneeds, %ld pageouts (%ld EINVAL: not supported), "
-        "%ld pressure ops (%ld MiB), %ld SysV segments, %ld vmcheck runs\n",
+        "%ld pressure ops (%ld MiB), %lld pages swapped out and %lld in, %ld SysV segments, %ld vmcheck runs\n",
         cfg->seeds, (unsigned long long)cfg->first_seed, cfg->ops, cfg->slots, cfg->pages, st->pages_read, st->failures,
         st->pages_written, st->forks, st->exits, st->dontneeds, st->pageouts, st->pageouts_einval, st->pressures,
-        st->pressure_mib, st->segments, st->vmchecks);
+        st->pressure_mib, st->pswpout, st->pswpin, st->segments, st->vmchecks);
     if (last_vmcheck[0])
         out("# %s\n", last_vmcheck);
 }
