@@ -48,6 +48,7 @@
 
 #include <stdlib.h>
 #include <sys/ipc.h>
+#include <sys/prctl.h>
 #include <sys/shm.h>
 
 #ifndef MADV_PAGEOUT
@@ -68,7 +69,7 @@
 #define MAX_RUN 16                     /* pages one read or write command covers */
 #define MAX_OBJ_PAGES 64               /* pages of a shared mapping or segment */
 #define MAX_SYSV 6                     /* SysV segments alive (not removed) at once */
-#define PRESSURE_ODDS 2500             /* one op in this many is a pressure op */
+#define PRESSURE_ODDS 400              /* one op in this many is a pressure op */
 #define NATIVE_PRESSURE_MAX (32 * MiB) /* Linux: no swap to push to, keep it quick */
 #define VMCHECK_EVERY 500              /* ops between two /proc/vmcheck reads */
 #define OP_TIMEOUT 60                  /* seconds a worker may take to answer */
@@ -1294,6 +1295,9 @@ static int run_seed(struct run *r)
     tick.sa_handler = on_tick; /* no SA_RESTART: a blocked read says EINTR */
     sigaction(SIGALRM, &tick, &old_alrm);
     void (*old_chld)(int) = signal(SIGCHLD, SIG_IGN); /* exited workers vanish */
+    /* Orphaned workers come to us (and vanish) rather than wait for the
+     * system's init to reap them. (Pagewise: we are init; EINVAL is fine.) */
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     cur_run = r;
     long long frames_before = frames_free_kb();
     long long out0 = vmstat_get("pswpout"), in0 = vmstat_get("pswpin");
@@ -1316,6 +1320,7 @@ static int run_seed(struct run *r)
     }
 
     alarm(0);
+    prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
     signal(SIGCHLD, old_chld);
     sigaction(SIGALRM, &old_alrm, NULL);
     return bad ? -1 : 0;
