@@ -35,10 +35,21 @@
  * mprotect never change content, a SysV segment keeps its content until
  * IPC_RMID and its last detach.
  *
- * The op sequence depends only on the seed (never on timing, pids or the
- * platform), so `t_mmfuzz --seed S --ops N` replays a failure at step N.
- * Every VMCHECK_EVERY ops and at the end, /proc/vmcheck (Pagewise's own
- * invariant checker) must say "vm_check: ok", if the kernel has it.
+ * The op sequence depends only on the seed (never on timing or pids; only
+ * the size of a pressure op depends on the machine), so a failure, printed
+ * as one line
+ *
+ *   mmfuzz: seed 7 step 1234: worker 3 read 0x10000005000 +2 pages: page
+ *   0x10000005000 (private rw-) word 0 is 0x... (stamp 85 word 0), model
+ *   says 0x... (stamp 88) (replay: t_mmfuzz --seed 7 --ops 1234 ...)
+ *
+ * comes back with `t_mmfuzz --seed 7 --ops 1234` (add --trace to see the
+ * ops that led there). A worker that crashes says so through its reply
+ * pipe; one that dies silently or hangs is noticed within a second or after
+ * OP_TIMEOUT seconds. Every VMCHECK_EVERY ops and at the end,
+ * /proc/vmcheck (Pagewise's own invariant checker) must say "vm_check: ok",
+ * if the kernel has it. At the end of each seed every worker exits and, on
+ * Pagewise, the frames and swap slots must all come back.
  *
  * Run: t_mmfuzz [case...]                  the default budget
  *      t_mmfuzz --seed S | --seeds N [--ops N] [--workers N] [--pages N]
@@ -364,8 +375,8 @@ struct config {
 };
 
 struct stats {
-    long ops, pages_read, pages_written, forks, exits, dontneeds, pageouts, pageouts_einval, pressures, pressure_mib,
-        vmchecks, segments, failures;
+    long ops, pages_read, mismatches, pages_written, forks, exits, dontneeds, pageouts, pageouts_einval, pressures,
+        pressure_mib, vmchecks, segments, failures;
     long long pswpout, pswpin; /* pages swapped out and in (/proc/vmstat) */
 };
 
@@ -736,6 +747,7 @@ static int op_write(struct run *r)
 
 static int report_mismatch(struct run *r, int w, int first, const struct cmd *c, const struct reply *rep)
 {
+    r->st->mismatches++;
     char found[48], model[48], map[64];
     const struct page_state *ps = &r->w[w].pages[first + rep->page];
     return failf(r, "page %#llx (%s) word %d is %#llx (%s), model says %#llx (%s)",
@@ -1332,12 +1344,13 @@ static int run_seed(struct run *r)
 
 static void print_summary(const struct config *cfg, const struct stats *st)
 {
-    out("# mmfuzz: %d seed(s) from %llu x %ld ops, %d workers x %d pages: %ld pages read and checked, %ld failure(s), "
+    out("# mmfuzz: %d seed(s) from %llu x %ld ops, %d workers x %d pages: %ld pages read and checked, %ld mismatches, "
         "%ld pages written, %ld forks, %ld exits, %ld dontneeds, %ld pageouts (%ld EINVAL: not supported), "
-        "%ld pressure ops (%ld MiB), %lld pages swapped out and %lld in, %ld SysV segments, %ld vmcheck runs\n",
-        cfg->seeds, (unsigned long long)cfg->first_seed, cfg->ops, cfg->slots, cfg->pages, st->pages_read, st->failures,
-        st->pages_written, st->forks, st->exits, st->dontneeds, st->pageouts, st->pageouts_einval, st->pressures,
-        st->pressure_mib, st->pswpout, st->pswpin, st->segments, st->vmchecks);
+        "%ld pressure ops (%ld MiB), %lld pages swapped out and %lld in, %ld SysV segments, %ld vmcheck runs, %ld "
+        "failed seed(s)\n",
+        cfg->seeds, (unsigned long long)cfg->first_seed, cfg->ops, cfg->slots, cfg->pages, st->pages_read,
+        st->mismatches, st->pages_written, st->forks, st->exits, st->dontneeds, st->pageouts, st->pageouts_einval,
+        st->pressures, st->pressure_mib, st->pswpout, st->pswpin, st->segments, st->vmchecks, st->failures);
     if (last_vmcheck[0])
         out("# %s\n", last_vmcheck);
 }
