@@ -1119,7 +1119,7 @@ static int one_step(struct run *r)
  * /proc/vmcheck: Pagewise's invariant checker, where the kernel has it.
  * ------------------------------------------------------------------------- */
 
-static char last_vmcheck[160]; /* the last "vm_check: ok" line */
+static char last_vmcheck[320]; /* the last "vm_check: ok" line */
 
 /* Read /proc/vmcheck if it exists: it must say "vm_check: ok". */
 static int vmcheck(struct run *r)
@@ -1142,7 +1142,7 @@ static int vmcheck(struct run *r)
     }
     if (nl)
         *nl = '\0';
-    snprintf(last_vmcheck, sizeof(last_vmcheck), "%.150s", buf);
+    snprintf(last_vmcheck, sizeof(last_vmcheck), "%.300s", buf);
     return 0;
 }
 
