@@ -19,7 +19,12 @@
  *   - MADV_DONTNEED / munmap in the child leave the parent's pages alone;
  *   - many short-lived children leave free memory where it was (no frame
  *     leaks through the reference counts), 50 at once or a chain 30 deep;
- *   - on Pagewise, /proc/vmstat counts the copies in "cow_fault".
+ *   - on Pagewise, /proc/vmstat counts the copies in "cow_fault";
+ *   - all of it still holds when the shared pages are on swap at the
+ *     interesting moment (madvise(MADV_PAGEOUT), as Linux's
+ *     selftests/mm/cow.c does): a page that came back from swap in one
+ *     process while the other still names the swap slot is still shared,
+ *     and a write (also after mprotect) must copy it.
  *
  * Counters: getrusage() ru_minflt in the child, sysinfo() freeram, and
  * /proc/vmstat. Children report numbers through a pipe

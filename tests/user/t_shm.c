@@ -18,7 +18,9 @@
  *
  * We check the sharing (same bytes, same PFN), the lifetimes (Shmem in
  * /proc/meminfo, free memory), Linux's errno for each misuse, the IPC_STAT
- * fields, /proc/self/maps and /proc/sysvipc/shm.
+ * fields, /proc/self/maps and /proc/sysvipc/shm; and that the sharing
+ * survives swap: pages paged out (MADV_PAGEOUT) by one process are read
+ * and written by another after, both ways.
  *
  * What Linux does, and Pagewise must do the same (each checked below):
  *   - shm_nattch counts *mappings* (VMAs) of the segment: two attaches in
