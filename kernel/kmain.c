@@ -22,9 +22,11 @@
 #include "kernel/vfs.h"
 #include "kernel/x86.h"
 #include "mm/kmalloc.h"
+#include "mm/page.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "mm/swap.h"
+#include "mm/vmcheck.h"
 #include "mm/vmscan.h"
 #include "mm/vmalloc.h"
 #include "tests/kernel/ktest.h"
@@ -150,9 +152,11 @@ void kmain(uint32_t mbi_phys)
     fw_cfg_for_each(add_fw_cfg_program, NULL); /* make exec's program */
     syscall_init();                         /* syscall/sysret MSRs */
     sys_shm_init();                         /* SysV shm learns the time */
+    page_init();                            /* the wait queue of locked pages */
     reclaim_init(cmdline_get("reclaim"));   /* page replacement policy */
     sti();                                  /* interrupts on */
     swap_init(!option_is("swap", "off"), !option_is("ata", "pio")); /* ATA disk, swap */
+    vm_check_init(cmdline_get("vmcheck"));  /* /proc/vmcheck; vmcheck[=N]: after mm events */
     proc_init(&idle_task);                  /* pid 0, the FPU template */
     sched_init(&idle_task);                 /* run queue; we are idle */
     idle_task.kstack_top = kstack_alloc();  /* leave the boot stack */

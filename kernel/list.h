@@ -17,6 +17,9 @@ struct list_head {
 #define list_first_entry(head, type, member) list_entry((head)->next, type, member)
 #define list_for_each(pos, head) for (pos = (head)->next; pos != (head); pos = pos->next)
 
+/* A list head defined and initialised at once (a static list). */
+#define LIST_HEAD(name) struct list_head name = {&(name), &(name)}
+
 static inline void list_init(struct list_head *h) { h->next = h->prev = h; }
 static inline bool list_empty(const struct list_head *h) { return h->next == h; }
 

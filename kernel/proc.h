@@ -83,6 +83,8 @@ struct task {
     uint64_t alarm_at;       /* jiffies, 0 = none (alarm, setitimer ITIMER_REAL) */
     uint64_t alarm_interval; /* ticks between repeats, 0 = one shot */
     uint64_t sleep_until;    /* jiffies, for nanosleep */
+    uint64_t wait_deadline;  /* jiffies, for sleep_on_timeout */
+    struct list_head timeout_node; /* on the scheduler's list of timed waits */
 
     bool frame_rewritten;    /* the syscall changed the saved registers: return by iretq */
     int exit_status;         /* wait status (exit code << 8, or signal) */

@@ -31,6 +31,7 @@
 #include "mm/report.h"
 #include "mm/shm.h"
 #include "mm/swap.h"
+#include "mm/vmcheck.h"
 #include "mm/vmstat.h"
 
 #define KB_PER_PAGE (PAGE_SIZE / 1024)
@@ -99,6 +100,14 @@ static long gen_swaps(struct inode *ino, char *buf, size_t size)
 {
     (void)ino;
     return (long)swap_report(buf, size);
+}
+
+/* Reading /proc/vmcheck runs the invariant checker (mm/vmcheck.c). */
+static long gen_vmcheck(struct inode *ino, char *buf, size_t size)
+{
+    (void)ino;
+    vm_check(buf, size);
+    return (long)strlen(buf);
 }
 
 static long readlink_self(struct inode *ino, char *buf, size_t size)
@@ -215,6 +224,7 @@ static const struct file_ops version_ops = {.generate = gen_version};
 static const struct file_ops self_ops = {.readlink = readlink_self};
 static const struct file_ops sysvipc_shm_ops = {.generate = gen_sysvipc_shm};
 static const struct file_ops swaps_ops = {.generate = gen_swaps};
+static const struct file_ops vmcheck_ops = {.generate = gen_vmcheck};
 static const struct file_ops status_ops = {.generate = gen_status};
 static const struct file_ops stat_ops = {.generate = gen_stat};
 static const struct file_ops maps_ops = {.generate = gen_maps};
@@ -231,6 +241,7 @@ void procfs_init(void)
     vfs_add_node("/proc/self", S_IFLNK | 0777, &self_ops);
     vfs_add_node("/proc/sysvipc/shm", S_IFREG | 0444, &sysvipc_shm_ops);
     vfs_add_node("/proc/swaps", S_IFREG | 0444, &swaps_ops);
+    vfs_add_node("/proc/vmcheck", S_IFREG | 0444, &vmcheck_ops);
 }
 
 static const struct {

@@ -29,6 +29,7 @@ bool sched_need_resched_flag;
 static struct {
     struct list_head runqueue;
     struct list_head timed_sleepers; /* tasks in sleep_until */
+    struct list_head timed_waits;    /* tasks in sleep_on_timeout (timeout_node) */
     struct task *idle;
     struct task *dead; /* an autoreaped task to free after the switch */
     uint64_t nr_switches;
@@ -42,6 +43,7 @@ void sched_init(struct task *idle)
 {
     list_init(&sched.runqueue);
     list_init(&sched.timed_sleepers);
+    list_init(&sched.timed_waits);
     sched.idle = idle;
     current = idle;
 }
@@ -165,6 +167,20 @@ void sleep_on(struct wait_queue *wq)
     irq_restore(irqs);
 }
 
+bool sleep_on_timeout(struct wait_queue *wq, uint64_t ticks)
+{
+    bool irqs = irq_save();
+    current->wait_deadline = jiffies() + ticks;
+    list_add_tail(&current->timeout_node, &sched.timed_waits);
+    current->state = TASK_SLEEPING;
+    list_add_tail(&current->run_node, &wq->waiters);
+    schedule();
+    list_del(&current->timeout_node);
+    bool in_time = jiffies() < current->wait_deadline;
+    irq_restore(irqs);
+    return in_time;
+}
+
 void wake_up(struct wait_queue *wq)
 {
     bool irqs = irq_save();
@@ -193,6 +209,11 @@ void sched_timer_wakeups(uint64_t now)
         struct task *t = list_entry(pos, struct task, run_node);
         pos = pos->next;
         if (t->sleep_until <= now)
+            sched_wake_task(t);
+    }
+    list_for_each(pos, &sched.timed_waits) { /* their time is up: off the wait queue */
+        struct task *t = list_entry(pos, struct task, timeout_node);
+        if (t->wait_deadline <= now && t->state == TASK_SLEEPING)
             sched_wake_task(t);
     }
 }

@@ -50,6 +50,9 @@ void wait_queue_init(struct wait_queue *wq);
 /* Sleep until someone calls wake_up(wq) (or a signal arrives). Call with
  * interrupts off, and re-check your condition afterwards. */
 void sleep_on(struct wait_queue *wq);
+/* sleep_on with a time limit: returns false if `ticks` timer ticks passed
+ * without a wake_up (a lost interrupt must not hang a process forever). */
+bool sleep_on_timeout(struct wait_queue *wq, uint64_t ticks);
 /* Wake every task sleeping on wq. Safe from interrupt handlers. */
 void wake_up(struct wait_queue *wq);
 /* Sleep until jiffies >= until (or a signal). */

@@ -28,6 +28,7 @@
 #include "mm/swap.h"
 #include "mm/vmscan.h"
 #include "mm/tlb.h"
+#include "mm/vmcheck.h"
 #include "mm/vmstat.h"
 
 #define STACK_LIMIT_SLACK 0x100000 /* faults this far below the limit say "stack limit" */
@@ -39,23 +40,26 @@ static int bad_access(struct fault_info *fi, int si_code, const char *reason)
     return -EFAULT;
 }
 
-/* A zeroed frame for a user page, mapped at va in mm with the VMA's
- * permissions and entered in the reverse map. */
-static int map_new_frame(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte, struct page **out)
+/* A new frame mapped at va in mm with pte_flags and entered in the
+ * reverse map. The frame comes zeroed, or with the file bytes `fill`
+ * copies into it. Returns 0 or -ENOMEM. */
+static int map_new_frame(struct mm *mm, uintptr_t va, pte_t *pte, uint64_t pte_flags, uint32_t page_flags,
+                         struct page **out)
 {
-    struct page *p = alloc_user_page(); /* may reclaim (and sleep) first */
+    struct page *p = alloc_user_page(); /* pinned; may reclaim (and sleep) first */
     if (!p)
         return -ENOMEM;
     clear_page(page_to_virt(p));
-    p->refcount = 0; /* the rmap entry holds the reference */
+    p->flags |= page_flags;
     if (rmap_add(p, mm, va)) {
-        pmm_free(p, 0);
+        page_unpin(p);
         return -ENOMEM;
     }
-    *pte = page_to_phys(p) | vma_pte_flags(vma) | PTE_P;
+    *pte = page_to_phys(p) | pte_flags | PTE_P;
     mm->rss++;
     if (out)
         *out = p;
+    page_unpin(p); /* the mapping holds it now */
     return 0; /* the PTE was not present: no TLB entry to flush */
 }
 
@@ -63,16 +67,21 @@ static int map_new_frame(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pt
  * frame. Nothing was allocated at mmap/brk time. */
 static int do_anonymous_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte)
 {
-    return map_new_frame(mm, vma, va, pte, NULL);
+    return map_new_frame(mm, va, pte, vma_pte_flags(vma), PG_anon, NULL);
 }
 
 /* Demand loading: copy the page's bytes from the file (the ELF image in
  * the initrd); past the file data (the tail of .data, all of .bss) the
- * page is zero. */
-static int do_read_fault(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte, struct fault_info *fi)
+ * page is zero. A read maps it read-only, as a clean copy of the file that
+ * reclaim may drop and read again; a write (now, or later through
+ * do_wp_page) makes it anonymous: from then on it differs from the file. */
+static int do_read_fault(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte, uint64_t err,
+                         struct fault_info *fi)
 {
     struct page *p;
-    int r = map_new_frame(mm, vma, va, pte, &p);
+    bool write = err & PF_W;
+    uint64_t pte_flags = vma_pte_flags(vma) & (write ? ~0ul : ~PTE_RW);
+    int r = map_new_frame(mm, va, pte, pte_flags, write ? PG_anon : 0, &p);
     if (r)
         return r;
     uint64_t off = vma->file_off + (va - vma->start);
@@ -90,96 +99,91 @@ static int do_read_fault(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pt
 static int do_shared_fault(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte, struct fault_info *fi)
 {
     struct page *p;
-    int r = shm_object_page(vma->shm, vma->shm_pgoff + (va - vma->start) / PAGE_SIZE, &p);
+    int r = shm_object_page(vma->shm, vma->shm_pgoff + (va - vma->start) / PAGE_SIZE, &p, &fi->major);
     if (r == -EIO)
         fi->reason = "swap-in failed (disk error)";
     if (r)
         return r;
-    if (rmap_add(p, mm, va))
-        return -ENOMEM;
-    *pte = page_to_phys(p) | vma_pte_flags(vma) | PTE_P;
-    mm->rss++;
-    return 0;
+    r = rmap_add(p, mm, va) ? -ENOMEM : 0;
+    if (r == 0) {
+        *pte = page_to_phys(p) | vma_pte_flags(vma) | PTE_P;
+        mm->rss++;
+    }
+    page_unpin(p);
+    return r;
 }
 
-/* Swap-in: the PTE holds a swap entry. The page may still be in memory
- * (the swap cache: another process brought it back, or reclaim is
- * writing it out); otherwise read it from the disk, sleeping meanwhile.
- * It may come back in a different frame; the PTE then points there. */
+/* Swap-in: the PTE holds a swap entry. swap_in finds the page in the swap
+ * cache (another process brought it back, or reclaim is still writing it)
+ * or reads it from the disk, sleeping meanwhile. It may come back in a
+ * different frame; the PTE then points there. A private page read from
+ * swap is anonymous, and writable only if it is exclusively ours: a
+ * process that shares the slot (fork) must not see our writes. */
 static int do_swap_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte, struct fault_info *fi)
 {
     pte_t entry = *pte;
     uint64_t slot = swp_offset(entry);
     struct page *p;
     int level;
-    while ((p = swap_cache_lookup(slot)) && (p->flags & PG_locked)) {
-        p->refcount++; /* reclaim is writing it out: wait, then look again */
-        page_wait_unlocked(p);
-        if (--p->refcount == 0)
-            pmm_free(p, 0); /* reclaim let it go meanwhile */
-        pte = paging_walk(mm->pml4, va, false, &level);
-        if (!pte || *pte != entry)
-            return 0;
-    }
-    if (!p) {
-        p = alloc_user_page();
-        if (!p)
-            return -ENOMEM;
-        p->refcount = 0;
-        swap_cache_add(p, slot);
-        p->flags |= PG_locked;
-        int r = swap_read_page(slot, p);
-        page_unlock(p);
-        fi->major = true;
-        if (r) {
-            swap_cache_remove(p);
-            swap_slot_mark_failed(slot, false);
-            fi->reason = "swap-in failed (disk error)";
-            return -EIO;
-        }
-    }
+    int r = swap_in(slot, &p, &fi->major);
+    if (r == -EAGAIN)
+        return 0; /* the entry went away while we slept: fault again */
+    if (r == -EIO)
+        fi->reason = "swap-in failed (disk error)";
+    if (r)
+        return r;
     pte = paging_walk(mm->pml4, va, false, &level);
     if (!pte || *pte != entry) { /* we slept and someone else already dealt with it */
+        page_unpin(p);
         swap_cache_trim(p);
         return 0;
     }
-    if (rmap_add(p, mm, va))
+    if (rmap_add(p, mm, va)) {
+        page_unpin(p);
         return -ENOMEM;
+    }
     swap_slot_put(slot); /* this PTE no longer names the slot */
     mm->swap_pages--;
     mm->rss++;
-    uint64_t flags = vma_pte_flags(vma);
     if (vma->shm) /* shared memory: the object takes its page back too */
         shm_page_swapped_in(vma->shm, vma->shm_pgoff + (va - vma->start) / PAGE_SIZE, p, slot);
-    else if (swap_slot_count(slot) > 0 || rmap_count(p) > 1)
-        flags &= ~PTE_RW; /* still shared with other swapped or mapped copies: copy on write */
+    else
+        p->flags |= PG_anon;
+    page_unpin(p);
+    uint64_t flags = vma_pte_flags(vma);
+    if (!vma->shm && !page_anon_exclusive(p))
+        flags &= ~PTE_RW; /* shared with another mapping or swap entry: copy on write */
     *pte = page_to_phys(p) | flags | PTE_P;
+    vm_check_after("swap-in");
     return 0;
 }
 
-/* Copy-on-write: a write to a present, read-only page of a writable VMA.
- * fork left the frame shared and read-only in both processes. If others
- * still map it, copy it into a new frame for us; if we are its last user,
- * it is ours: just make it writable again. Either way the old read-only
- * translation is flushed. */
+/* Copy-on-write: a write to a present, read-only page of a writable
+ * private VMA (fork left the frame shared read-only, or it is a clean copy
+ * of the program file). If the page is exclusively ours, reuse it: it
+ * becomes anonymous and writable (its copy on disk, if any, is stale). If
+ * anything else can reach it, copy it into a new anonymous frame. Either
+ * way the old read-only translation is flushed. */
 static int do_wp_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte)
 {
     struct page *old = phys_to_page(*pte & PTE_ADDR_MASK);
-    bool swap_copy_shared = (old->flags & PG_swapcache) && swap_slot_count(old->swap_slot) > 0;
-    if (rmap_count(old) == 1 && !swap_copy_shared) {
+    if (page_exclusive(old)) {
         if (old->flags & PG_swapcache)
             swap_cache_remove(old); /* about to change: the copy on disk is stale */
+        old->flags |= PG_anon;
         *pte |= PTE_RW;
         count_vm_event(NR_COW_REUSE);
     } else {
-        old->refcount++; /* alloc_user_page may reclaim: keep the original */
+        page_pin(old); /* alloc_user_page may reclaim: keep the original */
         struct page *copy = alloc_user_page();
-        old->refcount--;
-        if (!copy)
+        if (!copy) {
+            page_unpin(old);
             return -ENOMEM;
-        copy->refcount = 0;
+        }
+        copy->flags |= PG_anon;
         if (rmap_add(copy, mm, va)) {
-            pmm_free(copy, 0);
+            page_unpin(copy);
+            page_unpin(old);
             return -ENOMEM;
         }
         copy_page(page_to_virt(copy), page_to_virt(old));
@@ -187,6 +191,8 @@ static int do_wp_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte)
             old->flags |= PG_dirty;
         *pte = page_to_phys(copy) | vma_pte_flags(vma) | PTE_P;
         rmap_remove(old, mm, va);
+        page_unpin(copy);
+        page_unpin(old);
         count_vm_event(NR_COW_FAULT);
     }
     tlb_flush_page(va);
@@ -204,7 +210,7 @@ static int handle_pte_fault(struct mm *mm, struct vma *vma, uintptr_t addr, uint
         if (*pte == 0) {
             switch (vma->backing) {
             case VMA_ANON: return do_anonymous_page(mm, vma, va, pte);
-            case VMA_FILE: return do_read_fault(mm, vma, va, pte, fi);
+            case VMA_FILE: return do_read_fault(mm, vma, va, pte, err, fi);
             case VMA_SHARED: return do_shared_fault(mm, vma, va, pte, fi);
             }
         }

@@ -15,7 +15,12 @@
 #include "mm/rmap.h"
 #include "mm/swap.h"
 #include "mm/tlb.h"
+#include "mm/vmcheck.h"
 #include "mm/vmstat.h"
+
+static LIST_HEAD(all_mms); /* every address space (mm.all), for vm_check */
+
+struct list_head *mm_list(void) { return &all_mms; }
 
 struct mm *mm_create(void)
 {
@@ -28,6 +33,7 @@ struct mm *mm_create(void)
         return NULL;
     }
     list_init(&mm->vmas);
+    list_add_tail(&mm->all, &all_mms);
     return mm;
 }
 
@@ -41,7 +47,9 @@ void mm_destroy(struct mm *mm)
         vma_free(mm, v);
     }
     paging_destroy_pml4(mm->pml4); /* and the page tables left */
+    list_del(&mm->all);
     kfree(mm);
+    vm_check_after("exit");
 }
 
 /* Addresses whose PTE lost its write permission during fork, to flush
@@ -128,6 +136,7 @@ struct mm *mm_fork(struct mm *src)
             goto fail;
     }
     flush_batch_run(&fb, src);
+    vm_check_after("fork");
     return dst;
 fail:
     flush_batch_run(&fb, src);

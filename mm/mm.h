@@ -65,7 +65,11 @@ struct mm {
     uint64_t rss;             /* user pages mapped */
     uint64_t swap_pages;      /* PTEs holding a swap entry (VmSwap) */
     uintptr_t arg_start, arg_end; /* argv strings, for /proc/<pid>/cmdline */
+    struct list_head all;     /* in the list of every mm (mm_list) */
 };
+
+/* Every address space, linked by mm.all (mm/vmcheck.c walks them). */
+struct list_head *mm_list(void);
 
 /* A new address space: empty user half, shared kernel half. NULL if out
  * of memory. */

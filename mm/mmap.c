@@ -7,8 +7,9 @@
 #include "kernel/errno.h"
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
-#include "mm/rmap.h"
 #include "mm/shm.h"
+#include "mm/vmcheck.h"
+#include "mm/vmscan.h"
 
 static bool range_ok(uintptr_t addr, size_t len)
 {
@@ -83,7 +84,9 @@ long do_munmap(struct mm *mm, uintptr_t addr, size_t len)
 {
     if (!range_ok(addr, ALIGN_UP(len, PAGE_SIZE)))
         return -EINVAL;
-    return vma_unmap_range(mm, addr, addr + ALIGN_UP(len, PAGE_SIZE));
+    int r = vma_unmap_range(mm, addr, addr + ALIGN_UP(len, PAGE_SIZE));
+    vm_check_after("munmap");
+    return r;
 }
 
 static bool range_fully_mapped(struct mm *mm, uintptr_t addr, uintptr_t end)
@@ -126,11 +129,12 @@ long do_mprotect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot)
             if (!e || level != 1 || !(*e & (PTE_P | PTE_PROTNONE)))
                 continue;
             uint64_t flags = vma_pte_flags(v);
-            if (!(v->flags & VM_SHARED) && rmap_count(phys_to_page(*e & PTE_ADDR_MASK)) > 1)
-                flags &= ~PTE_RW; /* still shared copy-on-write: the first write copies */
+            if (!(v->flags & VM_SHARED) && !page_anon_exclusive(phys_to_page(*e & PTE_ADDR_MASK)))
+                flags &= ~PTE_RW; /* not ours alone (or a clean file copy): the first write copies */
             paging_protect(mm->pml4, va, flags);
         }
     }
+    vm_check_after("mprotect");
     return 0;
 }
 
@@ -155,6 +159,12 @@ long do_madvise(struct mm *mm, uintptr_t addr, size_t len, int advice)
          * the file's bytes again (private file mapping), as on Linux. */
         for (struct vma *v = vma_find(mm, addr); v && v->start < end; v = vma_next(mm, v))
             paging_unmap_range(mm->pml4, MAX(addr, v->start), MIN(end, v->end), mm_put_frame, mm);
+        return 0;
+    case MADV_PAGEOUT:
+        /* Reclaim the range now (Linux 5.4): anonymous and shared pages go
+         * to swap, clean file copies are dropped; pages that other
+         * processes map too are left alone. The contents never change. */
+        reclaim_range(mm, addr, end);
         return 0;
     default: return -EINVAL;
     }

@@ -31,6 +31,7 @@
 #define MADV_SEQUENTIAL 2
 #define MADV_WILLNEED 3
 #define MADV_DONTNEED 4
+#define MADV_PAGEOUT 21
 
 /* A file to map: its bytes in kernel memory (initrd files are). */
 struct mmap_file {

@@ -8,12 +8,51 @@
  *   buddy allocator  flags PG_buddy, order, lru (free-list link)
  *   kmalloc          flags PG_slab, slab.*, lru (partial-slab list)
  *   page tables      flags PG_pgtable
- *   user memory      refcount, rmap (the reverse map, filled in by the
- *                    user-process and swap work)
+ *   user memory      refcount, pincount, rmap, lru (reclaim's list),
+ *                    swap_slot, shm_owner/shm_index, PG_anon ... PG_dirty
+ *
+ * ---- The ownership model of a user frame (docs/page-lifecycle.md) ----
+ *
+ * refcount counts every holder of the frame, and nothing else:
+ *
+ *   refcount = mappings   one per PTE that maps it (each has an rmap item)
+ *            + 1 if PG_swapcache  (the swap cache's slot -> frame link)
+ *            + 1 if shm_owner     (a shared memory object owns it)
+ *            + pincount           (transient holds by code that may sleep)
+ *
+ * and the frame goes back to the buddy allocator when the last holder lets
+ * go: page_put. Nothing else writes refcount (pmm.c sets it for a new or
+ * freed block). mm/vmcheck.c recounts every holder and compares.
+ *
+ * A pin is a reference held by a path that has the frame in hand but no
+ * PTE for it yet, or that must keep it across a sleep: alloc_user_page
+ * returns a pinned frame; the swap-in and copy-on-write paths pin the frame
+ * they wait on or copy from. A pinned frame is never reclaimed, and it is
+ * never "exclusive" (someone is about to map it or is reading it).
+ *
+ * Which private pages may be writable? Only a page that is exclusively
+ * ours: page_anon_exclusive() (Linux: PageAnonExclusive and
+ * can_change_pte_writable). Every path that sets PTE_RW on a private page
+ * asks it: the write-protect fault (reuse or copy), swap-in, mprotect;
+ * fork makes every private page non-exclusive.
+ *
+ * Does a page differ from where it came from? PG_anon says so, as page
+ * state, not as a PTE bit (a PTE's Dirty bit dies with the PTE and is clear
+ * in a PTE made by swap-in). A private page is anonymous when it was
+ * zero-filled, written, copied on write, or read back from swap. Only a
+ * private page that is not anonymous is a clean copy of the program file,
+ * and only such a page may be dropped by reclaim instead of swapped.
+ *
+ *   a user frame is exactly one of:
+ *     private anonymous  PG_anon             (swapped when reclaimed)
+ *     private file copy  !PG_anon, no owner  (never writable; dropped)
+ *     shared             shm_owner != NULL   (swapped; the object names the slot)
+ *     in transit         only the swap cache and/or pins hold it
  */
 #ifndef PAGEWISE_MM_PAGE_H
 #define PAGEWISE_MM_PAGE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "kernel/list.h"
@@ -29,6 +68,7 @@ enum page_flags {
     PG_swapcache = 1u << 6, /* in the swap cache: swap_slot holds its copy */
     PG_lru = 1u << 7,      /* a mapped user page, on reclaim's list (lru) */
     PG_dirty = 1u << 8,    /* written through a PTE that is gone: the swap copy is stale */
+    PG_anon = 1u << 9,     /* private, and differs from any file: swap it, never drop it */
 };
 
 struct shm_object;
@@ -36,7 +76,8 @@ struct shm_object;
 struct page {
     uint32_t flags;
     uint8_t order;    /* block order, valid with PG_buddy or PG_head */
-    int32_t refcount; /* users of the frame; 0 when free */
+    uint16_t pincount; /* transient holds (see above) */
+    int32_t refcount; /* every holder (see above); 0 when free */
     struct list_head lru;
     union {
         struct {
@@ -63,5 +104,37 @@ static inline void *phys_to_virt(uint64_t pa) { return (void *)(pa + PAGE_OFFSET
 static inline uint64_t virt_to_phys(const void *va) { return (uint64_t)va - PAGE_OFFSET; }
 static inline void *page_to_virt(const struct page *p) { return phys_to_virt(page_to_phys(p)); }
 static inline struct page *virt_to_page(const void *va) { return phys_to_page(virt_to_phys(va)); }
+
+/* ---- the page helpers (mm/page.c): the only code that changes refcount ---- */
+
+/* One more holder: a mapping, the swap cache or an shm object. */
+void page_get(struct page *p);
+/* One holder fewer; the last one frees the frame (it must then be
+ * unmapped, out of the swap cache and unowned). */
+void page_put(struct page *p);
+/* A frame fresh from pmm_alloc (refcount 1: the caller's) becomes a
+ * pinned user frame. Returns p. */
+struct page *page_pin_new(struct page *p);
+/* A transient hold (counted in pincount too), and its release. */
+void page_pin(struct page *p);
+void page_unpin(struct page *p);
+
+/* May this private page's PTE be writable? True only when nothing but the
+ * one mapping can reach the frame: one PTE, no shm object, no pin, and if
+ * it is in the swap cache, no swap entry naming its slot (a swapped-out
+ * sharer would read it back from the cache). */
+bool page_exclusive(const struct page *p);
+/* ... and it is anonymous: the test for making a private PTE writable
+ * without a copy (mprotect, swap-in). do_wp_page uses page_exclusive and
+ * makes the page anonymous as it reuses it. */
+bool page_anon_exclusive(const struct page *p);
+
+/* PG_locked: a disk transfer of the frame is in flight. */
+void page_lock(struct page *p);
+void page_unlock(struct page *p);
+/* Sleep until nobody does I/O on p. The caller holds a pin. */
+void page_wait_unlocked(struct page *p);
+/* Set up the wait queue (kmain, before any swapping). */
+void page_init(void);
 
 #endif

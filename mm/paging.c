@@ -220,6 +220,21 @@ uint64_t paging_unmap_range(pte_t *pml4, uintptr_t start, uintptr_t end,
     return n;
 }
 
+pte_t *paging_next_pte(pte_t *pml4, uintptr_t *va, uintptr_t end)
+{
+    while (*va < end) {
+        pte_t *path[PT_LEVELS + 1];
+        int missing = walk_path(pml4, *va, path);
+        if (!missing)
+            return &path[1][pt_index(*va, 1)];
+        uintptr_t next = ALIGN_DOWN(*va, level_page_size(missing)) + level_page_size(missing);
+        if (next <= *va)
+            break; /* wrapped past the top of the address space */
+        *va = next;
+    }
+    return NULL;
+}
+
 pte_t *paging_create_pml4(void)
 {
     pte_t *pml4 = pgtable_alloc();

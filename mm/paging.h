@@ -76,6 +76,11 @@ int paging_protect(pte_t *pml4, uintptr_t va, uint64_t flags);
  * Returns the number of pages unmapped. */
 uint64_t paging_unmap_range(pte_t *pml4, uintptr_t start, uintptr_t end,
                             void (*put)(pte_t old, uintptr_t va, void *arg), void *arg);
+/* Skip the parts of [*va, end) that have no page table: returns the PT
+ * entry for *va (advanced to the first address whose PT exists; the entry
+ * itself may be empty), or NULL when no PT is left below end. For loops
+ * over huge, mostly empty ranges (MADV_PAGEOUT, vm_check). */
+pte_t *paging_next_pte(pte_t *pml4, uintptr_t *va, uintptr_t end);
 /* A new PML4 for a user address space: user half empty, kernel half
  * (entries 256..511) copied from the kernel's. NULL if out of memory. */
 pte_t *paging_create_pml4(void);

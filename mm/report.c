@@ -58,7 +58,7 @@ uint64_t mm_report_pagemap(struct mm *mm, uintptr_t va)
     uint64_t entry = PM_PRESENT | ((*e & PTE_ADDR_MASK) >> PAGE_SHIFT);
     if (rmap_count(p) == 1)
         entry |= PM_MMAP_EXCLUSIVE;
-    if ((unsigned)p->refcount > rmap_count(p)) /* an object (shm) holds it too */
+    if (!(p->flags & PG_anon)) /* shared memory, or a clean copy of the program file */
         entry |= PM_FILE_OR_SHARED;
     return entry;
 }

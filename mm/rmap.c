@@ -8,7 +8,6 @@
 #include "kernel/errno.h"
 #include "kernel/panic.h"
 #include "mm/kmalloc.h"
-#include "mm/pmm.h"
 #include "mm/swap.h"
 #include "mm/vmscan.h"
 
@@ -21,7 +20,7 @@ int rmap_add(struct page *page, struct mm *mm, uintptr_t va)
     r->va = va;
     r->next = page->rmap;
     page->rmap = r;
-    page->refcount++;
+    page_get(page);
     if (!(page->flags & PG_lru)) { /* now a user page: reclaim may consider it */
         page->flags |= PG_lru;
         lru_add(page);
@@ -40,15 +39,11 @@ void rmap_remove(struct page *page, struct mm *mm, uintptr_t va)
                 page->flags &= ~PG_lru;
                 lru_del(page);
             }
-            if (--page->refcount == 0) {
-                pmm_free(page, 0);
-                return;
-            }
             /* Unmapped, in the swap cache, and no swap entry names its slot:
              * the copy on disk is of no use to anyone. */
-            if (!page->rmap && (page->flags & PG_swapcache) && !(page->flags & PG_locked) &&
-                swap_slot_count(page->swap_slot) == 0)
-                swap_cache_remove(page);
+            if (!page->rmap && (page->flags & PG_swapcache))
+                swap_cache_trim(page);
+            page_put(page);
             return;
         }
     }

@@ -20,16 +20,15 @@
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
 #include "mm/swap.h"
+#include "mm/vmcheck.h"
 #include "mm/vmscan.h"
 #include "mm/vmalloc.h"
 
 static uint64_t shm_frames; /* frames held by all objects */
+static LIST_HEAD(shm_objects); /* every object (shm_object.all), for vm_check */
 
-/* A page on swap is recorded in the object as its slot, tagged with bit 0
- * (a struct page pointer is never odd). */
-#define SHM_SWAPPED(slot) (((uintptr_t)(slot) << 1) | 1)
-#define SHM_IS_SWAPPED(e) ((e)&1)
-#define SHM_SLOT(e) ((e) >> 1)
+struct list_head *shm_object_list(void) { return &shm_objects; }
+
 
 struct shm_object *shm_object_create(size_t size)
 {
@@ -42,6 +41,7 @@ struct shm_object *shm_object_create(size_t size)
         kfree(obj);
         return NULL;
     }
+    list_add_tail(&obj->all, &shm_objects);
     return obj;
 }
 
@@ -58,11 +58,11 @@ static void shm_object_free(struct shm_object *obj)
         struct page *p = (struct page *)e;
         p->shm_owner = NULL;
         shm_frames--;
-        if (--p->refcount == 0) /* no PTE maps it any more */
-            pmm_free(p, 0);
-        else if (!p->rmap && (p->flags & PG_swapcache))
-            swap_cache_trim(p);
+        if (!p->rmap && (p->flags & PG_swapcache))
+            swap_cache_trim(p); /* before our put: the cache must not outlive the last holder */
+        page_put(p); /* freed unless a PTE still maps it */
     }
+    list_del(&obj->all);
     vfree(obj->pages);
     kfree(obj);
 }
@@ -94,61 +94,55 @@ void shm_object_orphan(struct shm_object *obj)
         shm_object_free(obj);
 }
 
+/* The object takes a hold on p as its page at index. */
 static void own_page(struct shm_object *obj, size_t index, struct page *p)
 {
+    page_get(p);
     obj->pages[index] = (uintptr_t)p;
     p->shm_owner = obj;
     p->shm_index = (uint32_t)index;
     shm_frames++;
 }
 
-int shm_object_page(struct shm_object *obj, size_t index, struct page **pp)
+int shm_object_page(struct shm_object *obj, size_t index, struct page **pp, bool *major)
 {
     if (index >= obj->nr_pages)
         return -EFAULT;
-    uintptr_t e = obj->pages[index];
-    if (!e) { /* first touch by anyone */
-        struct page *p = alloc_user_page();
-        if (!p)
-            return -ENOMEM;
-        clear_page(page_to_virt(p));
-        own_page(obj, index, p); /* refcount 1: the object's */
+    for (;;) {
+        uintptr_t e = obj->pages[index];
+        if (e && !SHM_IS_SWAPPED(e)) { /* in memory */
+            *pp = (struct page *)e;
+            page_pin(*pp);
+            return 0;
+        }
+        struct page *p;
+        if (!e) { /* first touch by anyone */
+            p = alloc_user_page(); /* pinned; may sleep */
+            if (!p)
+                return -ENOMEM;
+            clear_page(page_to_virt(p));
+        } else { /* on swap: in the swap cache still, or read it back (sleeping) */
+            int r = swap_in(SHM_SLOT(e), &p, major);
+            if (r == -EAGAIN)
+                continue;
+            if (r)
+                return r;
+        }
+        if (obj->pages[index] != e) { /* someone else filled the entry while we slept */
+            page_unpin(p);
+            if (p->flags & PG_swapcache)
+                swap_cache_trim(p);
+            continue;
+        }
+        if (!e) {
+            own_page(obj, index, p);
+        } else {
+            shm_page_swapped_in(obj, index, p, SHM_SLOT(e));
+            vm_check_after("swap-in");
+        }
         *pp = p;
         return 0;
     }
-    if (!SHM_IS_SWAPPED(e)) {
-        *pp = (struct page *)e;
-        return 0;
-    }
-    /* On swap: in the swap cache still, or read it back (sleeping). */
-    uint64_t slot = SHM_SLOT(e);
-    struct page *p;
-    while ((p = swap_cache_lookup(slot)) && (p->flags & PG_locked)) {
-        p->refcount++;
-        page_wait_unlocked(p);
-        if (--p->refcount == 0)
-            pmm_free(p, 0);
-        if (obj->pages[index] != e)
-            return shm_object_page(obj, index, pp); /* someone else brought it back */
-    }
-    if (!p) {
-        p = alloc_user_page();
-        if (!p)
-            return -ENOMEM;
-        p->refcount = 0;
-        swap_cache_add(p, slot);
-        p->flags |= PG_locked;
-        int r = swap_read_page(slot, p);
-        page_unlock(p);
-        if (r) {
-            swap_cache_remove(p);
-            swap_slot_mark_failed(slot, false);
-            return -EIO;
-        }
-    }
-    shm_page_swapped_in(obj, index, p, slot);
-    *pp = p;
-    return 0;
 }
 
 void shm_page_swapped_out(struct page *p, uint64_t slot)
@@ -158,14 +152,13 @@ void shm_page_swapped_out(struct page *p, uint64_t slot)
     swap_slot_get(slot); /* the object's reference on the slot */
     p->shm_owner = NULL;
     shm_frames--;
-    p->refcount--; /* the object's reference on the frame (the swap cache still holds it) */
+    page_put(p); /* the object's hold on the frame (the swap cache still holds it) */
 }
 
 void shm_page_swapped_in(struct shm_object *obj, size_t index, struct page *p, uint64_t slot)
 {
     if (obj->pages[index] != SHM_SWAPPED(slot))
         return; /* the object already has it back */
-    p->refcount++;
     own_page(obj, index, p);
     swap_slot_put(slot);
 }

@@ -23,7 +23,14 @@ struct shm_object {
     unsigned nr_vmas;     /* VMAs mapping it (fork and splits add, unmap drops) */
     bool has_segment;     /* a SysV segment still owns it (until IPC_RMID) */
     struct shm_segment *segment; /* the SysV identity, or NULL */
+    struct list_head all; /* in the list of every object (shm_object_list) */
 };
+
+/* A page on swap is recorded in the object as its slot, tagged with bit 0
+ * (a struct page pointer is never odd). */
+#define SHM_SWAPPED(slot) (((uintptr_t)(slot) << 1) | 1)
+#define SHM_IS_SWAPPED(e) ((e)&1)
+#define SHM_SLOT(e) ((e) >> 1)
 
 /* A new object of size bytes (rounded up to pages), no frame allocated. */
 struct shm_object *shm_object_create(size_t size);
@@ -34,13 +41,16 @@ void shm_object_put(struct shm_object *obj);
 /* Free an object no VMA ever mapped (a failed mmap). */
 void shm_object_put_unused(struct shm_object *obj);
 /* The fault case for shared VMAs (do_shared_fault): *pp = the object's page
- * at index, allocated zeroed on first touch, read back if it was swapped.
- * Returns 0, -ENOMEM, or -EIO (the swap-in failed: the caller's SIGBUS). */
-int shm_object_page(struct shm_object *obj, size_t index, struct page **pp);
+ * at index, pinned (map it, then page_unpin), allocated zeroed on first
+ * touch, read back if it was swapped (then *major is set). Returns 0,
+ * -ENOMEM, or -EIO (the swap-in failed: the caller's SIGBUS). May sleep. */
+int shm_object_page(struct shm_object *obj, size_t index, struct page **pp, bool *major);
 /* Reclaim moved obj's page (p) to swap slot: the object now names the slot. */
 void shm_page_swapped_out(struct page *p, uint64_t slot);
 /* A PTE's swap-in brought back obj's page at index: the object takes it. */
 void shm_page_swapped_in(struct shm_object *obj, size_t index, struct page *p, uint64_t slot);
+/* Every live object, linked by shm_object.all (mm/vmcheck.c walks them). */
+struct list_head *shm_object_list(void);
 /* Frames held by all shm objects (/proc/meminfo Shmem). */
 uint64_t shm_nr_pages(void);
 

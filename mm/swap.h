@@ -50,6 +50,10 @@ void swap_slot_get(uint64_t slot);
  * cache no longer holds it. */
 void swap_slot_put(uint64_t slot);
 unsigned swap_slot_count(uint64_t slot);
+/* Slots are numbered 1 .. swap_nr_slots() - 1 (0 without swap). */
+uint64_t swap_nr_slots(void);
+/* Unusable: the header, a bad page mkswap listed, or a retired slot. */
+bool swap_slot_is_bad(uint64_t slot);
 /* After a failed I/O on the slot (called by reclaim and swap-in): keep it
  * for the entries that name it, retire it (SLOT_BAD) when they are gone. */
 void swap_slot_mark_failed(uint64_t slot, bool write);
@@ -67,6 +71,14 @@ void swap_cache_trim(struct page *p);
  * Returns 0 or -EIO. */
 int swap_read_page(uint64_t slot, struct page *p);
 int swap_write_page(uint64_t slot, struct page *p);
+
+/* Bring the page of slot into memory (mm/swap_io.c): from the swap cache,
+ * or read from the disk into a new frame that joins the swap cache. The
+ * caller holds a reference on the slot. Returns 0 with *pp pinned (map it,
+ * then page_unpin), -ENOMEM, -EIO (the read failed; the slot is marked
+ * failed) or -EAGAIN (while we slept nothing kept naming the slot: look at
+ * the PTE or object entry again). Sets *major when the disk was read. */
+int swap_in(uint64_t slot, struct page **pp, bool *major);
 
 /* /proc/swaps text. */
 size_t swap_report(char *buf, size_t size);

@@ -11,6 +11,7 @@
 #include "kernel/time.h"
 #include "kernel/x86.h"
 #include "mm/swap.h"
+#include "mm/vmscan.h"
 #include "mm/vmstat.h"
 
 #define SWAP_IO_TIMEOUT_TICKS (5 * HZ)
@@ -53,8 +54,8 @@ static int do_page_io(uint64_t slot, struct page *p, bool write)
     int r = ata_submit(&s.rq);
     uint64_t deadline = jiffies() + SWAP_IO_TIMEOUT_TICKS;
     while (r == 0 && !s.done && jiffies() < deadline) {
-        if (current) /* a process: sleep while the disk works */
-            sleep_on(&s.wait);
+        if (current) /* a process: sleep while the disk works, but not forever */
+            sleep_on_timeout(&s.wait, deadline - jiffies());
         else
             sti_hlt();
     }
@@ -78,4 +79,50 @@ static int do_page_io(uint64_t slot, struct page *p, bool write)
 }
 
 int swap_read_page(uint64_t slot, struct page *p) { return do_page_io(slot, p, false); }
+
+/* The one swap-in protocol, for PTEs (do_swap_page) and shm objects
+ * (shm_object_page), as Linux's swapin_readahead minus the readahead:
+ *
+ *   the slot's page is in the swap cache?
+ *     under I/O (reclaim writing it, or another swap-in reading it):
+ *         pin it, sleep until the transfer ends, look again
+ *     else: pin it, done (a minor fault: no disk read)
+ *   else: a new frame joins the swap cache, locked, and the disk fills it
+ *
+ * The caller holds a reference on the slot (its PTE's or its object's
+ * entry) when it calls, but may lose it while we sleep; so -EAGAIN means
+ * "nothing names the slot any more: look at your PTE again". */
+int swap_in(uint64_t slot, struct page **pp, bool *major)
+{
+    struct page *p;
+    while ((p = swap_cache_lookup(slot)) != NULL) {
+        page_pin(p);
+        if (!(p->flags & PG_locked)) {
+            *pp = p;
+            return 0;
+        }
+        page_wait_unlocked(p);
+        page_unpin(p); /* may free it: reclaim wrote it out and let it go */
+    }
+    p = alloc_user_page(); /* pinned; may reclaim and sleep */
+    if (!p)
+        return -ENOMEM;
+    if (swap_slot_count(slot) == 0 || swap_cache_lookup(slot)) {
+        page_unpin(p); /* things moved while we slept */
+        return swap_slot_count(slot) == 0 && !swap_cache_lookup(slot) ? -EAGAIN : swap_in(slot, pp, major);
+    }
+    swap_cache_add(p, slot);
+    page_lock(p);
+    int r = swap_read_page(slot, p);
+    page_unlock(p);
+    *major = true;
+    if (r) {
+        swap_cache_remove(p);
+        swap_slot_mark_failed(slot, false);
+        page_unpin(p);
+        return -EIO;
+    }
+    *pp = p;
+    return 0;
+}
 int swap_write_page(uint64_t slot, struct page *p) { return do_page_io(slot, p, true); }

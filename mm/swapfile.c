@@ -159,15 +159,16 @@ static void slot_release_if_unused(uint64_t slot)
 void swap_slot_put(uint64_t slot)
 {
     if (--swp.map[slot] == 0) {
-        struct page *p = swp.cache[slot];
-        if (p && !p->rmap && !(p->flags & PG_locked))
-            swap_cache_remove(p); /* no PTE and no entry left: the copy is useless */
+        if (swp.cache[slot])
+            swap_cache_trim(swp.cache[slot]); /* no entry left: the copy may be useless */
         else
             slot_release_if_unused(slot);
     }
 }
 
 unsigned swap_slot_count(uint64_t slot) { return swp.map[slot] == SLOT_BAD ? 0 : swp.map[slot]; }
+uint64_t swap_nr_slots(void) { return swp.active ? swp.nr_slots : 0; }
+bool swap_slot_is_bad(uint64_t slot) { return swp.map[slot] == SLOT_BAD; }
 
 void swap_slot_mark_failed(uint64_t slot, bool write)
 {
@@ -187,7 +188,7 @@ void swap_cache_add(struct page *p, uint64_t slot)
 {
     p->flags |= PG_swapcache;
     p->swap_slot = slot;
-    p->refcount++;
+    page_get(p);
     swp.cache[slot] = p;
     swp.nr_cached++;
 }
@@ -199,13 +200,13 @@ void swap_cache_remove(struct page *p)
     swp.nr_cached--;
     p->flags &= ~PG_swapcache;
     slot_release_if_unused(slot);
-    if (--p->refcount == 0)
-        pmm_free(p, 0);
+    page_put(p);
 }
 
 void swap_cache_trim(struct page *p)
 {
-    if ((p->flags & PG_swapcache) && !p->rmap && !(p->flags & PG_locked) && swp.map[p->swap_slot] == 0)
+    if ((p->flags & PG_swapcache) && !p->rmap && !(p->flags & PG_locked) && !p->pincount &&
+        swp.map[p->swap_slot] == 0)
         swap_cache_remove(p);
 }
 

@@ -1,6 +1,7 @@
 /*
- * mm/vmscan.c - page reclaim with a clock (second chance), and the OOM
- * killer.
+ * mm/vmscan.c - page reclaim with a clock (second chance), kswapd, and
+ * the allocation of user frames (which reclaims first when memory is low,
+ * and asks the OOM killer, mm/oom_kill.c, as the last resort).
  *
  * Every user frame is on one list, in the order it was first mapped
  * (mm/rmap.c adds it). The clock hand is the head of that list:
@@ -28,11 +29,13 @@
 #include "kernel/x86.h"
 #include "mm/fault.h"
 #include "mm/mm.h"
+#include "mm/oom_kill.h"
 #include "mm/pmm.h"
 #include "mm/rmap.h"
 #include "mm/shm.h"
 #include "mm/swap.h"
 #include "mm/tlb.h"
+#include "mm/vmcheck.h"
 #include "mm/vmstat.h"
 
 #define OOM_RETRIES 100
@@ -41,7 +44,6 @@ static struct {
     struct list_head lru; /* user frames, oldest first */
     uint64_t nr_lru;
     const struct reclaim_policy *policy;
-    struct wait_queue page_wait; /* tasks waiting for a PG_locked page */
     struct wait_queue kswapd_wait;
     bool kswapd_ready, kswapd_running;
 } vm;
@@ -58,17 +60,8 @@ void lru_del(struct page *p)
     vm.nr_lru--;
 }
 
-void page_wait_unlocked(struct page *p)
-{
-    while (p->flags & PG_locked)
-        sleep_on(&vm.page_wait);
-}
-
-void page_unlock(struct page *p)
-{
-    p->flags &= ~PG_locked;
-    wake_up(&vm.page_wait);
-}
+const struct list_head *lru_list(void) { return &vm.lru; }
+uint64_t lru_size(void) { return vm.nr_lru; }
 
 static pte_t *pte_of(struct rmap_item *r)
 {
@@ -95,13 +88,9 @@ static bool test_and_clear_young(struct page *p)
     return young;
 }
 
-/* Pages reclaim can take: mapped, not locked, held only by PTEs, the swap
- * cache and (for shared memory) the shm object that owns the page. */
-static bool reclaimable(const struct page *p)
-{
-    unsigned holders = rmap_count(p) + ((p->flags & PG_swapcache) ? 1 : 0) + (p->shm_owner ? 1 : 0);
-    return p->rmap && !(p->flags & PG_locked) && (unsigned)p->refcount == holders;
-}
+/* Pages reclaim can take: mapped, not under I/O, and not pinned (a pin
+ * means some path is about to map or copy it). */
+static bool reclaimable(const struct page *p) { return p->rmap && !(p->flags & PG_locked) && !p->pincount; }
 
 static struct page *pick_clock(void)
 {
@@ -161,7 +150,6 @@ static const struct reclaim_policy policies[] = {
 void reclaim_init(const char *name)
 {
     list_init(&vm.lru);
-    wait_queue_init(&vm.page_wait);
     vm.policy = &policies[0];
     for (unsigned i = 0; name && i < ARRAY_SIZE(policies); i++)
         if (strcmp(name, policies[i].name) == 0)
@@ -169,18 +157,11 @@ void reclaim_init(const char *name)
     pr_info("reclaim: page replacement policy: %s (reclaim=clock|fifo|random)\n", vm.policy->name);
 }
 
-/* Read-only pages of the program file that nobody wrote can be dropped:
- * the next fault copies them from the initrd again. */
-static bool droppable(struct page *p)
-{
-    for (struct rmap_item *r = p->rmap; r; r = r->next) {
-        struct vma *v = vma_find(r->mm, r->va);
-        pte_t *e = pte_of(r);
-        if (!v || v->backing != VMA_FILE || (v->prot & VM_WRITE) || !e || (*e & PTE_D))
-            return false;
-    }
-    return true;
-}
+/* A clean copy of the program file can be dropped: the next fault copies
+ * it from the initrd again. That is a page state (mm/page.h): a private
+ * page that is not anonymous was never written, copied or swapped, so
+ * it still equals the file (no PTE Dirty bit is trusted for this). */
+static bool droppable(const struct page *p) { return !(p->flags & PG_anon) && !p->shm_owner; }
 
 /* Replace every PTE of p with new_pte (0, or a swap entry). */
 static void unmap_all(struct page *p, pte_t new_pte, uint64_t slot)
@@ -214,25 +195,21 @@ static bool any_dirty(struct page *p)
     return false;
 }
 
-/* Evict one page; true if its frame was freed. */
+/* Evict one page: drop a clean file copy, or write the page to a swap
+ * slot and turn every PTE into a swap entry. True if its frame was freed.
+ * May sleep (the disk write). */
 static bool reclaim_page(struct page *p)
 {
     if (droppable(p)) {
-        p->refcount++; /* keep it while unmapping */
+        page_pin(p); /* keep it while unmapping */
         unmap_all(p, 0, 0);
-        if (--p->refcount == 0)
-            pmm_free(p, 0);
+        page_unpin(p); /* frees it */
         return true;
     }
     if ((p->flags & PG_swapcache) && swap_slot_failed(p->swap_slot)) {
         if (swap_slot_count(p->swap_slot) > 0)
             return false; /* entries still name the failed slot: they find the page here */
-        p->refcount++;
-        swap_cache_remove(p); /* retires the slot; the page gets a new one below */
-        if (--p->refcount == 0) {
-            pmm_free(p, 0);
-            return true;
-        }
+        swap_cache_remove(p); /* retires the slot; the page gets a new one below (PTEs hold it) */
     }
     bool write = true;
     uint64_t slot;
@@ -245,7 +222,7 @@ static bool reclaim_page(struct page *p)
             return false; /* swap full or absent */
         swap_cache_add(p, slot);
     }
-    p->flags |= PG_locked;
+    page_lock(p);
     unmap_all(p, swp_entry(0, slot), slot);
     if (p->shm_owner) /* a shared memory page: its object names the slot too */
         shm_page_swapped_out(p, slot);
@@ -280,47 +257,38 @@ unsigned try_to_free_pages(unsigned n)
             count_vm_event(NR_PGSTEAL);
         }
     }
+    vm_check_after("reclaim");
     return freed;
 }
 
-/* The largest process (resident + swapped pages), init spared. */
-static struct task *oom_pick(void)
+void reclaim_range(struct mm *mm, uintptr_t start, uintptr_t end)
 {
-    struct task *victim = NULL;
-    uint64_t best = 0;
-    for (int pid = 2; pid <= proc_max_pid(); pid++) {
-        struct task *t = proc_find(pid);
-        if (!t || !t->mm || (t->sig_pending & SIG_BIT(SIGKILL)))
+    for (uintptr_t va = start; va < end; va += PAGE_SIZE) {
+        pte_t *e = paging_next_pte(mm->pml4, &va, end); /* walked again each time: we may sleep */
+        if (!e)
+            break;
+        if (!(*e & (PTE_P | PTE_PROTNONE)))
             continue;
-        uint64_t size = t->mm->rss + t->mm->swap_pages;
-        if (size > best) {
-            best = size;
-            victim = t;
-        }
+        struct page *p = phys_to_page(*e & PTE_ADDR_MASK);
+        /* Linux: "do not interfere with other mappings of this page" */
+        if (!reclaimable(p) || rmap_count(p) != 1)
+            continue;
+        if (!droppable(p) && !swap_active())
+            continue; /* anonymous and shared pages need a swap area */
+        if (reclaim_page(p))
+            count_vm_event(NR_PGSTEAL);
     }
-    return victim;
+    vm_check_after("madvise(MADV_PAGEOUT)");
 }
 
-static bool oom_kill(void)
-{
-    struct task *v = oom_pick();
-    if (!v)
-        return false;
-    pr_err("pagewise: out of memory: killed pid %d (%s): %lu KiB resident, %lu KiB swapped, the largest\n", v->pid,
-           v->comm, v->mm->rss * 4, v->mm->swap_pages * 4);
-    count_vm_event(NR_OOM_KILL);
-    signal_send(v, SIGKILL);
-    return true;
-}
-
-/* kswapd: sleeps until an allocation finds memory getting low, then
- * reclaims until WMARK_HIGH frames above the kswapd mark are free, so that
- * most faults find a frame without reclaiming themselves. */
+/* kswapd: sleeps until an allocation finds free frames below WMARK_LOW,
+ * then reclaims until WMARK_HIGH are free, so that most faults find a
+ * frame without reclaiming themselves. */
 static void kswapd(void *unused)
 {
     (void)unused;
     for (;;) {
-        while (pmm_nr_free() < WMARK_KSWAPD + WMARK_HIGH && swap_free_pages() > 0)
+        while (pmm_nr_free() < WMARK_HIGH && swap_free_pages() > 0)
             if (try_to_free_pages(SWAP_CLUSTER) == 0)
                 break;
         vm.kswapd_running = false;
@@ -337,7 +305,7 @@ void kswapd_start(void)
 
 static void wake_kswapd(void)
 {
-    if (vm.kswapd_ready && !vm.kswapd_running && pmm_nr_free() < WMARK_KSWAPD) {
+    if (vm.kswapd_ready && !vm.kswapd_running && pmm_nr_free() < WMARK_LOW) {
         vm.kswapd_running = true;
         wake_up(&vm.kswapd_wait);
     }
@@ -347,18 +315,20 @@ struct page *alloc_user_page(void)
 {
     wake_kswapd();
     for (int attempt = 0; attempt < OOM_RETRIES; attempt++) {
-        if (pmm_nr_free() > WMARK_LOW) {
+        if (pmm_nr_free() > WMARK_MIN) { /* the rest is the kernel's reserve */
             struct page *p = pmm_alloc(0);
             if (p)
-                return p;
+                return page_pin_new(p);
         }
         if (try_to_free_pages(SWAP_CLUSTER) > 0)
             continue;
         if (current && (current->sig_pending & SIG_BIT(SIGKILL)))
             return NULL; /* we are the one dying: give up at once */
         if (attempt == 0 || attempt % 10 == 0) {
-            if (!oom_kill())
-                return pmm_alloc(0); /* nothing to kill: dip into the reserve */
+            if (!oom_kill()) { /* nothing to kill: dip into the reserve */
+                struct page *p = pmm_alloc(0);
+                return p ? page_pin_new(p) : NULL;
+            }
         }
         if (current && (current->sig_pending & SIG_BIT(SIGKILL)))
             return NULL;

@@ -8,12 +8,23 @@
 
 #include <stdint.h>
 
+#include "mm/mm.h"
 #include "mm/page.h"
 
-/* Free frames below this: user allocations reclaim first, so the kernel
- * (page tables, kmalloc) always finds a frame. */
-#define WMARK_LOW 256  /* 1 MiB */
-#define WMARK_HIGH 512 /* reclaim until this many are free */
+/* Watermarks, in free frames, with Linux's meanings (mm/page_alloc.c):
+ *
+ *   free frames
+ *     ^
+ *     |  WMARK_HIGH  kswapd reclaims until this many are free, then sleeps
+ *     |  WMARK_LOW   an allocation that finds fewer wakes kswapd
+ *     |  WMARK_MIN   below this user allocations reclaim first (direct
+ *     |              reclaim): the rest is the kernel's reserve, so page
+ *     |              tables and kmalloc always find a frame
+ *     0
+ */
+#define WMARK_MIN 256   /* 1 MiB */
+#define WMARK_LOW 1024  /* 4 MiB */
+#define WMARK_HIGH 1536 /* 6 MiB */
 #define SWAP_CLUSTER 32 /* pages reclaimed per attempt */
 
 /* The page-replacement policy: pick a victim, note an access.
@@ -28,19 +39,21 @@ void reclaim_init(const char *policy_name);
 /* A frame became a user page / stopped being one (mm/rmap.c). */
 void lru_add(struct page *p);
 void lru_del(struct page *p);
+/* The list and its length, as kept (mm/vmcheck.c recounts them). */
+const struct list_head *lru_list(void);
+uint64_t lru_size(void);
 /* Try to free up to n frames. Returns how many were freed. Sleeps for
  * disk writes: call from process context only. */
 unsigned try_to_free_pages(unsigned n);
-/* A frame for a user page: reclaims or, as the last resort, kills the
- * largest process (OOM). NULL if the current process itself was chosen
- * (it must die) . */
+/* A frame for a user page, pinned (mm/page.h: map it, then page_unpin):
+ * reclaims or, as the last resort, kills the largest process (OOM). NULL
+ * if the current process itself was chosen (it must die). May sleep. */
 struct page *alloc_user_page(void);
 /* Start kswapd, the kernel thread that reclaims in the background
- * whenever free frames fall below WMARK_KSWAPD. Called from kmain. */
+ * whenever free frames fall below WMARK_LOW. Called from kmain. */
 void kswapd_start(void);
-#define WMARK_KSWAPD 1024 /* 4 MiB: wake kswapd below this */
-/* Wait until nobody does I/O on p. */
-void page_wait_unlocked(struct page *p);
-void page_unlock(struct page *p);
+/* MADV_PAGEOUT: reclaim the private pages of mm's [start, end) now, those
+ * mapped by mm alone, whatever their Accessed bits say. May sleep. */
+void reclaim_range(struct mm *mm, uintptr_t start, uintptr_t end);
 
 #endif

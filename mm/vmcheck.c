@@ -1,0 +1,439 @@
+/*
+ * mm/vmcheck.c - vm_check: recount everything, compare with the books.
+ *
+ * The checker never trusts a count the kernel keeps. It finds the holders
+ * of every frame and every swap slot by itself, in three passes, and then
+ * compares:
+ *
+ *   1. every address space (mm_list), every user PTE (paging_next_pte):
+ *        present / PROT_NONE  -> maps[pfn]++, and the PTE must agree with
+ *                                its VMA, its rmap item and the ownership
+ *                                rules of mm/page.h
+ *        swap entry           -> slot_refs[slot]++
+ *   2. every shm object: its pages must name it back; its swapped pages
+ *        -> slot_refs[slot]++
+ *   3. every frame: refcount == mappings + swap cache + shm + pins, with
+ *        maps[pfn] == its rmap items; the LRU and free counts; then every
+ *        swap slot: its count == slot_refs[slot], its cache entry sane
+ *
+ * The invariants, in words (docs/page-lifecycle.md draws them):
+ *   - no PTE points at a free frame or a kernel frame
+ *   - each PTE has its rmap item, and each rmap item its PTE
+ *   - a writable PTE of a private VMA maps an anonymous page that nothing
+ *     else can reach (page_anon_exclusive)
+ *   - a page that is not anonymous is a clean file copy, in a file VMA,
+ *     never writable, never in the swap cache
+ *   - a shared VMA maps its object's page at the right index
+ *   - a swap slot's count equals the PTEs and objects naming it
+ *   - nothing sits in the swap cache that nobody can ever ask for
+ */
+#include "mm/vmcheck.h"
+
+#include <stdarg.h>
+
+#include "kernel/cmdline.h"
+#include "kernel/compiler.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "kernel/proc.h"
+#include "kernel/string.h"
+#include "kernel/x86.h"
+#include "mm/memlayout.h"
+#include "mm/mm.h"
+#include "mm/pmm.h"
+#include "mm/rmap.h"
+#include "mm/shm.h"
+#include "mm/swap.h"
+#include "mm/vmalloc.h"
+#include "mm/vmscan.h"
+
+#define VMCHECK_MAX_LINES 20       /* violations printed; the rest are counted */
+#define VMCHECK_REPORT_SIZE 4096   /* the console report of vm_check_after */
+
+/* One run: where the report goes, and what was seen. */
+struct vmcheck {
+    char *buf;
+    size_t size, len;
+    unsigned violations;
+    uint64_t mms, ptes, swap_ptes, anon, file, shared, cache_only, free_frames, slots_used, objects;
+};
+
+static struct {
+    uint32_t *maps;      /* per frame: the PTEs found mapping it */
+    uint16_t *slot_refs; /* per swap slot: the entries found naming it */
+    uint64_t nr_pfns, nr_slots;
+    uint64_t every;   /* vmcheck=N: check after every Nth event (0: never) */
+    uint64_t events;  /* events seen since boot */
+    uint64_t runs, cycles; /* checks run, and the TSC cycles they took */
+    bool running; /* a check never starts another */
+    char report[VMCHECK_REPORT_SIZE];
+} vc;
+
+__attribute__((format(printf, 2, 3))) static void emit(struct vmcheck *c, const char *fmt, ...)
+{
+    if (c->len + 1 >= c->size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(c->buf + c->len, c->size - c->len, fmt, ap);
+    va_end(ap);
+    c->len = MIN(c->size - 1, c->len + (size_t)(n > 0 ? n : 0));
+}
+
+/* Count a violation; its line is printed only for the first few. */
+static bool violation(struct vmcheck *c)
+{
+    c->violations++;
+    if (c->violations == VMCHECK_MAX_LINES + 1)
+        emit(c, "vm_check: (more violations not shown)\n");
+    return c->violations <= VMCHECK_MAX_LINES;
+}
+
+/* "pid 3 (t_cow)" for the task whose address space mm is. */
+static void emit_mm_owner(struct vmcheck *c, const struct mm *mm)
+{
+    for (int pid = 1; pid <= proc_max_pid(); pid++) {
+        struct task *t = proc_find(pid);
+        if (t && t->mm == mm) {
+            emit(c, "pid %d (%s)", pid, t->comm);
+            return;
+        }
+    }
+    emit(c, "mm %p (no task)", (const void *)mm);
+}
+
+/* The frame and everything that holds it, for a violation line. */
+static void emit_frame(struct vmcheck *c, const struct page *p)
+{
+    emit(c, "frame %#lx: flags %#x refcount %d pins %u; mapped by", page_to_phys(p), p->flags, p->refcount,
+         p->pincount);
+    const struct rmap_item *r = p->rmap;
+    if (!r)
+        emit(c, " nobody");
+    for (; r; r = r->next) {
+        emit(c, " ");
+        emit_mm_owner(c, r->mm);
+        emit(c, " at %#lx%s", r->va, r->next ? "," : "");
+    }
+    if (p->flags & PG_swapcache)
+        emit(c, "; swap cache slot %lu (count %u)", p->swap_slot, swap_slot_count(p->swap_slot));
+    if (p->shm_owner)
+        emit(c, "; shm object %p page %u", (void *)p->shm_owner, p->shm_index);
+    emit(c, "\n");
+}
+
+#define FRAME_VIOLATION(c, p, ...)                                                                                     \
+    do {                                                                                                               \
+        if (violation(c)) {                                                                                            \
+            emit(c, "vm_check: " __VA_ARGS__);                                                                          \
+            emit(c, ": ");                                                                                             \
+            emit_frame(c, p);                                                                                          \
+        }                                                                                                              \
+    } while (0)
+
+#define VIOLATION(c, ...)                                                                                              \
+    do {                                                                                                               \
+        if (violation(c))                                                                                              \
+            emit(c, "vm_check: " __VA_ARGS__);                                                                          \
+    } while (0)
+
+static bool rmap_has(const struct page *p, const struct mm *mm, uintptr_t va)
+{
+    for (const struct rmap_item *r = p->rmap; r; r = r->next)
+        if (r->mm == mm && r->va == va)
+            return true;
+    return false;
+}
+
+static bool is_kernel_frame(const struct page *p)
+{
+    return (p->flags & (PG_buddy | PG_reserved | PG_slab | PG_pgtable | PG_head)) || p->refcount <= 0;
+}
+
+/* A PTE that maps a frame (present, or PROT_NONE), in VMA v. */
+static void check_mapped_pte(struct vmcheck *c, struct mm *mm, struct vma *v, uintptr_t va, pte_t e)
+{
+    uint64_t pfn = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
+    if (pfn >= vc.nr_pfns) {
+        VIOLATION(c, "PTE %#lx at %#lx maps beyond RAM\n", e, va);
+        return;
+    }
+    struct page *p = pfn_to_page(pfn);
+    if (is_kernel_frame(p)) {
+        FRAME_VIOLATION(c, p, "PTE at %#lx maps a free or kernel frame", va);
+        return;
+    }
+    vc.maps[pfn]++;
+    if (!rmap_has(p, mm, va))
+        FRAME_VIOLATION(c, p, "PTE at %#lx has no rmap item", va);
+    if (!(e & PTE_US))
+        FRAME_VIOLATION(c, p, "user PTE at %#lx without U/S", va);
+    if ((e & PTE_RW) && !(v->prot & VM_WRITE))
+        FRAME_VIOLATION(c, p, "writable PTE at %#lx in a VMA without PROT_WRITE", va);
+    if (!(e & PTE_P) != !(v->prot & VM_PROT_MASK))
+        FRAME_VIOLATION(c, p, "PTE at %#lx is %s but its VMA is %s", va, (e & PTE_P) ? "present" : "PROT_NONE",
+                        (v->prot & VM_PROT_MASK) ? "accessible" : "PROT_NONE");
+    if (v->shm) {
+        if (p->shm_owner != v->shm || p->shm_index != v->shm_pgoff + (va - v->start) / PAGE_SIZE)
+            FRAME_VIOLATION(c, p, "shared VMA at %#lx maps a page its object does not own there", va);
+        return;
+    }
+    if (p->shm_owner)
+        FRAME_VIOLATION(c, p, "private VMA at %#lx maps a shared memory page", va);
+    if ((e & PTE_RW) && !page_anon_exclusive(p))
+        FRAME_VIOLATION(c, p, "writable private PTE at %#lx to a page that is not exclusively ours", va);
+    if (!(p->flags & PG_anon) && (v->backing != VMA_FILE || (p->flags & PG_swapcache)))
+        FRAME_VIOLATION(c, p, "page at %#lx is not anonymous but is no clean file copy", va);
+}
+
+static void check_swap_pte(struct vmcheck *c, uintptr_t va, pte_t e)
+{
+    uint64_t slot = swp_offset(e);
+    if (slot == 0 || slot >= vc.nr_slots || swap_slot_is_bad(slot)) {
+        VIOLATION(c, "swap entry %#lx at %#lx names slot %lu: no such usable slot\n", e, va, slot);
+        return;
+    }
+    if (vc.slot_refs[slot] == UINT16_MAX)
+        VIOLATION(c, "slot %lu: more references than a slot count holds\n", slot);
+    else
+        vc.slot_refs[slot]++;
+}
+
+/* Pass 1: every user PTE of mm, against its VMA. */
+static void check_mm(struct vmcheck *c, struct mm *mm)
+{
+    uint64_t rss = 0, swap = 0;
+    struct vma *v = list_empty(&mm->vmas) ? NULL : list_first_entry(&mm->vmas, struct vma, list);
+    for (uintptr_t va = 0; va < USER_SPACE_END; va += PAGE_SIZE) {
+        pte_t *ep = paging_next_pte(mm->pml4, &va, USER_SPACE_END);
+        if (!ep)
+            break;
+        pte_t e = *ep;
+        if (!e)
+            continue;
+        while (v && v->end <= va)
+            v = vma_next(mm, v);
+        if (!v || v->start > va) {
+            VIOLATION(c, "PTE %#lx at %#lx outside every VMA of ", e, va);
+            if (c->violations <= VMCHECK_MAX_LINES) {
+                emit_mm_owner(c, mm);
+                emit(c, "\n");
+            }
+            continue;
+        }
+        c->ptes++;
+        if (e & (PTE_P | PTE_PROTNONE)) {
+            rss++;
+            check_mapped_pte(c, mm, v, va, e);
+        } else if (is_swap_pte(e) && vc.nr_slots) {
+            swap++;
+            check_swap_pte(c, va, e);
+        } else {
+            VIOLATION(c, "PTE %#lx at %#lx is neither a mapping nor a swap entry\n", e, va);
+        }
+    }
+    c->swap_ptes += swap;
+    if (rss != mm->rss || swap != mm->swap_pages) {
+        VIOLATION(c, "");
+        if (c->violations <= VMCHECK_MAX_LINES) {
+            emit_mm_owner(c, mm);
+            emit(c, ": rss %lu and swap %lu kept, %lu and %lu found\n", mm->rss, mm->swap_pages, rss, swap);
+        }
+    }
+}
+
+/* How many VMAs, in all address spaces, map obj. */
+static unsigned count_vmas_of(const struct shm_object *obj)
+{
+    unsigned n = 0;
+    struct list_head *m, *pos;
+    list_for_each(m, mm_list()) {
+        struct mm *mm = list_entry(m, struct mm, all);
+        list_for_each(pos, &mm->vmas)
+            n += list_entry(pos, struct vma, list)->shm == obj;
+    }
+    return n;
+}
+
+/* Pass 2: every shm object's pages name it back; its slots are counted. */
+static void check_shm_objects(struct vmcheck *c)
+{
+    struct list_head *pos;
+    list_for_each(pos, shm_object_list()) {
+        struct shm_object *obj = list_entry(pos, struct shm_object, all);
+        c->objects++;
+        if (count_vmas_of(obj) != obj->nr_vmas)
+            VIOLATION(c, "shm object %p: nr_vmas %u, but %u VMAs map it\n", (void *)obj, obj->nr_vmas,
+                      count_vmas_of(obj));
+        for (size_t i = 0; i < obj->nr_pages; i++) {
+            uintptr_t e = obj->pages[i];
+            if (!e)
+                continue;
+            if (SHM_IS_SWAPPED(e)) {
+                uint64_t slot = SHM_SLOT(e);
+                if (slot == 0 || slot >= vc.nr_slots || swap_slot_is_bad(slot))
+                    VIOLATION(c, "shm object %p page %zu names slot %lu: no such usable slot\n", (void *)obj, i,
+                              slot);
+                else
+                    vc.slot_refs[slot]++;
+                continue;
+            }
+            struct page *p = (struct page *)e;
+            if (p->shm_owner != obj || p->shm_index != i)
+                FRAME_VIOLATION(c, p, "shm object %p page %zu does not name the object back", (void *)obj, i);
+        }
+    }
+}
+
+/* Pass 3a: every frame's books against what passes 1 and 2 found. */
+static void check_frame(struct vmcheck *c, uint64_t pfn)
+{
+    struct page *p = pfn_to_page(pfn);
+    if (p->flags & PG_buddy) {
+        c->free_frames += 1ul << p->order;
+        return;
+    }
+    if (p->flags & (PG_reserved | PG_slab | PG_pgtable | PG_head))
+        return; /* the kernel's (pass 1 reported any PTE to it); rmap is slab data here */
+    if (p->refcount == 0)
+        return; /* inside a free block, or the tail of a multi-frame one: stale fields */
+    bool cached = p->flags & PG_swapcache;
+    if (!p->rmap && !vc.maps[pfn] && !cached && !p->shm_owner && !(p->flags & PG_lru))
+        return; /* not a user frame (or pinned before its first mapping) */
+    unsigned mapped = rmap_count(p);
+    unsigned holders = mapped + cached + (p->shm_owner != NULL) + p->pincount;
+    if ((unsigned)p->refcount != holders)
+        FRAME_VIOLATION(c, p, "refcount %d, but %u holders (%u mappings, swap cache %d, shm %d, %u pins)",
+                        p->refcount, holders, mapped, cached, p->shm_owner != NULL, p->pincount);
+    if (vc.maps[pfn] != mapped)
+        FRAME_VIOLATION(c, p, "%u rmap items, but %u PTEs map it", mapped, vc.maps[pfn]);
+    if (!(p->flags & PG_lru) != !p->rmap)
+        FRAME_VIOLATION(c, p, "on the LRU list iff mapped: PG_lru %s", (p->flags & PG_lru) ? "set" : "clear");
+    if (cached && swap_cache_lookup(p->swap_slot) != p)
+        FRAME_VIOLATION(c, p, "PG_swapcache, but the cache has another page at slot %lu", p->swap_slot);
+    if ((p->flags & PG_locked) && (!cached || p->rmap))
+        FRAME_VIOLATION(c, p, "under I/O but not an unmapped swap cache page");
+    if (cached && !p->rmap && !(p->flags & PG_locked) && !p->pincount && swap_slot_count(p->swap_slot) == 0)
+        FRAME_VIOLATION(c, p, "in the swap cache, but no PTE maps it and no entry names its slot");
+    if (p->shm_owner)
+        c->shared++;
+    else if (p->flags & PG_anon)
+        c->anon++;
+    else if (p->rmap)
+        c->file++;
+    else
+        c->cache_only++;
+}
+
+/* Pass 3b: every swap slot's count, and the cache's entries. */
+static void check_slots(struct vmcheck *c)
+{
+    uint64_t free = 0, cached = 0;
+    for (uint64_t slot = 1; slot < vc.nr_slots; slot++) {
+        struct page *p = swap_cache_lookup(slot);
+        if (swap_slot_is_bad(slot)) {
+            if (vc.slot_refs[slot] || p)
+                VIOLATION(c, "slot %lu is retired, but %u entries name it%s\n", slot, vc.slot_refs[slot],
+                          p ? " and it is cached" : "");
+            continue;
+        }
+        if (swap_slot_count(slot) != vc.slot_refs[slot])
+            VIOLATION(c, "slot %lu: count %u, but %u entries name it\n", slot, swap_slot_count(slot),
+                      vc.slot_refs[slot]);
+        if (p) {
+            cached++;
+            if (!(p->flags & PG_swapcache) || p->swap_slot != slot)
+                FRAME_VIOLATION(c, p, "the swap cache holds it at slot %lu, but the page says otherwise", slot);
+        }
+        if (!p && swap_slot_count(slot) == 0)
+            free++;
+        else
+            c->slots_used++;
+    }
+    if (vc.nr_slots && (free != swap_free_pages() || cached != swap_cached_pages()))
+        VIOLATION(c, "swap: %lu free and %lu cached kept, %lu and %lu found\n", swap_free_pages(),
+                  swap_cached_pages(), free, cached);
+}
+
+static void check_frames(struct vmcheck *c)
+{
+    uint64_t on_lru = 0;
+    for (uint64_t pfn = 0; pfn < vc.nr_pfns; pfn++) {
+        check_frame(c, pfn);
+        on_lru += (pfn_to_page(pfn)->flags & PG_lru) != 0;
+    }
+    uint64_t listed = 0;
+    struct list_head *pos;
+    list_for_each(pos, lru_list()) {
+        if (!(list_entry(pos, struct page, lru)->flags & PG_lru) || ++listed > on_lru)
+            break;
+    }
+    if (on_lru != lru_size() || listed != on_lru)
+        VIOLATION(c, "LRU: %lu pages kept, %lu on the list, %lu frames with PG_lru\n", lru_size(), listed, on_lru);
+    if (c->free_frames != pmm_nr_free())
+        VIOLATION(c, "%lu free frames kept, %lu in the buddy lists\n", pmm_nr_free(), c->free_frames);
+}
+
+unsigned vm_check(char *buf, size_t size)
+{
+    struct vmcheck c = {.buf = buf, .size = size};
+    buf[0] = '\0';
+    if (!vc.maps) {
+        emit(&c, "vm_check: not initialised\n");
+        return 1;
+    }
+    uint64_t t0 = rdtsc();
+    vc.running = true; /* no lock needed: nothing here sleeps, and interrupt
+                        * handlers never change page tables or frames */
+    memset(vc.maps, 0, vc.nr_pfns * sizeof(*vc.maps));
+    if (vc.nr_slots)
+        memset(vc.slot_refs, 0, vc.nr_slots * sizeof(*vc.slot_refs));
+    struct list_head *pos;
+    list_for_each(pos, mm_list()) {
+        c.mms++;
+        check_mm(&c, list_entry(pos, struct mm, all));
+    }
+    check_shm_objects(&c);
+    check_frames(&c);
+    check_slots(&c);
+    vc.running = false;
+    vc.runs++;
+    vc.cycles += rdtsc() - t0;
+    if (c.violations == 0)
+        emit(&c,
+             "vm_check: ok (%lu address spaces, %lu PTEs of which %lu swap entries; frames: %lu anonymous, %lu file, "
+             "%lu shared, %lu swap cache only, %lu free; %lu swap slots in use; %lu shm objects; run %lu times, "
+             "%lu after events, %lu kcycles each)\n",
+             c.mms, c.ptes, c.swap_ptes, c.anon, c.file, c.shared, c.cache_only, c.free_frames, c.slots_used,
+             c.objects, vc.runs, vc.every ? vc.events / vc.every : 0, vc.cycles / vc.runs / 1000);
+    else
+        emit(&c, "vm_check: %u violations\n", c.violations);
+    return c.violations;
+}
+
+void vm_check_after(const char *event)
+{
+    if (!vc.every || vc.running || ++vc.events % vc.every != 0)
+        return;
+    if (vm_check(vc.report, sizeof(vc.report)) == 0)
+        return;
+    pr_err("%s", vc.report);
+    panic("vm_check: the memory manager broke its invariants after %s", event);
+}
+
+void vm_check_init(const char *option)
+{
+    vc.every = option ? (*option ? cmdline_parse_size(option) : 1) : 0;
+    vc.nr_pfns = pmm_max_pfn();
+    vc.nr_slots = swap_nr_slots();
+    vc.maps = vmalloc(vc.nr_pfns * sizeof(*vc.maps));
+    vc.slot_refs = vc.nr_slots ? vmalloc(vc.nr_slots * sizeof(*vc.slot_refs)) : NULL;
+    if (!vc.maps || (vc.nr_slots && !vc.slot_refs))
+        panic("vm_check: no memory for its counting tables");
+    if (vc.every)
+        pr_info("vm_check: /proc/vmcheck ready; checking after every %lu%s fork, exit, munmap, mprotect, swap-in "
+                "and reclaim (vmcheck%s%s)\n",
+                vc.every, vc.every == 1 ? "" : "th", *option ? "=" : "", option);
+    else
+        pr_info("vm_check: /proc/vmcheck ready (boot with vmcheck to check after every mm event)\n");
+}
