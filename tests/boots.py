@@ -76,6 +76,8 @@ for prog, timeout in (("t_lazy", 120), ("t_proc", 180), ("t_hostile", 120), ("t_
                       ("t_shm", 120), ("t_cow", 180), ("t_exec", 120), ("t_pipe", 120), ("t_signal", 120),
                       ("t_procfs", 120), ("t_fuzz", 300), ("t_tlb", 60)):
     BOOTS.append({"name": prog, "cmdline": f"vmcheck init=/bin/{prog}", "timeout": timeout, "kind": "tests"})
+    if prog in ("t_cow", "t_shm"):  # their swapped-out cases (MADV_PAGEOUT) need a swap disk
+        BOOTS[-1]["swap"] = "64M"
 
 # ---- the shell, driven through the serial console like a user would:
 # each step waits for the prompt, types, and expects a line back.
@@ -127,6 +129,11 @@ BOOTS += [
     # Twice the RAM, three patterns, three processes, COW-shared pages, a
     # CPU-bound process beside a swapping one; all words intact.
     {"name": "t_swap", "cmdline": "vmcheck=64 init=/bin/t_swap", "mem": "64M", "swap": "256M", "timeout": 900, "kind": "tests"},
+    # The two bugs that composing mechanisms caused (docs/page-lifecycle.md):
+    # COW + swap + mprotect, and written .data through swap twice; 96 MiB as
+    # they were reported, whole-RAM pressure and MADV_PAGEOUT variants.
+    {"name": "t_mmcompose", "cmdline": "vmcheck=8 init=/bin/t_mmcompose", "mem": "96M", "swap": "256M",
+     "timeout": 600, "kind": "tests"},
     # RAM and swap both too small: the hog is OOM-killed, nothing else.
     {"name": "t_oom", "cmdline": "vmcheck init=/bin/t_oom", "mem": "48M", "swap": "16M", "timeout": 600, "kind": "tests"},
     # Disk errors (QEMU blkdebug; a slot is 8 sectors, slot n = sectors 8n..8n+7):
