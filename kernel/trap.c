@@ -79,7 +79,11 @@ static void handle_page_fault(struct trap_frame *tf)
     struct mm *mm = current ? current->mm : NULL; /* no task yet in early boot */
     if (mm && (user || addr < USER_SPACE_END)) {
         struct fault_info fi;
-        sti(); /* the fault path may take time; interrupts are fine */
+        /* The fault path may sleep (swap-in), so it wants interrupts on;
+         * but a kernel path that faulted with them off (a copy_to_user
+         * under irq_save) must not have them turned on behind its back. */
+        if (tf->rflags & RFLAGS_IF)
+            sti();
         int r = handle_mm_fault(mm, addr, tf->error_code, &fi);
         cli();
         if (r == 0) {

@@ -24,45 +24,16 @@ static struct wait_queue page_waiters; /* tasks in page_wait_unlocked */
 
 void page_init(void) { wait_queue_init(&page_waiters); }
 
-void page_get(struct page *p)
+void page_free_last(struct page *p)
 {
-    BUG_ON(p->refcount <= 0); /* a free frame cannot gain a holder */
-    p->refcount++;
-}
-
-void page_put(struct page *p)
-{
-    BUG_ON(p->refcount <= 0);
-    if (--p->refcount > 0)
-        return;
     /* The last holder: nothing may still name the frame. */
     BUG_ON(p->rmap || (p->flags & (PG_swapcache | PG_lru | PG_locked)) || p->shm_owner || p->pincount);
     pmm_free(p, 0);
 }
 
-struct page *page_pin_new(struct page *p)
-{
-    BUG_ON(p->refcount != 1 || p->pincount);
-    p->pincount = 1;
-    return p;
-}
-
-void page_pin(struct page *p)
-{
-    page_get(p);
-    p->pincount++;
-}
-
-void page_unpin(struct page *p)
-{
-    BUG_ON(p->pincount == 0);
-    p->pincount--;
-    page_put(p);
-}
-
 bool page_exclusive(const struct page *p)
 {
-    if (p->shm_owner || p->pincount || rmap_count(p) != 1)
+    if (p->shm_owner || p->pincount || !rmap_single(p))
         return false;
     return !(p->flags & PG_swapcache) || swap_slot_count(p->swap_slot) == 0;
 }

@@ -10,6 +10,7 @@
 #ifndef PAGEWISE_MM_RMAP_H
 #define PAGEWISE_MM_RMAP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mm/page.h"
@@ -30,5 +31,10 @@ int rmap_add(struct page *page, struct mm *mm, uintptr_t va);
 void rmap_remove(struct page *page, struct mm *mm, uintptr_t va);
 /* How many mappings the page has. */
 unsigned rmap_count(const struct page *page);
+/* Exactly one mapping? (rmap_count == 1 without walking the list.) */
+static inline bool rmap_single(const struct page *page)
+{
+    return page->rmap && !((const struct rmap_item *)page->rmap)->next;
+}
 
 #endif

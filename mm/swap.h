@@ -54,6 +54,19 @@ unsigned swap_slot_count(uint64_t slot);
 uint64_t swap_nr_slots(void);
 /* Unusable: the header, a bad page mkswap listed, or a retired slot. */
 bool swap_slot_is_bad(uint64_t slot);
+
+/* vm_check's pass over the swap map (mm/swapfile.c walks its own arrays:
+ * a function call per slot made the check five times slower). refs[slot]
+ * is what vm_check found naming each slot; a slot is wrong when its count
+ * differs, when a retired slot is named or cached, or when its cache entry
+ * does not name it back. */
+#define SWAP_AUDIT_MAX 8
+struct swap_audit {
+    uint64_t used, free, cached;      /* recounted from the map and cache */
+    uint64_t nr_wrong;
+    uint64_t wrong[SWAP_AUDIT_MAX];  /* the first wrong slots */
+};
+void swap_audit(const uint16_t *refs, struct swap_audit *a);
 /* After a failed I/O on the slot (called by reclaim and swap-in): keep it
  * for the entries that name it, retire it (SLOT_BAD) when they are gone. */
 void swap_slot_mark_failed(uint64_t slot, bool write);

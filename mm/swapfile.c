@@ -168,6 +168,28 @@ void swap_slot_put(uint64_t slot)
 
 unsigned swap_slot_count(uint64_t slot) { return swp.map[slot] == SLOT_BAD ? 0 : swp.map[slot]; }
 uint64_t swap_nr_slots(void) { return swp.active ? swp.nr_slots : 0; }
+
+void swap_audit(const uint16_t *refs, struct swap_audit *a)
+{
+    *a = (struct swap_audit){0};
+    for (uint64_t slot = 1; slot < swp.nr_slots; slot++) {
+        uint16_t count = swp.map[slot];
+        struct page *p = swp.cache[slot];
+        bool wrong;
+        if (count == SLOT_BAD) {
+            wrong = refs[slot] || p;
+        } else {
+            wrong = count != refs[slot] || (p && (!(p->flags & PG_swapcache) || p->swap_slot != slot));
+            a->cached += p != NULL;
+            if (count == 0 && !p)
+                a->free++;
+            else
+                a->used++;
+        }
+        if (wrong && a->nr_wrong++ < SWAP_AUDIT_MAX)
+            a->wrong[a->nr_wrong - 1] = slot;
+    }
+}
 bool swap_slot_is_bad(uint64_t slot) { return swp.map[slot] == SLOT_BAD; }
 
 void swap_slot_mark_failed(uint64_t slot, bool write)

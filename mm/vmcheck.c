@@ -199,38 +199,44 @@ static void check_swap_pte(struct vmcheck *c, uintptr_t va, pte_t e)
         vc.slot_refs[slot]++;
 }
 
-/* Pass 1: every user PTE of mm, against its VMA. */
+/* One non-empty user PTE of mm; *v is the VMA cursor (addresses only grow). */
+static void check_pte(struct vmcheck *c, struct mm *mm, struct vma **v, uintptr_t va, pte_t e, uint64_t *rss,
+                      uint64_t *swap)
+{
+    while (*v && (*v)->end <= va)
+        *v = vma_next(mm, *v);
+    if (!*v || (*v)->start > va) {
+        VIOLATION(c, "PTE %#lx at %#lx outside every VMA of ", e, va);
+        if (c->violations <= VMCHECK_MAX_LINES) {
+            emit_mm_owner(c, mm);
+            emit(c, "\n");
+        }
+        return;
+    }
+    c->ptes++;
+    if (e & (PTE_P | PTE_PROTNONE)) {
+        (*rss)++;
+        check_mapped_pte(c, mm, *v, va, e);
+    } else if (is_swap_pte(e) && vc.nr_slots) {
+        (*swap)++;
+        check_swap_pte(c, va, e);
+    } else {
+        VIOLATION(c, "PTE %#lx at %#lx is neither a mapping nor a swap entry\n", e, va);
+    }
+}
+
+/* Pass 1: every user PTE of mm, a page table (512 entries) at a time. */
 static void check_mm(struct vmcheck *c, struct mm *mm)
 {
     uint64_t rss = 0, swap = 0;
     struct vma *v = list_empty(&mm->vmas) ? NULL : list_first_entry(&mm->vmas, struct vma, list);
-    for (uintptr_t va = 0; va < USER_SPACE_END; va += PAGE_SIZE) {
-        pte_t *ep = paging_next_pte(mm->pml4, &va, USER_SPACE_END);
-        if (!ep)
-            break;
-        pte_t e = *ep;
-        if (!e)
-            continue;
-        while (v && v->end <= va)
-            v = vma_next(mm, v);
-        if (!v || v->start > va) {
-            VIOLATION(c, "PTE %#lx at %#lx outside every VMA of ", e, va);
-            if (c->violations <= VMCHECK_MAX_LINES) {
-                emit_mm_owner(c, mm);
-                emit(c, "\n");
-            }
-            continue;
-        }
-        c->ptes++;
-        if (e & (PTE_P | PTE_PROTNONE)) {
-            rss++;
-            check_mapped_pte(c, mm, v, va, e);
-        } else if (is_swap_pte(e) && vc.nr_slots) {
-            swap++;
-            check_swap_pte(c, va, e);
-        } else {
-            VIOLATION(c, "PTE %#lx at %#lx is neither a mapping nor a swap entry\n", e, va);
-        }
+    uintptr_t va = 0;
+    pte_t *ep;
+    while ((ep = paging_next_pte(mm->pml4, &va, USER_SPACE_END)) != NULL) {
+        uintptr_t table_end = ALIGN_DOWN(va, LARGE_PAGE_SIZE) + LARGE_PAGE_SIZE;
+        for (; va < table_end; va += PAGE_SIZE, ep++)
+            if (*ep)
+                check_pte(c, mm, &v, va, *ep, &rss, &swap);
     }
     c->swap_ptes += swap;
     if (rss != mm->rss || swap != mm->swap_pages) {
@@ -328,31 +334,26 @@ static void check_frame(struct vmcheck *c, uint64_t pfn)
 /* Pass 3b: every swap slot's count, and the cache's entries. */
 static void check_slots(struct vmcheck *c)
 {
-    uint64_t free = 0, cached = 0;
-    for (uint64_t slot = 1; slot < vc.nr_slots; slot++) {
+    struct swap_audit a;
+    swap_audit(vc.slot_refs, &a);
+    c->slots_used = a.used;
+    for (uint64_t i = 0; i < MIN(a.nr_wrong, (uint64_t)SWAP_AUDIT_MAX); i++) {
+        uint64_t slot = a.wrong[i];
         struct page *p = swap_cache_lookup(slot);
-        if (swap_slot_is_bad(slot)) {
-            if (vc.slot_refs[slot] || p)
-                VIOLATION(c, "slot %lu is retired, but %u entries name it%s\n", slot, vc.slot_refs[slot],
-                          p ? " and it is cached" : "");
-            continue;
-        }
-        if (swap_slot_count(slot) != vc.slot_refs[slot])
+        if (swap_slot_is_bad(slot))
+            VIOLATION(c, "slot %lu is retired, but %u entries name it%s\n", slot, vc.slot_refs[slot],
+                      p ? " and it is cached" : "");
+        else if (swap_slot_count(slot) != vc.slot_refs[slot])
             VIOLATION(c, "slot %lu: count %u, but %u entries name it\n", slot, swap_slot_count(slot),
                       vc.slot_refs[slot]);
-        if (p) {
-            cached++;
-            if (!(p->flags & PG_swapcache) || p->swap_slot != slot)
-                FRAME_VIOLATION(c, p, "the swap cache holds it at slot %lu, but the page says otherwise", slot);
-        }
-        if (!p && swap_slot_count(slot) == 0)
-            free++;
         else
-            c->slots_used++;
+            FRAME_VIOLATION(c, p, "the swap cache holds it at slot %lu, but the page says otherwise", slot);
     }
-    if (vc.nr_slots && (free != swap_free_pages() || cached != swap_cached_pages()))
+    if (a.nr_wrong > SWAP_AUDIT_MAX)
+        VIOLATION(c, "... and %lu more slots are wrong\n", a.nr_wrong - SWAP_AUDIT_MAX);
+    if (a.free != swap_free_pages() || a.cached != swap_cached_pages())
         VIOLATION(c, "swap: %lu free and %lu cached kept, %lu and %lu found\n", swap_free_pages(),
-                  swap_cached_pages(), free, cached);
+                  swap_cached_pages(), a.free, a.cached);
 }
 
 static void check_frames(struct vmcheck *c)
@@ -395,7 +396,8 @@ unsigned vm_check(char *buf, size_t size)
     }
     check_shm_objects(&c);
     check_frames(&c);
-    check_slots(&c);
+    if (vc.nr_slots)
+        check_slots(&c);
     vc.running = false;
     vc.runs++;
     vc.cycles += rdtsc() - t0;

@@ -271,7 +271,7 @@ void reclaim_range(struct mm *mm, uintptr_t start, uintptr_t end)
             continue;
         struct page *p = phys_to_page(*e & PTE_ADDR_MASK);
         /* Linux: "do not interfere with other mappings of this page" */
-        if (!reclaimable(p) || rmap_count(p) != 1)
+        if (!reclaimable(p) || !rmap_single(p))
             continue;
         if (!droppable(p) && !swap_active())
             continue; /* anonymous and shared pages need a swap area */

@@ -75,7 +75,9 @@ BOOTS = [
 for prog, timeout in (("t_lazy", 120), ("t_proc", 180), ("t_hostile", 120), ("t_files", 60), ("t_busybox", 120),
                       ("t_shm", 120), ("t_cow", 180), ("t_exec", 120), ("t_pipe", 120), ("t_signal", 120),
                       ("t_procfs", 120), ("t_fuzz", 300), ("t_tlb", 60)):
-    BOOTS.append({"name": prog, "cmdline": f"init=/bin/{prog}", "timeout": timeout, "kind": "tests"})
+    BOOTS.append({"name": prog, "cmdline": f"vmcheck init=/bin/{prog}", "timeout": timeout, "kind": "tests"})
+    if prog in ("t_cow", "t_shm"):  # their swapped-out cases (MADV_PAGEOUT) need a swap disk
+        BOOTS[-1]["swap"] = "64M"
 
 # ---- the shell, driven through the serial console like a user would:
 # each step waits for the prompt, types, and expects a line back.
@@ -115,25 +117,34 @@ def tour_steps(path=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..
     return steps
 
 
-BOOTS.append({"name": "tour", "kind": "console", "mem": "128M", "swap": "256M", "timeout": 60,
+BOOTS.append({"name": "tour", "kind": "console", "mem": "128M", "swap": "256M", "timeout": 60, "cmdline": "vmcheck",
               "script": tour_steps()})
 
 # ---- swapping: small RAM, a swap disk (mkswap'ed by the harness) ----
+# Every boot that swaps runs with vmcheck: the kernel's invariant checker
+# after every fork, exit, munmap, mprotect, swap-in and reclaim pass (t_swap
+# after every 64th: it swaps 100,000 pages, and one check of 64 MiB costs
+# about a millisecond under TCG).
 BOOTS += [
     # Twice the RAM, three patterns, three processes, COW-shared pages, a
     # CPU-bound process beside a swapping one; all words intact.
-    {"name": "t_swap", "cmdline": "init=/bin/t_swap", "mem": "64M", "swap": "256M", "timeout": 900, "kind": "tests"},
+    {"name": "t_swap", "cmdline": "vmcheck=64 init=/bin/t_swap", "mem": "64M", "swap": "256M", "timeout": 900, "kind": "tests"},
+    # The two bugs that composing mechanisms caused (docs/page-lifecycle.md):
+    # COW + swap + mprotect, and written .data through swap twice; 96 MiB as
+    # they were reported, whole-RAM pressure and MADV_PAGEOUT variants.
+    {"name": "t_mmcompose", "cmdline": "vmcheck=8 init=/bin/t_mmcompose", "mem": "96M", "swap": "256M",
+     "timeout": 600, "kind": "tests"},
     # RAM and swap both too small: the hog is OOM-killed, nothing else.
-    {"name": "t_oom", "cmdline": "init=/bin/t_oom", "mem": "48M", "swap": "16M", "timeout": 600, "kind": "tests"},
+    {"name": "t_oom", "cmdline": "vmcheck init=/bin/t_oom", "mem": "48M", "swap": "16M", "timeout": 600, "kind": "tests"},
     # Disk errors (QEMU blkdebug; a slot is 8 sectors, slot n = sectors 8n..8n+7):
     # a failed swap-out keeps the page in memory and retires the slot...
-    {"name": "swap_write_error", "cmdline": "init=/bin/t_swaperr -- write-error", "mem": "32M", "swap": "64M",
+    {"name": "swap_write_error", "cmdline": "vmcheck init=/bin/t_swaperr -- write-error", "mem": "32M", "swap": "64M",
      "disk_errors": [("write", 64 * 8)], "timeout": 300, "kind": "tests",
      "expect": [r"disk error writing slot 64 ", r"writing slot 64 failed: the page stays in memory",
                 r"slot 64 is bad \(a write failed\)"]},
     # ... a failed swap-in gives SIGBUS to the page's owner and nobody else
     # (with ata=pio: the PIO path of drivers/ata.c gets its run here).
-    {"name": "swap_read_error", "cmdline": "ata=pio init=/bin/t_swaperr -- read-error", "mem": "32M", "swap": "64M",
+    {"name": "swap_read_error", "cmdline": "vmcheck ata=pio init=/bin/t_swaperr -- read-error", "mem": "32M", "swap": "64M",
      "disk_errors": [("read", 1500 * 8)], "timeout": 300, "kind": "tests",
      "expect": [r"disk error reading slot 1500 ", r"swap-in failed \(disk error\) at rip 0x[0-9a-f]+ -> SIGBUS",
                 r"hog: SIGBUS at region\+0x[0-9a-f]+ \(si_code 2\)\r?$"]},

@@ -43,13 +43,25 @@ muts = [
  ("madvise DONTNEED keeps the pages", "mm/mmap.c", "            paging_unmap_range(mm->pml4, MAX(addr, v->start), MIN(end, v->end), mm_put_frame, mm);", "            (void)v;"),
  ("demand loading ignores file data", "mm/fault.c", "        memcpy(page_to_virt(p), vma->file_data + off, n);", "        (void)n;"),
  ("fork shares writable pages without copy-on-write", "mm/mm.c", "        if ((*e & PTE_RW) && !(v->flags & VM_SHARED)) {", "        if (0) {"),
- ("copy-on-write never copies", "mm/fault.c", "    if (rmap_count(old) == 1 && !swap_copy_shared) {", "    if (1) {"),
+ ("copy-on-write never copies", "mm/fault.c", "    if (page_exclusive(old)) {", "    if (1) {"),
  ("brk shrink keeps the pages", "mm/mmap.c", "        vma_unmap_range(mm, new_end, old_end); /* shrinking frees the pages */", ""),
  # ---- the TLB and swap-error lessons: each names the boots that must catch it ----
  ("fork does not flush the parent's TLB", "mm/mm.c", "    if ((read_cr3() & PTE_ADDR_MASK) != virt_to_phys(mm->pml4))\n        return;", "    if (1)\n        return;", [], "t_tlb"),
  ("failed swap-out frees the page anyway", "mm/vmscan.c", "        swap_slot_mark_failed(slot, true);\n        return false;", "        swap_slot_mark_failed(slot, true);", [], "swap_write_error"),
  ("failed slot goes back to the free pool", "mm/swapfile.c", "    if (swp.failed[slot])\n        swp.map[slot] = SLOT_BAD;", "    if (0)\n        swp.map[slot] = SLOT_BAD;", [], "swap_write_error"),
- ("failed swap-in kills with SIGKILL, not SIGBUS", "mm/fault.c", "            fi->reason = \"swap-in failed (disk error)\";\n            return -EIO;", "            fi->reason = \"swap-in failed (disk error)\";\n            return -ENOMEM;", [], "swap_read_error"),
+ # ---- the page-ownership model (docs/page-lifecycle.md): each mutant puts a
+ # bug back or breaks a count; a composing test or vm_check must notice ----
+ ("mprotect trusts the rmap count (COW + swap + mprotect leak)", "mm/mmap.c", "!page_anon_exclusive(phys_to_page(*e & PTE_ADDR_MASK))", "rmap_count(phys_to_page(*e & PTE_ADDR_MASK)) > 1", [('#include "mm/shm.h"\n', '#include "mm/shm.h"\n#include "mm/rmap.h"\n')], "t_mmcompose,t_mmfuzz"),
+ ("reclaim drops file pages whose PTE is clean (written .data lost)", "mm/vmscan.c", "static bool droppable(const struct page *p) { return !(p->flags & PG_anon) && !p->shm_owner; }",
+  "static bool droppable(const struct page *p)\n{\n    for (struct rmap_item *r = p->rmap; r; r = r->next) {\n        struct vma *v = vma_find(r->mm, r->va);\n        pte_t *e = pte_of(r);\n        if (!v || v->backing != VMA_FILE || !e || (*e & PTE_D))\n            return false;\n    }\n    return !p->shm_owner;\n}", [], "t_mmcompose,t_mmfuzz"),
+ ("exclusive ignores swap entries that name the cached slot", "mm/page.c", "    return !(p->flags & PG_swapcache) || swap_slot_count(p->swap_slot) == 0;", "    return true;", [], "t_mmcompose,t_mmfuzz,t_swap"),
+ ("swap-in maps a shared slot writable", "mm/fault.c", "    if (!vma->shm && !page_anon_exclusive(p))\n        flags &= ~PTE_RW;", "    if (0)\n        flags &= ~PTE_RW;", [], "t_mmcompose,t_mmfuzz,t_swap"),
+ ("a page read from swap is not anonymous", "mm/fault.c", "    else\n        p->flags |= PG_anon;\n", "\n", [], "t_mmcompose,t_mmfuzz,t_swap"),
+ ("fork forgets the swap slot's reference", "mm/mm.c", "            swap_slot_get(swp_offset(*e));\n", "", [], "t_mmfuzz,t_swap"),
+ ("the swap cache never lets go of a frame", "mm/swapfile.c", "    slot_release_if_unused(slot);\n    page_put(p);\n", "    slot_release_if_unused(slot);\n", [], "t_mmfuzz,t_swap"),
+ ("shm swap-out keeps the object's frame reference", "mm/shm.c", "    page_put(p); /* the object's hold on the frame", "    (void)p; /* the object's hold on the frame", [], "t_mmfuzz,t_swap"),
+ ("a timed wait never times out (a lost disk interrupt hangs)", "kernel/sched.c", "        if (t->wait_deadline <= now && t->state == TASK_SLEEPING)", "        if (0)", [], "ktest"),
+ ("failed swap-in kills with SIGKILL, not SIGBUS", "mm/fault.c", "    if (r == -EIO)\n        fi->reason = \"swap-in failed (disk error)\";\n    if (r)\n        return r;\n    pte = paging_walk", "    if (r == -EIO)\n        fi->reason = \"swap-in failed (disk error)\";\n    if (r)\n        return -ENOMEM;\n    pte = paging_walk", [], "swap_read_error"),
 ]
 DEFAULT_BOOTS = "ktest,t_lazy,t_hostile,t_proc,t_cow,t_fuzz"
 

@@ -2,6 +2,8 @@
 #include "drivers/serial.h"
 #include "kernel/cmdline.h"
 #include "kernel/ksyms.h"
+#include "kernel/proc.h"
+#include "kernel/sched.h"
 #include "kernel/string.h"
 #include "kernel/time.h"
 #include "kernel/x86.h"
@@ -74,4 +76,50 @@ KTEST(serial_rx_interrupt_loopback)
     serial_set_rx_notify(tty_notify);
     KT_ASSERT(t, n == sizeof(msg) - 1 && strcmp(got, msg) == 0, "received %u bytes \"%s\"", n, got);
     KT_ASSERT(t, serial_rx_irqs() > irqs0, "the bytes came without a receive interrupt");
+}
+
+/* sleep_on_timeout: a wait nobody ends comes back after its ticks (a lost
+ * disk interrupt must not hang a process), and a wake_up ends it early.
+ * The sleeper is a kernel thread; the test (the idle task) lets it run. */
+static struct {
+    struct wait_queue never, woken;
+    volatile int stage; /* 1: timed out, waiting to be woken; 2: done */
+    bool timed_out, woken_in_time;
+    uint64_t slept_ticks;
+} sleeper;
+
+static void sleeper_thread(void *unused)
+{
+    (void)unused;
+    uint64_t j0 = jiffies();
+    sleeper.timed_out = !sleep_on_timeout(&sleeper.never, 3);
+    sleeper.slept_ticks = jiffies() - j0;
+    sleeper.stage = 1;
+    sleeper.woken_in_time = sleep_on_timeout(&sleeper.woken, 1000);
+    sleeper.stage = 2;
+    for (;;)
+        sleep_on(&sleeper.never); /* a kernel thread never returns */
+}
+
+/* Let other tasks run until cond or the time limit. */
+#define RUN_OTHERS_UNTIL(cond, ns0)                                                                                    \
+    while (!(cond) && time_since_boot_ns() - (ns0) < TIMER_TEST_LIMIT_NS) {                                            \
+        sti();                                                                                                         \
+        cpu_relax();                                                                                                   \
+        schedule();                                                                                                    \
+    }
+
+KTEST(sleep_on_timeout_ends)
+{
+    wait_queue_init(&sleeper.never);
+    wait_queue_init(&sleeper.woken);
+    uint64_t ns0 = time_since_boot_ns();
+    KT_ASSERT(t, kthread_create(sleeper_thread, NULL, "ktest-sleeper"), "no kernel thread");
+    RUN_OTHERS_UNTIL(sleeper.stage >= 1, ns0);
+    KT_ASSERT(t, sleeper.stage >= 1 && sleeper.timed_out, "a wait nobody ended did not time out (stage %d)",
+              sleeper.stage);
+    KT_ASSERT(t, sleeper.slept_ticks >= 3, "it came back after %lu ticks, not 3", sleeper.slept_ticks);
+    wake_up(&sleeper.woken);
+    RUN_OTHERS_UNTIL(sleeper.stage == 2, ns0);
+    KT_ASSERT(t, sleeper.stage == 2 && sleeper.woken_in_time, "wake_up did not end a timed wait in time");
 }

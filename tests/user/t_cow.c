@@ -19,7 +19,12 @@
  *   - MADV_DONTNEED / munmap in the child leave the parent's pages alone;
  *   - many short-lived children leave free memory where it was (no frame
  *     leaks through the reference counts), 50 at once or a chain 30 deep;
- *   - on Pagewise, /proc/vmstat counts the copies in "cow_fault".
+ *   - on Pagewise, /proc/vmstat counts the copies in "cow_fault";
+ *   - all of it still holds when the shared pages are on swap at the
+ *     interesting moment (madvise(MADV_PAGEOUT), as Linux's
+ *     selftests/mm/cow.c does): a page that came back from swap in one
+ *     process while the other still names the swap slot is still shared,
+ *     and a write (also after mprotect) must copy it.
  *
  * Counters: getrusage() ru_minflt in the child, sysinfo() freeram, and
  * /proc/vmstat. Children report numbers through a pipe
@@ -187,8 +192,9 @@ static const char *cow_child_write_faults(void)
     CHECK_EXITED(st, 0);
     CHECK(vals[0] >= BUF_PAGES, "the child wrote %ld inherited pages with only %ld page faults (expected >= %ld)",
           (long)BUF_PAGES, vals[0], (long)BUF_PAGES);
-    CHECK(vals[0] <= BUF_PAGES + FAULT_SLACK, "the child wrote %ld inherited pages with %ld page faults (expected <= %ld)",
-          (long)BUF_PAGES, vals[0], (long)BUF_PAGES + FAULT_SLACK);
+    CHECK(vals[0] <= BUF_PAGES + FAULT_SLACK,
+          "the child wrote %ld inherited pages with %ld page faults (expected <= %ld)", (long)BUF_PAGES, vals[0],
+          (long)BUF_PAGES + FAULT_SLACK);
     CHECK(bad < 0 && sum1 == sum0, "the child's writes changed the parent's data (first bad page %ld)", bad);
     CHECK(bad2 < 0, "the parent's own writes after the child exited did not stick (page %ld)", bad2);
     return PASS;
@@ -535,13 +541,385 @@ static const char *cow_untouched_data_pages(void)
     CHECK(!(WIFEXITED(st) && WEXITSTATUS(st) == 2), "the child did not see the program's .data contents");
     CHECK(!(WIFEXITED(st) && WEXITSTATUS(st) == 3), "the child's writes to .data did not stick");
     CHECK_EXITED(st, 0);
-    CHECK(peek(&file_data[0]) == 7, "after the child wrote .data, the parent reads %d (expected 7)", peek(&file_data[0]));
+    CHECK(peek(&file_data[0]) == 7, "after the child wrote .data, the parent reads %d (expected 7)",
+          peek(&file_data[0]));
     CHECK(peek(&file_data[32 * PAGE_SIZE]) == 8, "the parent's .data page 32 reads %d (expected 8)",
           peek(&file_data[32 * PAGE_SIZE]));
     CHECK(peek(&file_data[sizeof(file_data) - 1]) == 9, "the parent's last .data byte reads %d (expected 9)",
           peek(&file_data[sizeof(file_data) - 1]));
     CHECK(peek(&file_data[PAGE_SIZE]) == 0, "the parent's .data page 1 reads %d (expected 0)",
           peek(&file_data[PAGE_SIZE]));
+    return PASS;
+}
+
+/* ---------------------------------------------------------------------------
+ * Swapped out at the interesting moment (as Linux's selftests/mm/cow.c
+ * does): the same rules hold when a shared page is on swap, half on swap,
+ * or back from swap in one process only. The pages go out with
+ * madvise(MADV_PAGEOUT). Linux pages out only pages that one process maps
+ * alone, so the cases page out before fork, or pages a child owns alone.
+ * On Pagewise, with a swap disk, pagemap bit 62 must show them on swap.
+ * ------------------------------------------------------------------------- */
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21 /* Linux 5.4+ */
+#endif
+#define PM_SWAP (1ULL << 62) /* /proc/self/pagemap: on swap */
+
+#define SW_PAGES 64
+#define SW_HALF (SW_PAGES / 2)
+
+/* Pages of [p, p + pages*PAGE_SIZE) that pagemap shows on swap; -1 if it
+ * cannot be read. */
+static long swapped_pages(const char *p, long pages)
+{
+    uint64_t e[SW_PAGES];
+    int fd = open("/proc/self/pagemap", O_RDONLY);
+    if (fd < 0 || pages > SW_PAGES) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    ssize_t n = pread(fd, e, (size_t)pages * sizeof(e[0]), (off_t)((uintptr_t)p / PAGE_SIZE * sizeof(e[0])));
+    close(fd);
+    if (n != (ssize_t)((size_t)pages * sizeof(e[0])))
+        return -1;
+    long s = 0;
+    for (long i = 0; i < pages; i++)
+        s += (e[i] & PM_SWAP) != 0;
+    return s;
+}
+
+/* madvise(MADV_PAGEOUT) on pages [p, p + pages*PAGE_SIZE), of which the
+ * first `must` are mapped by this process alone and must then be on swap
+ * (checked on Pagewise with a swap disk; elsewhere Linux decides). Pagewise
+ * must know the advice; Linux before 5.4 does not (EINVAL: a # line, and
+ * the case checks contents only). PASS or why. */
+static const char *page_out(char *p, long pages, long must)
+{
+    static int noted;
+    if (madvise(p, (size_t)pages * PAGE_SIZE, MADV_PAGEOUT) != 0) {
+        int e = errno;
+        if (e == EINVAL && !on_pagewise()) {
+            if (!noted++)
+                out("# MADV_PAGEOUT unknown to this Linux (EINVAL): swapped-out cases check contents only\n");
+            return PASS;
+        }
+        return FAIL("madvise(MADV_PAGEOUT): %s%s", errname(e),
+                    e == EINVAL ? " (Pagewise must page out on request)" : "");
+    }
+    if (!on_pagewise() || meminfo_kb("SwapTotal") <= 0)
+        return PASS;
+    long s = swapped_pages(p, must);
+    CHECK(s == must, "after MADV_PAGEOUT only %ld of %ld pages are on swap (pagemap bit 62)", s, must);
+    return PASS;
+}
+
+/* /proc/vmcheck (Pagewise, when the kernel has it): reading it runs the
+ * kernel's invariant checker. PASS if it says "vm_check: ok" or does not
+ * exist (Linux); else its first line. */
+static const char *vm_check(void)
+{
+    static char text[4096];
+    if (slurp("/proc/vmcheck", text, sizeof(text)) < 0 || strncmp(text, "vm_check: ok", 12) == 0)
+        return PASS;
+    char *nl = strchr(text, '\n');
+    if (nl)
+        *nl = '\0';
+    return FAIL("/proc/vmcheck: %.200s", text);
+}
+
+/* A swapped-out case: its body, then (if it passed) vm_check(). SIGPIPE
+ * is ignored meanwhile: a "go" to a child that died early must not kill
+ * the test program (the child's death is the failure to report). */
+#define SWAP_CASE(name)                                                                                                \
+    static const char *name##_body(void);                                                                              \
+    static const char *name(void)                                                                                      \
+    {                                                                                                                  \
+        void (*old_)(int) = signal(SIGPIPE, SIG_IGN);                                                                  \
+        const char *why_ = name##_body();                                                                              \
+        signal(SIGPIPE, old_);                                                                                         \
+        return why_ ? why_ : vm_check();                                                                               \
+    }                                                                                                                  \
+    static const char *name##_body(void)
+
+/* A child's verdict on a pipe: a fixed-size message, "" when all is well. */
+struct verdict {
+    char why[240];
+};
+
+/* In a child: send why (PASS: "") to the parent, then exit. */
+static void child_verdict(int fd, const char *why)
+{
+    struct verdict v;
+    memset(&v, 0, sizeof(v));
+    if (why)
+        snprintf(v.why, sizeof(v.why), "%s", why);
+    write_all(fd, (const char *)&v, sizeof(v));
+    _exit(0);
+}
+
+/* In the parent: read the child's verdict (PASS, its reason, or why none
+ * came) and reap it. */
+static const char *parent_verdict(int fd, pid_t pid)
+{
+    static struct verdict v;
+    memset(&v, 0, sizeof(v));
+    size_t got = 0;
+    while (got < sizeof(v)) {
+        ssize_t n = read(fd, (char *)&v + got, sizeof(v) - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    int st = wait_for(pid);
+    if (got != sizeof(v))
+        return FAIL("the child sent no verdict: it %s", status_str(st));
+    CHECK_EXITED(st, 0);
+    if (v.why[0])
+        return FAIL("in the child: %s", v.why);
+    return PASS;
+}
+
+/* A pipe in each direction between parent and child. */
+struct chan {
+    int down[2]; /* parent -> child: "go" */
+    int up[2];   /* child -> parent: "done", then the verdict */
+};
+
+static int chan_open(struct chan *c) { return pipe(c->down) == 0 && pipe(c->up) == 0 ? 0 : -1; }
+
+/* After fork: keep only this side's ends. */
+static void chan_side(struct chan *c, int child)
+{
+    close(child ? c->down[1] : c->down[0]);
+    close(child ? c->up[0] : c->up[1]);
+}
+
+/* Paged out while one process mapped them, then forked: the child writes
+ * (its copies come from swap), the parent still reads its own data, and
+ * after the child is gone writes its own. */
+SWAP_CASE(cow_swapped_before_fork_child_writes)
+{
+    char *buf = map_anon(SW_PAGES * PAGE_SIZE);
+    CHECK(buf != MAP_FAILED, "mmap: %s", errname(errno));
+    fill(buf, SW_PAGES, 1);
+    const char *why = page_out(buf, SW_PAGES, SW_PAGES);
+    if (why) {
+        munmap(buf, SW_PAGES * PAGE_SIZE);
+        return why;
+    }
+    struct chan c;
+    CHECK_OK(chan_open(&c));
+    pid_t pid = fork_child();
+    CHECK(pid != -1, "fork: %s", errname(errno));
+    if (pid == 0) {
+        chan_side(&c, 1);
+        if (first_bad(buf, SW_PAGES, 1) >= 0)
+            child_verdict(c.up[1], FAIL("after fork the swapped-out pages do not hold the parent's data"));
+        fill(buf, SW_PAGES, 2);
+        child_verdict(c.up[1], first_bad(buf, SW_PAGES, 2) >= 0 ? FAIL("the child's writes did not stick") : PASS);
+    }
+    chan_side(&c, 0);
+    why = parent_verdict(c.up[0], pid);
+    long bad = first_bad(buf, SW_PAGES, 1);
+    fill(buf, SW_PAGES, 3);
+    long bad3 = first_bad(buf, SW_PAGES, 3);
+    munmap(buf, SW_PAGES * PAGE_SIZE);
+    close(c.up[0]);
+    close(c.down[1]);
+    if (why)
+        return why;
+    CHECK(bad < 0, "the child's writes to pages that came from swap reached the parent (page %ld)", bad);
+    CHECK(bad3 < 0, "the parent's own writes after the child exited did not stick (page %ld)", bad3);
+    return PASS;
+}
+
+/* Paged out, forked: the parent writes (from swap, while the child still
+ * names the same swap slots), the child then reads its own old data. */
+SWAP_CASE(cow_swapped_before_fork_parent_writes)
+{
+    char *buf = map_anon(SW_PAGES * PAGE_SIZE);
+    CHECK(buf != MAP_FAILED, "mmap: %s", errname(errno));
+    fill(buf, SW_PAGES, 1);
+    const char *why = page_out(buf, SW_PAGES, SW_PAGES);
+    if (why) {
+        munmap(buf, SW_PAGES * PAGE_SIZE);
+        return why;
+    }
+    struct chan c;
+    CHECK_OK(chan_open(&c));
+    pid_t pid = fork_child();
+    CHECK(pid != -1, "fork: %s", errname(errno));
+    if (pid == 0) {
+        chan_side(&c, 1);
+        if (wait_go(c.down[0]) != 0)
+            child_verdict(c.up[1], FAIL("no go from the parent"));
+        if (first_bad(buf, SW_PAGES, 1) >= 0)
+            child_verdict(c.up[1], FAIL("the parent's writes reached the child's swapped-out pages (page %ld)",
+                                        first_bad(buf, SW_PAGES, 1)));
+        fill(buf, SW_PAGES, 3);
+        child_verdict(c.up[1], first_bad(buf, SW_PAGES, 3) >= 0 ? FAIL("the child's writes did not stick") : PASS);
+    }
+    chan_side(&c, 0);
+    fill(buf, SW_PAGES, 2);
+    long bad2 = first_bad(buf, SW_PAGES, 2);
+    send_go(c.down[1]);
+    why = parent_verdict(c.up[0], pid);
+    long bad = first_bad(buf, SW_PAGES, 2);
+    munmap(buf, SW_PAGES * PAGE_SIZE);
+    close(c.up[0]);
+    close(c.down[1]);
+    CHECK(bad2 < 0, "the parent's writes to swapped-out shared pages did not stick (page %ld)", bad2);
+    if (why)
+        return why;
+    CHECK(bad < 0, "the child's writes reached the parent (page %ld)", bad);
+    return PASS;
+}
+
+/* Forked first; the parent writes half the pages (so the child alone maps
+ * the originals of that half); the child pages everything out (Linux pages
+ * out only that half; the other half is still shared); then the parent
+ * writes the other half. The child must read its old data everywhere. */
+SWAP_CASE(cow_swapped_in_child_parent_writes)
+{
+    char *buf = map_anon(SW_PAGES * PAGE_SIZE);
+    CHECK(buf != MAP_FAILED, "mmap: %s", errname(errno));
+    fill(buf, SW_PAGES, 1);
+    struct chan c;
+    CHECK_OK(chan_open(&c));
+    pid_t pid = fork_child();
+    CHECK(pid != -1, "fork: %s", errname(errno));
+    if (pid == 0) {
+        chan_side(&c, 1);
+        const char *why = wait_go(c.down[0]) != 0 ? FAIL("no first go from the parent") : PASS;
+        if (!why)
+            why = page_out(buf, SW_PAGES, SW_HALF); /* the first half: ours alone */
+        send_go(c.up[1]);
+        if (wait_go(c.down[0]) != 0 && !why) /* even after a failure: the parent writes to us */
+            why = FAIL("no second go from the parent");
+        long bad = why ? -1 : first_bad(buf, SW_PAGES, 1);
+        if (bad >= 0)
+            why = FAIL("the child reads the parent's data in page %ld (it had paged out, the parent wrote)", bad);
+        child_verdict(c.up[1], why);
+    }
+    chan_side(&c, 0);
+    fill(buf, SW_HALF, 2); /* the first half: the parent gets copies */
+    send_go(c.down[1]);
+    wait_go(c.up[0]); /* the child has paged out */
+    fill(buf + SW_HALF * PAGE_SIZE, SW_HALF, 3);
+    send_go(c.down[1]);
+    const char *why = parent_verdict(c.up[0], pid);
+    long bad2 = first_bad(buf, SW_HALF, 2), bad3 = first_bad(buf + SW_HALF * PAGE_SIZE, SW_HALF, 3);
+    munmap(buf, SW_PAGES * PAGE_SIZE);
+    close(c.up[0]);
+    close(c.down[1]);
+    if (why)
+        return why;
+    CHECK(bad2 < 0 && bad3 < 0, "the parent's own writes did not stick (pages %ld, %ld of each half)", bad2, bad3);
+    return PASS;
+}
+
+/* Paged out, forked; then one process reads a page back (swap-in: it maps
+ * the frame, the other still names the slot) and the other writes it:
+ * the writer must get a copy. The first half: the child reads, the parent
+ * writes; the second half: the parent reads, the child writes. */
+SWAP_CASE(cow_swapped_read_by_one_written_by_other)
+{
+    char *buf = map_anon(SW_PAGES * PAGE_SIZE), *second = buf + SW_HALF * PAGE_SIZE;
+    CHECK(buf != MAP_FAILED, "mmap: %s", errname(errno));
+    fill(buf, SW_HALF, 1); /* each half numbered from 0 */
+    fill(second, SW_HALF, 1);
+    const char *why = page_out(buf, SW_PAGES, SW_PAGES);
+    if (why) {
+        munmap(buf, SW_PAGES * PAGE_SIZE);
+        return why;
+    }
+    struct chan c;
+    CHECK_OK(chan_open(&c));
+    pid_t pid = fork_child();
+    CHECK(pid != -1, "fork: %s", errname(errno));
+    if (pid == 0) {
+        chan_side(&c, 1);
+        long sum = read_each_page(buf, SW_HALF); /* swap-in of the first half, here only */
+        send_go(c.up[1]);
+        if (wait_go(c.down[0]) != 0)
+            child_verdict(c.up[1], FAIL("no go from the parent"));
+        fill(second, SW_HALF, 3);
+        long bad1 = first_bad(buf, SW_HALF, 1), bad3 = first_bad(second, SW_HALF, 3);
+        if (sum != 0 || bad1 >= 0)
+            child_verdict(c.up[1], FAIL("the child's first half (read back, then written by the parent) lost its "
+                                        "data (page %ld)",
+                                        bad1));
+        child_verdict(c.up[1], bad3 >= 0 ? FAIL("the child's writes did not stick (page %ld)", bad3) : PASS);
+    }
+    chan_side(&c, 0);
+    wait_go(c.up[0]);
+    fill(buf, SW_HALF, 2);                      /* the child mapped these frames back in */
+    long sum = read_each_page(second, SW_HALF); /* swap-in of the second half, here only */
+    send_go(c.down[1]);
+    why = parent_verdict(c.up[0], pid);
+    long bad2 = first_bad(buf, SW_HALF, 2), bad1 = first_bad(second, SW_HALF, 1);
+    munmap(buf, SW_PAGES * PAGE_SIZE);
+    close(c.up[0]);
+    close(c.down[1]);
+    if (why)
+        return why;
+    CHECK(bad2 < 0, "the parent's writes did not stick (page %ld)", bad2);
+    CHECK(sum == 0 && bad1 < 0, "the child's writes reached the parent's second half, read back before (page %ld)",
+          bad1);
+    return PASS;
+}
+
+/* The reported bug, from fork's side: every other page on swap, fork; the
+ * parent reads all back (read faults), mprotect(PROT_READ|PROT_WRITE)s the
+ * range and writes. The child must keep its data in every page, both the
+ * ones that were on swap and the ones that stayed. */
+SWAP_CASE(cow_partly_swapped_fork_mprotect_write)
+{
+    char *buf = map_anon(SW_PAGES * PAGE_SIZE);
+    CHECK(buf != MAP_FAILED, "mmap: %s", errname(errno));
+    fill(buf, SW_PAGES, 1);
+    const char *why = PASS;
+    for (long i = 1; i < SW_PAGES && !why; i += 2)
+        why = page_out(buf + i * PAGE_SIZE, 1, 1);
+    if (why) {
+        munmap(buf, SW_PAGES * PAGE_SIZE);
+        return why;
+    }
+    struct chan c;
+    CHECK_OK(chan_open(&c));
+    pid_t pid = fork_child();
+    CHECK(pid != -1, "fork: %s", errname(errno));
+    if (pid == 0) {
+        chan_side(&c, 1);
+        if (wait_go(c.down[0]) != 0)
+            child_verdict(c.up[1], FAIL("no go from the parent"));
+        long bad = first_bad(buf, SW_PAGES, 1);
+        child_verdict(c.up[1], bad >= 0 ? FAIL("isolation breach: the child reads the parent's writes in page %ld "
+                                               "(%s)",
+                                               bad, bad % 2 ? "was on swap" : "stayed in memory")
+                                        : PASS);
+    }
+    chan_side(&c, 0);
+    long bad1 = first_bad(buf, SW_PAGES, 1); /* read faults: swap-in of the odd pages */
+    int r = mprotect(buf, SW_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE);
+    int e = errno;
+    if (r == 0)
+        fill(buf, SW_PAGES, 2);
+    long bad2 = first_bad(buf, SW_PAGES, 2);
+    send_go(c.down[1]);
+    why = parent_verdict(c.up[0], pid);
+    munmap(buf, SW_PAGES * PAGE_SIZE);
+    close(c.up[0]);
+    close(c.down[1]);
+    CHECK(bad1 < 0, "the parent read back wrong data in page %ld", bad1);
+    CHECK(r == 0, "mprotect(PROT_READ|PROT_WRITE): %s", errname(e));
+    if (why)
+        return why;
+    CHECK(bad2 < 0, "the parent's writes did not stick (page %ld)", bad2);
     return PASS;
 }
 
@@ -749,6 +1127,11 @@ static const struct test tests[] = {
     TEST(cow_readonly_stays_readonly),
     TEST(cow_child_dontneed_munmap),
     TEST(cow_untouched_data_pages),
+    TEST(cow_swapped_before_fork_child_writes),
+    TEST(cow_swapped_before_fork_parent_writes),
+    TEST(cow_swapped_in_child_parent_writes),
+    TEST(cow_swapped_read_by_one_written_by_other),
+    TEST(cow_partly_swapped_fork_mprotect_write),
     TEST(cow_fork_fanout_50),
     TEST(cow_fork_chain_30),
     TEST(cow_200_children_no_leak),

@@ -18,7 +18,9 @@
  *
  * We check the sharing (same bytes, same PFN), the lifetimes (Shmem in
  * /proc/meminfo, free memory), Linux's errno for each misuse, the IPC_STAT
- * fields, /proc/self/maps and /proc/sysvipc/shm.
+ * fields, /proc/self/maps and /proc/sysvipc/shm; and that the sharing
+ * survives swap: pages paged out (MADV_PAGEOUT) by one process are read
+ * and written by another after, both ways.
  *
  * What Linux does, and Pagewise must do the same (each checked below):
  *   - shm_nattch counts *mappings* (VMAs) of the segment: two attaches in
@@ -1512,6 +1514,247 @@ SHM_CASE(shm_anon_shared_mprotect)
 }
 
 /* ---------------------------------------------------------------------------
+ * Swapped out: shared pages paged out by one process (the only one that
+ * maps them at that moment) and read and written by another afterwards.
+ * The pages go out with madvise(MADV_PAGEOUT) (Linux 5.4+; Linux pages out
+ * only pages one process maps alone). On Pagewise, with a swap disk,
+ * pagemap bit 62 must show them on swap in the process that paged them out.
+ * ------------------------------------------------------------------------- */
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+#define PM_SWAP (1ULL << 62)
+#define SW_PAGES 16
+
+/* Pages of [p, p + pages*PAGE_SIZE) that pagemap shows on swap; -1 if it
+ * cannot be read. */
+static long swapped_pages(const volatile void *p, long pages)
+{
+    uint64_t e[SW_PAGES];
+    int fd = open("/proc/self/pagemap", O_RDONLY);
+    if (fd < 0 || pages > SW_PAGES) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    ssize_t n = pread(fd, e, (size_t)pages * sizeof(e[0]), (off_t)((uintptr_t)p / PAGE_SIZE * sizeof(e[0])));
+    close(fd);
+    if (n != (ssize_t)((size_t)pages * sizeof(e[0])))
+        return -1;
+    long s = 0;
+    for (long i = 0; i < pages; i++)
+        s += (e[i] & PM_SWAP) != 0;
+    return s;
+}
+
+/* madvise(MADV_PAGEOUT) on [p, p + pages*PAGE_SIZE); on Pagewise with a
+ * swap disk all of them must then be on swap. Pagewise must know the
+ * advice; Linux before 5.4 does not (EINVAL: a # line, contents checked
+ * only). PASS or why. */
+static const char *page_out(vptr p, long pages)
+{
+    static int noted;
+    if (madvise((void *)p, (size_t)pages * PAGE_SIZE, MADV_PAGEOUT) != 0) {
+        int e = errno;
+        if (e == EINVAL && !on_pagewise()) {
+            if (!noted++)
+                out("# MADV_PAGEOUT unknown to this Linux (EINVAL): swapped-out cases check contents only\n");
+            return PASS;
+        }
+        return FAIL("madvise(MADV_PAGEOUT): %s%s", errname(e),
+                    e == EINVAL ? " (Pagewise must page out on request)" : "");
+    }
+    if (!on_pagewise() || meminfo_kb("SwapTotal") <= 0)
+        return PASS;
+    long s = swapped_pages(p, pages);
+    CHECK(s == pages, "after MADV_PAGEOUT only %ld of %ld shared pages are on swap (pagemap bit 62)", s, pages);
+    return PASS;
+}
+
+/* /proc/vmcheck (Pagewise, when the kernel has it): the kernel's invariant
+ * checker. PASS if it says "vm_check: ok" or does not exist (Linux); else
+ * its first line. */
+static const char *vm_check(void)
+{
+    static char text[4096];
+    if (slurp("/proc/vmcheck", text, sizeof(text)) < 0 || strncmp(text, "vm_check: ok", 12) == 0)
+        return PASS;
+    char *nl = strchr(text, '\n');
+    if (nl)
+        *nl = '\0';
+    return FAIL("/proc/vmcheck: %.200s", text);
+}
+
+/* Handshakes through pipes here, not through the memory itself: touching
+ * it would bring the pages back from swap. */
+static int pipe_wait(int fd)
+{
+    char c;
+    for (;;) {
+        ssize_t n = read(fd, &c, 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        return n == 1 ? 0 : -1;
+    }
+}
+
+static void pipe_go(int fd) { write_all(fd, "g", 1); }
+
+/* A child's verdict: a fixed-size message, "" when all is well. */
+struct verdict {
+    char why[240];
+};
+
+/* In a child: send why (PASS: "") to the parent, then exit. */
+static void child_verdict(int fd, const char *why)
+{
+    struct verdict v;
+    memset(&v, 0, sizeof(v));
+    if (why)
+        snprintf(v.why, sizeof(v.why), "%s", why);
+    write_all(fd, (const char *)&v, sizeof(v));
+    _exit(0);
+}
+
+/* In the parent: the child's verdict (PASS, its reason, or why none came);
+ * the child is reaped. */
+static const char *parent_verdict(int fd, pid_t pid)
+{
+    static struct verdict v;
+    memset(&v, 0, sizeof(v));
+    size_t got = 0;
+    while (got < sizeof(v)) {
+        ssize_t n = read(fd, (char *)&v + got, sizeof(v) - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    int st = wait_for(pid);
+    if (got != sizeof(v))
+        return FAIL("the child sent no verdict: it %s", status_str(st));
+    CHECK_EXITED(st, 0);
+    if (v.why[0])
+        return FAIL("in the child: %s", v.why);
+    return PASS;
+}
+
+/* Page i gets the byte 'a' + i % 26 everywhere. */
+static void fill_pages(vptr p, long pages)
+{
+    for (long i = 0; i < pages; i++)
+        memset((char *)(p + i * PAGE_SIZE), 'a' + (int)(i % 26), PAGE_SIZE);
+}
+
+/* The first page that is not as fill_pages() left it (with at8 at offset
+ * 8 when at8 is not 0), or -1. */
+static long first_wrong(vptr p, long pages, char at8)
+{
+    for (long i = 0; i < pages; i++)
+        for (long j = 0; j < PAGE_SIZE; j++)
+            if (p[i * PAGE_SIZE + j] != (j == 8 && at8 ? at8 : 'a' + (char)(i % 26)))
+                return i;
+    return -1;
+}
+
+/* The child's part of both cases: wait, map (attach: shm id, or -1 for the
+ * inherited mapping m), check the parent's data (from swap), write 'C'
+ * at offset 8 of each page, page them out (the parent's mapping no longer
+ * holds them), unmap, report. */
+static void swapped_child(int id, vptr m, int go, int up)
+{
+    if (pipe_wait(go) != 0)
+        child_verdict(up, FAIL("no go from the parent"));
+    vptr q = id >= 0 ? shmat(id, NULL, 0) : m;
+    if (q == SHM_FAILED)
+        child_verdict(up, FAIL("shmat: %s", errname(errno)));
+    long bad = first_wrong(q, SW_PAGES, 0);
+    if (bad >= 0)
+        child_verdict(up, FAIL("page %ld does not hold what the parent wrote before it paged it out", bad));
+    for (long i = 0; i < SW_PAGES; i++)
+        q[i * PAGE_SIZE + 8] = 'C';
+    const char *why = page_out(q, SW_PAGES);
+    if (id >= 0 && shmdt((const void *)q) != 0 && !why)
+        why = FAIL("shmdt: %s", errname(errno));
+    child_verdict(up, why);
+}
+
+/* The parent's part: it maps alone, writes, pages out, lets the child go,
+ * and reads the child's writes back (from swap). */
+static const char *swapped_parent(vptr p, pid_t pid, int go, int up)
+{
+    fill_pages(p, SW_PAGES);
+    const char *why = page_out(p, SW_PAGES);
+    void (*old)(int) = signal(SIGPIPE, SIG_IGN); /* a child that died early is reported below */
+    pipe_go(go);
+    signal(SIGPIPE, old);
+    const char *child_why = parent_verdict(up, pid);
+    if (why || child_why)
+        return why ? why : child_why;
+    long bad = first_wrong(p, SW_PAGES, 'C');
+    CHECK(bad < 0, "page %ld does not show the child's writes (it wrote, paged out and went)", bad);
+    return vm_check();
+}
+
+/* MAP_SHARED|MAP_ANONYMOUS: the child is forked before anyone touched the
+ * pages, so the parent maps them alone when it pages them out; then the
+ * child reads them, writes, and pages them out in turn; the parent reads
+ * the child's bytes. */
+SHM_CASE(shm_anon_shared_swapped_both_ways)
+{
+    vptr m = mmap(NULL, SW_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    CHECK(m != MAP_FAILED, "mmap MAP_SHARED|MAP_ANONYMOUS: %s", errname(errno));
+    int go[2], up[2];
+    CHECK_OK(pipe(go));
+    CHECK_OK(pipe(up));
+    pid_t pid = fork_child();
+    CHECK(pid != -1, "fork: %s", errname(errno));
+    if (pid == 0) {
+        close(go[1]);
+        close(up[0]);
+        swapped_child(-1, m, go[0], up[1]);
+    }
+    close(go[0]);
+    close(up[1]);
+    const char *why = swapped_parent(m, pid, go[1], up[0]);
+    close(go[1]);
+    close(up[0]);
+    munmap((void *)m, SW_PAGES * PAGE_SIZE);
+    return why;
+}
+
+/* A SysV segment: the child is forked before any attach and attaches by
+ * id once the parent has paged the pages out; otherwise as above. */
+SHM_CASE(shm_sysv_swapped_both_ways)
+{
+    int id = new_segment(IPC_PRIVATE, SW_PAGES * PAGE_SIZE, 0600);
+    CHECK(id >= 0, "shmget: %s", errname(errno));
+    int go[2], up[2];
+    CHECK_OK(pipe(go));
+    CHECK_OK(pipe(up));
+    pid_t pid = fork_child();
+    CHECK(pid != -1, "fork: %s", errname(errno));
+    if (pid == 0) {
+        close(go[1]);
+        close(up[0]);
+        swapped_child(id, NULL, go[0], up[1]);
+    }
+    close(go[0]);
+    close(up[1]);
+    vptr p = attach(id, NULL, 0);
+    const char *why = p == SHM_FAILED ? FAIL("shmat: %s", errname(errno)) : PASS;
+    if (why)
+        kill_and_reap(pid);
+    else
+        why = swapped_parent(p, pid, go[1], up[0]);
+    close(go[1]);
+    close(up[0]);
+    return why; /* cleanup() detaches and removes */
+}
+
+/* ---------------------------------------------------------------------------
  * /proc: maps and sysvipc/shm.
  * ------------------------------------------------------------------------- */
 
@@ -1784,6 +2027,8 @@ static const struct test tests[] = {
     TEST(shm_anon_shared_fork),
     TEST(shm_anon_shared_partial_munmap),
     TEST(shm_anon_shared_mprotect),
+    TEST(shm_anon_shared_swapped_both_ways),
+    TEST(shm_sysv_swapped_both_ways),
     TEST(shm_proc_maps_lines),
     TEST(shm_proc_sysvipc),
     TEST(shm_no_leak_100_cycles),

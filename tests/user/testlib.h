@@ -670,6 +670,36 @@ LIBFN const char *run_one(const struct test *t)
     return why;
 }
 
+/* On Pagewise, /proc/vmcheck runs the kernel's invariant checker
+ * (mm/vmcheck.c): PASS if it says "vm_check: ok", else the reason with its
+ * first violation. Elsewhere (Linux) there is nothing to check: PASS. */
+LIBFN const char *check_vmcheck(void)
+{
+    static char text[4096];
+    if (!on_pagewise())
+        return PASS;
+    long n = slurp("/proc/vmcheck", text, sizeof(text));
+    if (n < 0)
+        return FAIL("/proc/vmcheck: %s", errname(errno));
+    char *nl = strchr(text, '\n');
+    if (nl)
+        *nl = '\0';
+    return strncmp(text, "vm_check: ok", 12) == 0 ? PASS : FAIL("%s", text);
+}
+
+/* The last case of every full run: the kernel's books balance after all
+ * the others (a leak or a miscount they caused shows here). */
+static const char *vm_check_after_all(void)
+{
+    const char *why = check_vmcheck();
+    if (why == PASS && on_pagewise()) {
+        static char text[4096];
+        if (slurp("/proc/vmcheck", text, sizeof(text)) > 0)
+            out("# %s", text);
+    }
+    return why;
+}
+
 LIBFN int run_tests(int argc, char **argv, const struct test *tests, int n)
 {
     int count = 0, failed = 0;
@@ -696,7 +726,9 @@ LIBFN int run_tests(int argc, char **argv, const struct test *tests, int n)
 
     for (int i = 0; i < n; i++)
         count += selected(tests[i].name, argc, argv);
-    out("TESTS %d\n", count);
+    const struct test final = TEST(vm_check_after_all);
+    int full_run = argc < 2;
+    out("TESTS %d\n", count + full_run);
 
     for (int i = 0; i < n; i++) {
         if (!selected(tests[i].name, argc, argv))
@@ -708,6 +740,11 @@ LIBFN int run_tests(int argc, char **argv, const struct test *tests, int n)
             out("TEST %s FAIL %s\n", tests[i].name, why);
             failed++;
         }
+    }
+    if (full_run) {
+        const char *why = run_one(&final);
+        out("TEST %s %s%s\n", final.name, why == PASS ? "PASS" : "FAIL ", why == PASS ? "" : why);
+        failed += why != PASS;
     }
     out("TESTS DONE\n");
     return failed ? 1 : 0;
