@@ -161,28 +161,40 @@ long sysv_shmat(struct mm *mm, int id, uintptr_t addr, int flags, const struct s
     return r;
 }
 
-/* shmdt(addr): every piece of the attach made at addr (mprotect or munmap
- * may have cut it): VMAs of a segment whose page 0 would sit at addr. */
+/* Is v a piece of a SysV attach made at addr (mprotect or munmap may have
+ * cut the attach): its page 0 would sit at addr? */
+static bool attach_piece_at(const struct vma *v, uintptr_t addr)
+{
+    return v->shm && v->shm->segment && v->start - v->shm_pgoff * PAGE_SIZE == addr;
+}
+
+/* shmdt(addr), as Linux's ksys_shmdt: the first piece at or above addr
+ * names the segment; then every piece of that same segment within its size
+ * goes too. Pieces of another segment attached over it stay (t_mmfuzz
+ * found shmdt taking them along). */
 long sysv_shmdt(struct mm *mm, uintptr_t addr, const struct shm_caller *c)
 {
     (void)c; /* sysv_shm_detached stamps lpid and dtime */
     if (!IS_ALIGNED(addr, PAGE_SIZE))
         return -EINVAL;
-    bool found = false;
+    struct shm_object *obj = NULL;
+    uintptr_t end = 0;
     for (struct vma *v = vma_find(mm, addr); v;) {
         struct vma *next = vma_next(mm, v);
-        if (v->shm && v->shm->segment && v->start - v->shm_pgoff * PAGE_SIZE == addr) {
-            uintptr_t end = addr + v->shm->nr_pages * PAGE_SIZE;
-            if (v->start >= end)
-                break;
-            found = true;
+        if (!obj) {
+            if (attach_piece_at(v, addr)) {
+                obj = v->shm;
+                end = addr + obj->nr_pages * PAGE_SIZE;
+                vma_unmap_range(mm, v->start, v->end); /* may free obj: only compared below */
+            }
+        } else if (v->end > end) {
+            break;
+        } else if (attach_piece_at(v, addr) && v->shm == obj) {
             vma_unmap_range(mm, v->start, v->end);
-        } else if (!found && v->start > addr) {
-            break; /* the attach's first piece would have been here */
         }
         v = next;
     }
-    return found ? 0 : -EINVAL;
+    return obj ? 0 : -EINVAL;
 }
 
 /* struct shmid64_ds (x86-64): ipc64_perm (48 bytes) then sizes and times. */
