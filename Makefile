@@ -8,6 +8,7 @@
 #   make exec PROG=prog ARGS="a b"  run one static Linux program, exit with its status
 #   make test-host  the user-space tests natively on Linux
 #   make bench      benchmarks (QEMU -icount shift=0: repeatable counts)
+#   make soak SEEDS=N  the mm stress test (t_mmfuzz) for seeds 1..N
 #   make test-mutants  break tested properties on purpose: every test must notice
 #   make fmt        clang-format every C file
 #   make clean      remove build/
@@ -48,7 +49,7 @@ QEMU_BASE := $(QEMU) -cpu max -smp 1 -m $(MEM) -no-reboot \
              -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
              -cdrom $(ISO) -boot d
 
-.PHONY: all run debug test test-host test-mutants bench exec fmt clean tools
+.PHONY: all run debug test test-host test-mutants bench soak exec fmt clean tools
 all: tools $(ISO)
 
 # ---- tools: install what is missing (as root on Debian) or say how ----
@@ -206,6 +207,18 @@ bench: all
 	@rm -f $(BUILD)/bench-swap.img && truncate -s 256M $(BUILD)/bench-swap.img && mkswap $(BUILD)/bench-swap.img >/dev/null 2>&1
 	@$(PYTHON) tests/exec.py --iso $(ISO) --prog $(BUILD)/user/swapbench --mem 96M \
 	    --swap-image $(BUILD)/bench-swap.img --timeout 900 | grep -E "^BENCH|exit status"
+
+# A longer run of the mm stress test (tests/user/t_mmfuzz.c) than make test's:
+# seeds 1..SEEDS, OPS operations each, 48 MiB RAM, 128 MiB swap, vm_check
+# after every SOAK_VMCHECK-th mm event. Prints the summary; fails on the
+# first mismatch or violation, with the seed and step that replay it.
+SEEDS ?= 20
+OPS ?= 10000
+SOAK_VMCHECK ?= vmcheck=8
+soak: all $(BUILD)/swap-128M.img
+	@$(PYTHON) tests/exec.py --iso $(ISO) --prog $(BUILD)/user/t_mmfuzz --args "--seeds $(SEEDS) --ops $(OPS)" \
+	    --mem 48M --swap-image $(BUILD)/swap-128M.img --cmdline "$(SOAK_VMCHECK)" --timeout 36000 \
+	    | grep -E "^mmfuzz|^# |^TEST|vm_check|PANIC|exit status"
 
 # The user-space tests natively on this Linux machine: they must pass on
 # Linux too, so a test that is wrong about Linux cannot shape the kernel.

@@ -295,10 +295,6 @@ static void check_shm_objects(struct vmcheck *c)
 static void check_frame(struct vmcheck *c, uint64_t pfn)
 {
     struct page *p = pfn_to_page(pfn);
-    if (p->flags & PG_buddy) {
-        c->free_frames += 1ul << p->order;
-        return;
-    }
     if (p->flags & (PG_reserved | PG_slab | PG_pgtable | PG_head))
         return; /* the kernel's (pass 1 reported any PTE to it); rmap is slab data here */
     if (p->refcount == 0)
@@ -360,8 +356,14 @@ static void check_frames(struct vmcheck *c)
 {
     uint64_t on_lru = 0;
     for (uint64_t pfn = 0; pfn < vc.nr_pfns; pfn++) {
+        const struct page *p = pfn_to_page(pfn);
+        if (p->flags & PG_buddy) { /* a free block: count it, skip its frames (a PTE to one failed pass 1) */
+            c->free_frames += 1ul << p->order;
+            pfn += (1ul << p->order) - 1;
+            continue;
+        }
         check_frame(c, pfn);
-        on_lru += (pfn_to_page(pfn)->flags & PG_lru) != 0;
+        on_lru += (p->flags & PG_lru) != 0;
     }
     uint64_t listed = 0;
     struct list_head *pos;
@@ -404,8 +406,8 @@ unsigned vm_check(char *buf, size_t size)
     if (c.violations == 0)
         emit(&c,
              "vm_check: ok (%lu address spaces, %lu PTEs of which %lu swap entries; frames: %lu anonymous, %lu file, "
-             "%lu shared, %lu swap cache only, %lu free; %lu swap slots in use; %lu shm objects; run %lu times, "
-             "%lu after events, %lu kcycles each)\n",
+             "%lu shared, %lu swap cache only, %lu free; %lu swap slots in use; %lu shm objects; checks since boot: %lu, "
+             "%lu of them after events, %lu kcycles each)\n",
              c.mms, c.ptes, c.swap_ptes, c.anon, c.file, c.shared, c.cache_only, c.free_frames, c.slots_used,
              c.objects, vc.runs, vc.every ? vc.events / vc.every : 0, vc.cycles / vc.runs / 1000);
     else

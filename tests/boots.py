@@ -134,6 +134,12 @@ BOOTS += [
     # they were reported, whole-RAM pressure and MADV_PAGEOUT variants.
     {"name": "t_mmcompose", "cmdline": "vmcheck=8 init=/bin/t_mmcompose", "mem": "96M", "swap": "256M",
      "timeout": 600, "kind": "tests"},
+    # The mm stress test: 50,000 random mm operations over up to 16
+    # processes under memory pressure, every read checked against a model;
+    # vm_check after every 4th fork, exit, munmap, mprotect, swap-in and
+    # reclaim pass (after every one: 150 s; make soak runs longer).
+    {"name": "t_mmfuzz", "cmdline": "vmcheck=4 init=/bin/t_mmfuzz", "mem": "48M", "swap": "128M",
+     "timeout": 300, "kind": "tests"},
     # RAM and swap both too small: the hog is OOM-killed, nothing else.
     {"name": "t_oom", "cmdline": "vmcheck init=/bin/t_oom", "mem": "48M", "swap": "16M", "timeout": 600, "kind": "tests"},
     # Disk errors (QEMU blkdebug; a slot is 8 sectors, slot n = sectors 8n..8n+7):
