@@ -60,25 +60,25 @@
 #include "mm/memlayout.h"
 
 enum page_flags {
-    PG_reserved = 1u << 0, /* never allocatable: firmware, kernel image */
-    PG_buddy = 1u << 1,    /* first frame of a free block in the buddy lists */
-    PG_slab = 1u << 2,     /* a kmalloc slab */
-    PG_pgtable = 1u << 3,  /* holds a page table */
-    PG_head = 1u << 4,     /* first frame of an allocated multi-frame block */
-    PG_locked = 1u << 5,   /* disk I/O in progress: wait before using it */
+    PG_reserved = 1u << 0,  /* never allocatable: firmware, kernel image */
+    PG_buddy = 1u << 1,     /* first frame of a free block in the buddy lists */
+    PG_slab = 1u << 2,      /* a kmalloc slab */
+    PG_pgtable = 1u << 3,   /* holds a page table */
+    PG_head = 1u << 4,      /* first frame of an allocated multi-frame block */
+    PG_locked = 1u << 5,    /* disk I/O in progress: wait before using it */
     PG_swapcache = 1u << 6, /* in the swap cache: swap_slot holds its copy */
-    PG_lru = 1u << 7,      /* a mapped user page, on reclaim's list (lru) */
-    PG_dirty = 1u << 8,    /* written through a PTE that is gone: the swap copy is stale */
-    PG_anon = 1u << 9,     /* private, and differs from any file: swap it, never drop it */
+    PG_lru = 1u << 7,       /* a mapped user page, on reclaim's list (lru) */
+    PG_dirty = 1u << 8,     /* written through a PTE that is gone: the swap copy is stale */
+    PG_anon = 1u << 9,      /* private, and differs from any file: swap it, never drop it */
 };
 
 struct shm_object;
 
 struct page {
     uint32_t flags;
-    uint8_t order;    /* block order, valid with PG_buddy or PG_head */
+    uint8_t order;     /* block order, valid with PG_buddy or PG_head */
     uint16_t pincount; /* transient holds (see above) */
-    int32_t refcount; /* every holder (see above); 0 when free */
+    int32_t refcount;  /* every holder (see above); 0 when free */
     struct list_head lru;
     union {
         struct {
@@ -88,7 +88,7 @@ struct page {
         } slab;
         void *rmap; /* reverse map head (mm/rmap.c) */
     };
-    uint64_t swap_slot; /* with PG_swapcache */
+    uint64_t swap_slot;           /* with PG_swapcache */
     struct shm_object *shm_owner; /* a shared memory object holds this frame, */
     uint32_t shm_index;           /* as its page shm_index */
 };

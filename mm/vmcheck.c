@@ -47,8 +47,8 @@
 #include "mm/vmalloc.h"
 #include "mm/vmscan.h"
 
-#define VMCHECK_MAX_LINES 20       /* violations printed; the rest are counted */
-#define VMCHECK_REPORT_SIZE 4096   /* the console report of vm_check_after */
+#define VMCHECK_MAX_LINES 20     /* violations printed; the rest are counted */
+#define VMCHECK_REPORT_SIZE 4096 /* the console report of vm_check_after */
 
 /* One run: where the report goes, and what was seen. */
 struct vmcheck {
@@ -62,10 +62,10 @@ static struct {
     uint32_t *maps;      /* per frame: the PTEs found mapping it */
     uint16_t *slot_refs; /* per swap slot: the entries found naming it */
     uint64_t nr_pfns, nr_slots;
-    uint64_t every;   /* vmcheck=N: check after every Nth event (0: never) */
-    uint64_t events;  /* events seen since boot */
+    uint64_t every;        /* vmcheck=N: check after every Nth event (0: never) */
+    uint64_t events;       /* events seen since boot */
     uint64_t runs, cycles; /* checks run, and the TSC cycles they took */
-    bool running; /* a check never starts another */
+    bool running;          /* a check never starts another */
     char report[VMCHECK_REPORT_SIZE];
 } vc;
 
@@ -125,7 +125,7 @@ static void emit_frame(struct vmcheck *c, const struct page *p)
 #define FRAME_VIOLATION(c, p, ...)                                                                                     \
     do {                                                                                                               \
         if (violation(c)) {                                                                                            \
-            emit(c, "vm_check: " __VA_ARGS__);                                                                          \
+            emit(c, "vm_check: " __VA_ARGS__);                                                                         \
             emit(c, ": ");                                                                                             \
             emit_frame(c, p);                                                                                          \
         }                                                                                                              \
@@ -134,7 +134,7 @@ static void emit_frame(struct vmcheck *c, const struct page *p)
 #define VIOLATION(c, ...)                                                                                              \
     do {                                                                                                               \
         if (violation(c))                                                                                              \
-            emit(c, "vm_check: " __VA_ARGS__);                                                                          \
+            emit(c, "vm_check: " __VA_ARGS__);                                                                         \
     } while (0)
 
 static bool rmap_has(const struct page *p, const struct mm *mm, uintptr_t va)
@@ -253,10 +253,10 @@ static unsigned count_vmas_of(const struct shm_object *obj)
 {
     unsigned n = 0;
     struct list_head *m, *pos;
-    list_for_each(m, mm_list()) {
+    list_for_each(m, mm_list())
+    {
         struct mm *mm = list_entry(m, struct mm, all);
-        list_for_each(pos, &mm->vmas)
-            n += list_entry(pos, struct vma, list)->shm == obj;
+        list_for_each(pos, &mm->vmas) n += list_entry(pos, struct vma, list)->shm == obj;
     }
     return n;
 }
@@ -265,7 +265,8 @@ static unsigned count_vmas_of(const struct shm_object *obj)
 static void check_shm_objects(struct vmcheck *c)
 {
     struct list_head *pos;
-    list_for_each(pos, shm_object_list()) {
+    list_for_each(pos, shm_object_list())
+    {
         struct shm_object *obj = list_entry(pos, struct shm_object, all);
         c->objects++;
         if (count_vmas_of(obj) != obj->nr_vmas)
@@ -278,8 +279,7 @@ static void check_shm_objects(struct vmcheck *c)
             if (SHM_IS_SWAPPED(e)) {
                 uint64_t slot = SHM_SLOT(e);
                 if (slot == 0 || slot >= vc.nr_slots || swap_slot_is_bad(slot))
-                    VIOLATION(c, "shm object %p page %zu names slot %lu: no such usable slot\n", (void *)obj, i,
-                              slot);
+                    VIOLATION(c, "shm object %p page %zu names slot %lu: no such usable slot\n", (void *)obj, i, slot);
                 else
                     vc.slot_refs[slot]++;
                 continue;
@@ -305,8 +305,8 @@ static void check_frame(struct vmcheck *c, uint64_t pfn)
     unsigned mapped = rmap_count(p);
     unsigned holders = mapped + cached + (p->shm_owner != NULL) + p->pincount;
     if ((unsigned)p->refcount != holders)
-        FRAME_VIOLATION(c, p, "refcount %d, but %u holders (%u mappings, swap cache %d, shm %d, %u pins)",
-                        p->refcount, holders, mapped, cached, p->shm_owner != NULL, p->pincount);
+        FRAME_VIOLATION(c, p, "refcount %d, but %u holders (%u mappings, swap cache %d, shm %d, %u pins)", p->refcount,
+                        holders, mapped, cached, p->shm_owner != NULL, p->pincount);
     if (vc.maps[pfn] != mapped)
         FRAME_VIOLATION(c, p, "%u rmap items, but %u PTEs map it", mapped, vc.maps[pfn]);
     if (!(p->flags & PG_lru) != !p->rmap)
@@ -348,8 +348,8 @@ static void check_slots(struct vmcheck *c)
     if (a.nr_wrong > SWAP_AUDIT_MAX)
         VIOLATION(c, "... and %lu more slots are wrong\n", a.nr_wrong - SWAP_AUDIT_MAX);
     if (a.free != swap_free_pages() || a.cached != swap_cached_pages())
-        VIOLATION(c, "swap: %lu free and %lu cached kept, %lu and %lu found\n", swap_free_pages(),
-                  swap_cached_pages(), a.free, a.cached);
+        VIOLATION(c, "swap: %lu free and %lu cached kept, %lu and %lu found\n", swap_free_pages(), swap_cached_pages(),
+                  a.free, a.cached);
 }
 
 static void check_frames(struct vmcheck *c)
@@ -367,7 +367,8 @@ static void check_frames(struct vmcheck *c)
     }
     uint64_t listed = 0;
     struct list_head *pos;
-    list_for_each(pos, lru_list()) {
+    list_for_each(pos, lru_list())
+    {
         if (!(list_entry(pos, struct page, lru)->flags & PG_lru) || ++listed > on_lru)
             break;
     }
@@ -392,7 +393,8 @@ unsigned vm_check(char *buf, size_t size)
     if (vc.nr_slots)
         memset(vc.slot_refs, 0, vc.nr_slots * sizeof(*vc.slot_refs));
     struct list_head *pos;
-    list_for_each(pos, mm_list()) {
+    list_for_each(pos, mm_list())
+    {
         c.mms++;
         check_mm(&c, list_entry(pos, struct mm, all));
     }
@@ -406,10 +408,11 @@ unsigned vm_check(char *buf, size_t size)
     if (c.violations == 0)
         emit(&c,
              "vm_check: ok (%lu address spaces, %lu PTEs of which %lu swap entries; frames: %lu anonymous, %lu file, "
-             "%lu shared, %lu swap cache only, %lu free; %lu swap slots in use; %lu shm objects; checks since boot: %lu, "
+             "%lu shared, %lu swap cache only, %lu free; %lu swap slots in use; %lu shm objects; checks since boot: "
+             "%lu, "
              "%lu of them after events, %lu kcycles each)\n",
-             c.mms, c.ptes, c.swap_ptes, c.anon, c.file, c.shared, c.cache_only, c.free_frames, c.slots_used,
-             c.objects, vc.runs, vc.every ? vc.events / vc.every : 0, vc.cycles / vc.runs / 1000);
+             c.mms, c.ptes, c.swap_ptes, c.anon, c.file, c.shared, c.cache_only, c.free_frames, c.slots_used, c.objects,
+             vc.runs, vc.every ? vc.events / vc.every : 0, vc.cycles / vc.runs / 1000);
     else
         emit(&c, "vm_check: %u violations\n", c.violations);
     return c.violations;
