@@ -241,7 +241,7 @@ void procfs_init(void)
     vfs_add_node("/proc/self", S_IFLNK | 0777, &self_ops);
     vfs_add_node("/proc/sysvipc/shm", S_IFREG | 0444, &sysvipc_shm_ops);
     vfs_add_node("/proc/swaps", S_IFREG | 0444, &swaps_ops);
-    vfs_add_node("/proc/vmcheck", S_IFREG | 0444, &vmcheck_ops);
+    vfs_add_node("/proc/vmcheck", S_IFREG | 0400, &vmcheck_ops); /* kernel pointers in its lines */
 }
 
 static const struct {

@@ -110,6 +110,8 @@ static int do_shared_fault(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *
         mm->rss++;
     }
     page_unpin(p);
+    if (r && (p->flags & PG_swapcache))
+        swap_cache_trim(p); /* just swapped in for nobody: its slot may be named by no one now */
     return r;
 }
 

@@ -90,7 +90,7 @@ static int share_vma_pages(struct mm *dst, struct mm *src, const struct vma *v, 
         pte_t *e = paging_walk(src->pml4, va, false, &level);
         if (e && level == 1 && is_swap_pte(*e)) { /* swapped out: the child names the same slot */
             pte_t *d = paging_walk(dst->pml4, va, true, &level);
-            if (!d)
+            if (!d || !swap_slot_has_room(swp_offset(*e), 1))
                 return -ENOMEM;
             *d = *e;
             swap_slot_get(swp_offset(*e));
@@ -162,20 +162,32 @@ void mm_switch_kernel(void)
     }
 }
 
+/* The PTE of va if it is present and writable, else NULL. */
+static pte_t *writable_pte(struct mm *mm, uintptr_t va)
+{
+    int level;
+    pte_t *e = paging_walk(mm->pml4, va, false, &level);
+    return e && level == 1 && (*e & (PTE_P | PTE_RW)) == (PTE_P | PTE_RW) ? e : NULL;
+}
+
 int mm_write(struct mm *mm, uintptr_t va, const void *src, size_t n)
 {
     const uint8_t *s = src;
     while (n > 0) {
-        uint64_t pa;
-        if (!paging_translate(mm->pml4, va, &pa)) {
+        /* Write as the CPU would: a page that is not writable in the PTE
+         * (shared copy-on-write, a clean file copy) takes the write fault
+         * first, and the write sets the Dirty bit, so that a swap-cache
+         * copy it no longer matches is written again. Writing through the
+         * direct map alone once changed a frame the parent still shared. */
+        pte_t *e = writable_pte(mm, va);
+        if (!e) {
             struct fault_info fi;
-            if (handle_mm_fault(mm, va, PF_U | PF_W, &fi) != 0)
-                return -EFAULT;
-            if (!paging_translate(mm->pml4, va, &pa))
+            if (handle_mm_fault(mm, va, PF_U | PF_W, &fi) != 0 || !(e = writable_pte(mm, va)))
                 return -EFAULT;
         }
+        *e |= PTE_A | PTE_D;
         size_t chunk = MIN(n, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
-        memcpy(phys_to_virt(pa), s, chunk);
+        memcpy(phys_to_virt((*e & PTE_ADDR_MASK) | (va & (PAGE_SIZE - 1))), s, chunk);
         s += chunk;
         va += chunk;
         n -= chunk;

@@ -85,9 +85,10 @@ struct mm *mm_fork(struct mm *mm);
 void mm_switch(struct mm *mm);
 /* The kernel's own page tables (for exit, kernel threads). */
 void mm_switch_kernel(void);
-/* Write bytes into mm at va (not necessarily the current mm), faulting
- * pages in as a user write would. For building a new program's stack.
- * Returns 0 or -EFAULT. */
+/* Write bytes into mm at va (not necessarily the current mm) as a user
+ * write would: faulting pages in, copying shared ones on write, setting
+ * the Dirty bit. For building a new program's stack and for
+ * CLONE_CHILD_SETTID. Returns 0 or -EFAULT. */
 int mm_write(struct mm *mm, uintptr_t va, const void *src, size_t n);
 
 /* Read bytes of mm at va into buf (kernel memory) without faulting any

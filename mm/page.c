@@ -8,7 +8,7 @@
  *                            swap_cache_remove (the swap cache), mm/shm.c
  *                            (the object's hold on its pages)
  *   page_pin / page_unpin    alloc_user_page's caller, swap_in, do_wp_page,
- *                            reclaim while it unmaps a victim
+ *                            reclaim while it drops a clean file copy
  *   page_lock / page_unlock  the swap I/O paths (PG_locked while the disk
  *                            transfers the frame)
  */

@@ -46,6 +46,11 @@ uint64_t swap_cached_pages(void);
  * objects) holding its entry; the swap cache's own hold is separate. */
 uint64_t swap_slot_alloc(void); /* 0 = none free (slot 0 is the header) */
 void swap_slot_get(uint64_t slot);
+/* A slot's count is 16 bits wide (Linux: 8, with continuation pages): may
+ * it take n more references? A page mapped 65,000 times (one SysV segment
+ * attached over and over) must not wrap it to 0 and free a slot in use. */
+#define SWAP_MAP_MAX 0xfff0 /* below SLOT_BAD (0xffff) */
+bool swap_slot_has_room(uint64_t slot, unsigned n);
 /* Drop one reference; the slot is free when none is left and the swap
  * cache no longer holds it. */
 void swap_slot_put(uint64_t slot);
@@ -77,7 +82,8 @@ struct page *swap_cache_lookup(uint64_t slot);
 void swap_cache_add(struct page *p, uint64_t slot);
 void swap_cache_remove(struct page *p);
 /* Drop p from the swap cache if nothing needs its copy any more (no PTE
- * maps it, no swap entry names its slot, no I/O on it). */
+ * maps it, no swap entry names its slot, no I/O on it). A pinned page may
+ * go too: its pinner holds the frame. */
 void swap_cache_trim(struct page *p);
 
 /* Disk I/O of one page (mm/swap_io.c): the caller sleeps until done.

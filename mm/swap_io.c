@@ -14,7 +14,8 @@
 #include "mm/vmscan.h"
 #include "mm/vmstat.h"
 
-#define SWAP_IO_TIMEOUT_TICKS (5 * HZ)
+#define SWAP_IO_TIMEOUT_NS 5000000000ull /* a lost interrupt: give up after 5 s */
+#define SWAP_IO_TIMEOUT_TICKS (HZ / 2)     /* sleep at most this long between looks */
 
 struct swap_io {
     struct ata_request rq;
@@ -52,12 +53,19 @@ static int do_page_io(uint64_t slot, struct page *p, bool write)
     io.busy = true;
     sched_io_begin();
     int r = ata_submit(&s.rq);
-    uint64_t deadline = jiffies() + SWAP_IO_TIMEOUT_TICKS;
-    while (r == 0 && !s.done && jiffies() < deadline) {
-        if (current) /* a process: sleep while the disk works, but not forever */
-            sleep_on_timeout(&s.wait, deadline - jiffies());
+    /* Wait, but not forever. Time is judged by the TSC clock: timer ticks
+     * that were late under an emulator may arrive in a burst. */
+    uint64_t t0 = time_since_boot_ns();
+    while (r == 0 && !s.done && time_since_boot_ns() - t0 < SWAP_IO_TIMEOUT_NS) {
+        if (current) /* a process: sleep while the disk works */
+            sleep_on_timeout(&s.wait, SWAP_IO_TIMEOUT_TICKS);
         else
             sti_hlt();
+    }
+    if (r == 0 && !s.done) { /* a last chance for a completion that is pending right now */
+        sti();
+        cpu_relax();
+        cli();
     }
     if (r == 0 && !s.done) {
         ata_abort(&s.rq);
@@ -95,21 +103,26 @@ int swap_read_page(uint64_t slot, struct page *p) { return do_page_io(slot, p, f
 int swap_in(uint64_t slot, struct page **pp, bool *major)
 {
     struct page *p;
-    while ((p = swap_cache_lookup(slot)) != NULL) {
-        page_pin(p);
-        if (!(p->flags & PG_locked)) {
-            *pp = p;
-            return 0;
+    for (;;) {
+        p = swap_cache_lookup(slot);
+        if (p) {
+            page_pin(p);
+            if (!(p->flags & PG_locked)) {
+                *pp = p;
+                return 0;
+            }
+            page_wait_unlocked(p);
+            page_unpin(p); /* may free it: reclaim wrote it out and let it go */
+            continue;
         }
-        page_wait_unlocked(p);
-        page_unpin(p); /* may free it: reclaim wrote it out and let it go */
-    }
-    p = alloc_user_page(); /* pinned; may reclaim and sleep */
-    if (!p)
-        return -ENOMEM;
-    if (swap_slot_count(slot) == 0 || swap_cache_lookup(slot)) {
+        p = alloc_user_page(); /* pinned; may reclaim and sleep */
+        if (!p)
+            return -ENOMEM;
+        if (!swap_cache_lookup(slot) && swap_slot_count(slot) > 0)
+            break; /* still not in memory, still named: read it */
         page_unpin(p); /* things moved while we slept */
-        return swap_slot_count(slot) == 0 && !swap_cache_lookup(slot) ? -EAGAIN : swap_in(slot, pp, major);
+        if (!swap_cache_lookup(slot))
+            return -EAGAIN;
     }
     swap_cache_add(p, slot);
     page_lock(p);
@@ -117,8 +130,8 @@ int swap_in(uint64_t slot, struct page **pp, bool *major)
     page_unlock(p);
     *major = true;
     if (r) {
+        swap_slot_mark_failed(slot, false); /* first: so that the slot is retired, never freed */
         swap_cache_remove(p);
-        swap_slot_mark_failed(slot, false);
         page_unpin(p);
         return -EIO;
     }

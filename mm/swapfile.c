@@ -144,7 +144,13 @@ uint64_t swap_slot_alloc(void)
     return 0;
 }
 
-void swap_slot_get(uint64_t slot) { swp.map[slot]++; }
+void swap_slot_get(uint64_t slot)
+{
+    BUG_ON(swp.map[slot] >= SWAP_MAP_MAX); /* callers ask swap_slot_has_room first */
+    swp.map[slot]++;
+}
+
+bool swap_slot_has_room(uint64_t slot, unsigned n) { return (unsigned)swp.map[slot] + n <= SWAP_MAP_MAX; }
 
 static void slot_release_if_unused(uint64_t slot)
 {
@@ -234,8 +240,10 @@ void swap_cache_remove(struct page *p)
 
 void swap_cache_trim(struct page *p)
 {
-    if ((p->flags & PG_swapcache) && !p->rmap && !(p->flags & PG_locked) && !p->pincount &&
-        swp.map[p->swap_slot] == 0)
+    /* Pins do not keep a page in the cache: a pinner holds the frame itself.
+     * (Waiting for pins to go would need a trim at every unpin: a COW copy
+     * whose sharer exited while it slept once left its original behind.) */
+    if ((p->flags & PG_swapcache) && !p->rmap && !(p->flags & PG_locked) && swp.map[p->swap_slot] == 0)
         swap_cache_remove(p);
 }
 

@@ -177,24 +177,24 @@ long sysv_shmdt(struct mm *mm, uintptr_t addr, const struct shm_caller *c)
     (void)c; /* sysv_shm_detached stamps lpid and dtime */
     if (!IS_ALIGNED(addr, PAGE_SIZE))
         return -EINVAL;
-    struct shm_object *obj = NULL;
+    int id = -1; /* the segment, by id: its object may be freed as we go */
     uintptr_t end = 0;
     for (struct vma *v = vma_find(mm, addr); v;) {
         struct vma *next = vma_next(mm, v);
-        if (!obj) {
+        if (id < 0) {
             if (attach_piece_at(v, addr)) {
-                obj = v->shm;
-                end = addr + obj->nr_pages * PAGE_SIZE;
-                vma_unmap_range(mm, v->start, v->end); /* may free obj: only compared below */
+                id = v->shm->segment->id;
+                end = addr + v->shm->nr_pages * PAGE_SIZE;
+                vma_unmap_range(mm, v->start, v->end);
             }
         } else if (v->end > end) {
             break;
-        } else if (attach_piece_at(v, addr) && v->shm == obj) {
+        } else if (attach_piece_at(v, addr) && v->shm->segment->id == id) {
             vma_unmap_range(mm, v->start, v->end);
         }
         v = next;
     }
-    return obj ? 0 : -EINVAL;
+    return id >= 0 ? 0 : -EINVAL;
 }
 
 /* struct shmid64_ds (x86-64): ipc64_perm (48 bytes) then sizes and times. */

@@ -55,7 +55,7 @@ struct vmcheck {
     char *buf;
     size_t size, len;
     unsigned violations;
-    uint64_t mms, ptes, swap_ptes, anon, file, shared, cache_only, free_frames, slots_used, objects;
+    uint64_t mms, ptes, swap_ptes, anon, file, shared, cache_only, pinned, free_frames, slots_used, objects;
 };
 
 static struct {
@@ -300,8 +300,9 @@ static void check_frame(struct vmcheck *c, uint64_t pfn)
     if (p->refcount == 0)
         return; /* inside a free block, or the tail of a multi-frame one: stale fields */
     bool cached = p->flags & PG_swapcache;
-    if (!p->rmap && !vc.maps[pfn] && !cached && !p->shm_owner && !(p->flags & PG_lru))
-        return; /* not a user frame (or pinned before its first mapping) */
+    if (!p->rmap && !vc.maps[pfn] && !cached && !p->shm_owner && !(p->flags & (PG_lru | PG_anon)))
+        return;                    /* not a user frame (or pinned before its first mapping) */
+    c->pinned += p->pincount != 0; /* shown, not judged: a pin may be held across a sleep */
     unsigned mapped = rmap_count(p);
     unsigned holders = mapped + cached + (p->shm_owner != NULL) + p->pincount;
     if ((unsigned)p->refcount != holders)
@@ -315,7 +316,7 @@ static void check_frame(struct vmcheck *c, uint64_t pfn)
         FRAME_VIOLATION(c, p, "PG_swapcache, but the cache has another page at slot %lu", p->swap_slot);
     if ((p->flags & PG_locked) && (!cached || p->rmap))
         FRAME_VIOLATION(c, p, "under I/O but not an unmapped swap cache page");
-    if (cached && !p->rmap && !(p->flags & PG_locked) && !p->pincount && swap_slot_count(p->swap_slot) == 0)
+    if (cached && !p->rmap && !(p->flags & PG_locked) && swap_slot_count(p->swap_slot) == 0)
         FRAME_VIOLATION(c, p, "in the swap cache, but no PTE maps it and no entry names its slot");
     if (p->shm_owner)
         c->shared++;
@@ -408,11 +409,12 @@ unsigned vm_check(char *buf, size_t size)
     if (c.violations == 0)
         emit(&c,
              "vm_check: ok (%lu address spaces, %lu PTEs of which %lu swap entries; frames: %lu anonymous, %lu file, "
-             "%lu shared, %lu swap cache only, %lu free; %lu swap slots in use; %lu shm objects; checks since boot: "
+             "%lu shared, %lu swap cache only, %lu pinned, %lu free; %lu swap slots in use; %lu shm objects; checks "
+             "since boot: "
              "%lu, "
              "%lu of them after events, %lu kcycles each)\n",
-             c.mms, c.ptes, c.swap_ptes, c.anon, c.file, c.shared, c.cache_only, c.free_frames, c.slots_used, c.objects,
-             vc.runs, vc.every ? vc.events / vc.every : 0, vc.cycles / vc.runs / 1000);
+             c.mms, c.ptes, c.swap_ptes, c.anon, c.file, c.shared, c.cache_only, c.pinned, c.free_frames, c.slots_used,
+             c.objects, vc.runs, vc.every ? vc.events / vc.every : 0, vc.cycles / vc.runs / 1000);
     else
         emit(&c, "vm_check: %u violations\n", c.violations);
     return c.violations;

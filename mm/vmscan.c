@@ -10,9 +10,10 @@
  *     any PTE mapping it has the Accessed bit set?   (found through the rmap)
  *       yes: clear the bits (invlpg where the mapping is live), move the
  *            page to the tail: a second chance
- *       no:  the victim. Clean read-only program pages are just unmapped
- *            (a fault reads them again from the initrd); anything else is
- *            written to a swap slot and every PTE becomes a swap entry.
+ *       no:  the victim. A clean copy of the program file (not PG_anon:
+ *            mm/page.h) is just unmapped (a fault reads it again from the
+ *            initrd); anything else is written to a swap slot and every
+ *            PTE becomes a swap entry.
  *
  * FIFO takes the head without looking at Accessed; random takes any page.
  */
@@ -213,10 +214,15 @@ static bool reclaim_page(struct page *p)
     }
     bool write = true;
     uint64_t slot;
+    unsigned entries = rmap_count(p) + (p->shm_owner != NULL); /* the slot's count grows by this */
     if (p->flags & PG_swapcache) { /* swapped in before: its slot may still hold the data */
         slot = p->swap_slot;
+        if (!swap_slot_has_room(slot, entries))
+            return false;
         write = any_dirty(p) || (p->flags & PG_dirty);
     } else {
+        if (entries > SWAP_MAP_MAX)
+            return false; /* mapped too often for one slot's count: it stays in memory */
         slot = swap_slot_alloc();
         if (!slot)
             return false; /* swap full or absent */
@@ -233,9 +239,10 @@ static bool reclaim_page(struct page *p)
               * the failed mark makes its next reclaim take a new slot */
         pr_err("swap: writing slot %lu failed: the page stays in memory\n", slot);
         swap_slot_mark_failed(slot, true);
+        swap_cache_trim(p); /* its owners may have exited meanwhile: then it goes (the slot is retired) */
         return false;
     }
-    if (p->rmap) /* someone faulted it back in while we wrote */
+    if (p->rmap || p->pincount) /* someone faulted it back in, or is about to, while we wrote */
         return false;
     if (swap_slot_count(slot) == 0) { /* every entry went away while we wrote */
         swap_cache_trim(p);

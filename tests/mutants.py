@@ -60,6 +60,7 @@ muts = [
  ("fork forgets the swap slot's reference", "mm/mm.c", "            swap_slot_get(swp_offset(*e));\n", "", [], "t_mmfuzz,t_swap"),
  ("the swap cache never lets go of a frame", "mm/swapfile.c", "    slot_release_if_unused(slot);\n    page_put(p);\n", "    slot_release_if_unused(slot);\n", [], "t_mmfuzz,t_swap"),
  ("shm swap-out keeps the object's frame reference", "mm/shm.c", "    page_put(p); /* the object's hold on the frame", "    (void)p; /* the object's hold on the frame", [], "t_mmfuzz,t_swap"),
+ ("the kernel's writes into a process skip copy-on-write", "mm/mm.c", "    return e && level == 1 && (*e & (PTE_P | PTE_RW)) == (PTE_P | PTE_RW) ? e : NULL;", "    return e && level == 1 && (*e & PTE_P) ? e : NULL;", [], "t_cow"),
  ("a timed wait never times out (a lost disk interrupt hangs)", "kernel/sched.c", "        if (t->wait_deadline <= now && t->state == TASK_SLEEPING)", "        if (0)", [], "ktest"),
  ("failed swap-in kills with SIGKILL, not SIGBUS", "mm/fault.c", "    if (r == -EIO)\n        fi->reason = \"swap-in failed (disk error)\";\n    if (r)\n        return r;\n    pte = paging_walk", "    if (r == -EIO)\n        fi->reason = \"swap-in failed (disk error)\";\n    if (r)\n        return -ENOMEM;\n    pte = paging_walk", [], "swap_read_error"),
 ]

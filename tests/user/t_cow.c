@@ -33,6 +33,7 @@
  */
 #include "testlib.h"
 
+#include <sched.h>
 #include <stdlib.h>
 
 #define BUF_SIZE (4 * MiB)
@@ -1117,8 +1118,43 @@ static const char *cow_vmstat_cow_fault(void)
 
 /* The cases, in the order they run. */
 /* clang-format off */
+/* clone(CLONE_CHILD_SETTID) writes the child's tid into the child's memory
+ * only: the kernel's write must copy on write like a user write. Once it
+ * went through the direct map into the frame the parent still shared. Two
+ * targets: a touched anonymous page, and a page of .data nobody wrote (a
+ * clean copy of the program file, mapped read-only). */
+static volatile int settid_file_page[1024] __attribute__((aligned(4096))) = {5};
+
+static const char *settid_into(volatile int *target, const char *what)
+{
+    int before = *target;
+    long pid = syscall(SYS_clone, SIGCHLD | CLONE_CHILD_SETTID, 0, NULL, target, 0);
+    if (pid == 0)
+        _exit(*target == (int)syscall(SYS_gettid) ? 0 : 1);
+    CHECK(pid > 0, "clone: %s", errname(errno));
+    int status = wait_for((pid_t)pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: the child did not find its tid there (%s)", what,
+          status_str(status));
+    CHECK(*target == before, "%s: the parent's value went from %d to %d (the child's tid was written into a frame "
+          "the parent shares)", what, before, *target);
+    return PASS;
+}
+
+static const char *cow_clone_child_settid_stays_private(void)
+{
+    volatile int *anon = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(anon != MAP_FAILED, "mmap: %s", errname(errno));
+    *anon = 42;
+    const char *why = settid_into(anon, "anonymous page");
+    munmap((void *)anon, PAGE_SIZE);
+    if (why)
+        return why;
+    return settid_into(&settid_file_page[0], ".data page never written");
+}
+
 static const struct test tests[] = {
     TEST(cow_child_write_faults),
+    TEST(cow_clone_child_settid_stays_private),
     TEST(cow_child_read_no_copy),
     TEST(cow_parent_write_while_child_alive),
     TEST(cow_three_way),
