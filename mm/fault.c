@@ -43,15 +43,15 @@ static int bad_access(struct fault_info *fi, int si_code, const char *reason)
 /* A new frame mapped at va in mm with pte_flags and entered in the
  * reverse map. The frame comes zeroed, or with the file bytes `fill`
  * copies into it. Returns 0 or -ENOMEM. */
-static int map_new_frame(struct mm *mm, uintptr_t va, pte_t *pte, uint64_t pte_flags, uint32_t page_flags,
-                         struct page **out)
+static int map_new_frame(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte, uint64_t pte_flags,
+                         uint32_t page_flags, struct page **out)
 {
     struct page *p = alloc_user_page(); /* pinned; may reclaim (and sleep) first */
     if (!p)
         return -ENOMEM;
     clear_page(page_to_virt(p));
     p->flags |= page_flags;
-    if (rmap_add(p, mm, va)) {
+    if (rmap_add(p, vma, va)) {
         page_unpin(p);
         return -ENOMEM;
     }
@@ -67,7 +67,7 @@ static int map_new_frame(struct mm *mm, uintptr_t va, pte_t *pte, uint64_t pte_f
  * frame. Nothing was allocated at mmap/brk time. */
 static int do_anonymous_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte)
 {
-    return map_new_frame(mm, va, pte, vma_pte_flags(vma), PG_anon, NULL);
+    return map_new_frame(mm, vma, va, pte, vma_pte_flags(vma), PG_anon, NULL);
 }
 
 /* Demand loading: copy the page's bytes from the file (the ELF image in
@@ -81,7 +81,7 @@ static int do_read_fault(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pt
     struct page *p;
     bool write = err & PF_W;
     uint64_t pte_flags = vma_pte_flags(vma) & (write ? ~0ul : ~PTE_RW);
-    int r = map_new_frame(mm, va, pte, pte_flags, write ? PG_anon : 0, &p);
+    int r = map_new_frame(mm, vma, va, pte, pte_flags, write ? PG_anon : 0, &p);
     if (r)
         return r;
     uint64_t off = vma->file_off + (va - vma->start);
@@ -104,7 +104,7 @@ static int do_shared_fault(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *
         fi->reason = "swap-in failed (disk error)";
     if (r)
         return r;
-    r = rmap_add(p, mm, va) ? -ENOMEM : 0;
+    r = rmap_add(p, vma, va) ? -ENOMEM : 0;
     if (r == 0) {
         *pte = page_to_phys(p) | vma_pte_flags(vma) | PTE_P;
         mm->rss++;
@@ -140,7 +140,7 @@ static int do_swap_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte
         swap_cache_trim(p);
         return 0;
     }
-    if (rmap_add(p, mm, va)) {
+    if (rmap_add(p, vma, va)) {
         page_unpin(p);
         return -ENOMEM;
     }
@@ -166,7 +166,7 @@ static int do_swap_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte
  * becomes anonymous and writable (its copy on disk, if any, is stale). If
  * anything else can reach it, copy it into a new anonymous frame. Either
  * way the old read-only translation is flushed. */
-static int do_wp_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte)
+static int do_wp_page(struct vma *vma, uintptr_t va, pte_t *pte)
 {
     struct page *old = phys_to_page(*pte & PTE_ADDR_MASK);
     if (page_exclusive(old)) {
@@ -183,7 +183,7 @@ static int do_wp_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte)
             return -ENOMEM;
         }
         copy->flags |= PG_anon;
-        if (rmap_add(copy, mm, va)) {
+        if (rmap_add(copy, vma, va)) {
             page_unpin(copy);
             page_unpin(old);
             return -ENOMEM;
@@ -192,7 +192,7 @@ static int do_wp_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte)
         if (*pte & PTE_D) /* writes made through this PTE before fork stay on the original */
             old->flags |= PG_dirty;
         *pte = page_to_phys(copy) | vma_pte_flags(vma) | PTE_P;
-        rmap_remove(old, mm, va);
+        rmap_remove(old);
         page_unpin(copy);
         page_unpin(old);
         count_vm_event(NR_COW_FAULT);
@@ -226,7 +226,7 @@ static int handle_pte_fault(struct mm *mm, struct vma *vma, uintptr_t addr, uint
             tlb_flush_page(va);
             return 0;
         }
-        return do_wp_page(mm, vma, va, pte);
+        return do_wp_page(vma, va, pte);
     }
     tlb_flush_page(va); /* spurious: a stale TLB entry */
     return 0;

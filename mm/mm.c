@@ -83,7 +83,8 @@ static void flush_batch_run(struct flush_batch *fb, struct mm *mm)
  * read-only in both processes, so the first write by either one faults
  * and copies (mm/fault.c:do_wp_page). Read-only pages (program text) are
  * simply shared. */
-static int share_vma_pages(struct mm *dst, struct mm *src, const struct vma *v, struct flush_batch *fb)
+static int share_vma_pages(struct mm *dst, struct vma *dv, struct mm *src, const struct vma *v,
+                           struct flush_batch *fb)
 {
     for (uintptr_t va = v->start; va < v->end; va += PAGE_SIZE) {
         int level;
@@ -105,10 +106,10 @@ static int share_vma_pages(struct mm *dst, struct mm *src, const struct vma *v, 
             flush_batch_add(fb, va);
         }
         uint64_t flags = *e & PTE_FLAGS_MASK & ~(PTE_A | PTE_D | PTE_P);
-        if (rmap_add(p, dst, va))
+        if (rmap_add(p, dv, va))
             return -ENOMEM;
         if (paging_map(dst->pml4, va, page_to_phys(p), flags & ~PTE_PROTNONE) != 0) {
-            rmap_remove(p, dst, va);
+            rmap_remove(p);
             return -ENOMEM;
         }
         if (flags & PTE_PROTNONE)
@@ -130,9 +131,8 @@ struct mm *mm_fork(struct mm *src)
     struct list_head *pos;
     list_for_each(pos, &src->vmas) {
         struct vma *v = list_entry(pos, struct vma, list);
-        if (!vma_dup(dst, v))
-            goto fail;
-        if (share_vma_pages(dst, src, v, &fb) != 0)
+        struct vma *dv = vma_dup(dst, v);
+        if (!dv || share_vma_pages(dst, dv, src, v, &fb) != 0)
             goto fail;
     }
     flush_batch_run(&fb, src);

@@ -55,6 +55,9 @@ struct vma {
     uint64_t shm_pgoff;
     char name[VMA_NAME_MAX];  /* for /proc/<pid>/maps: "[heap]", "[stack]", a path, or "" */
     struct list_head list;    /* in mm->vmas, sorted by start */
+    struct mm *mm;            /* the address space it belongs to */
+    struct anon_vma *anon_vma; /* private VMAs: the reverse-map object of their pages (or NULL: none yet) */
+    struct list_head rmap_node; /* in anon_vma->vmas, or in shm->vmas */
 };
 
 struct mm {

@@ -27,7 +27,9 @@ void page_init(void) { wait_queue_init(&page_waiters); }
 void page_free_last(struct page *p)
 {
     /* The last holder: nothing may still name the frame. */
-    BUG_ON(p->rmap || (p->flags & (PG_swapcache | PG_lru | PG_locked)) || p->shm_owner || p->pincount);
+    BUG_ON(p->mapcount || (p->flags & (PG_swapcache | PG_lru | PG_locked)) || p->shm_owner || p->pincount);
+    if (p->anon_vma)
+        anon_vma_page_gone(p);
     pmm_free(p, 0);
 }
 

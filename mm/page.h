@@ -8,14 +8,15 @@
  *   buddy allocator  flags PG_buddy, order, lru (free-list link)
  *   kmalloc          flags PG_slab, slab.*, lru (partial-slab list)
  *   page tables      flags PG_pgtable
- *   user memory      refcount, pincount, rmap, lru (reclaim's list),
- *                    swap_slot, shm_owner/shm_index, PG_anon ... PG_dirty
+ *   user memory      refcount, pincount, mapcount, anon_vma/index (the
+ *                    reverse map), lru (reclaim's list), swap_slot,
+ *                    shm_owner/shm_index, PG_anon ... PG_dirty
  *
  * ---- The ownership model of a user frame (docs/page-lifecycle.md) ----
  *
  * refcount counts every holder of the frame, and nothing else:
  *
- *   refcount = mappings   one per PTE that maps it (each has an rmap item)
+ *   refcount = mappings   one per PTE that maps it (mapcount; mm/rmap.h finds them)
  *            + 1 if PG_swapcache  (the swap cache's slot -> frame link)
  *            + 1 if shm_owner     (a shared memory object owns it)
  *            + pincount           (transient holds by code that may sleep)
@@ -79,6 +80,7 @@ struct page {
     uint8_t order;     /* block order, valid with PG_buddy or PG_head */
     uint16_t pincount; /* transient holds (see above) */
     int32_t refcount;  /* every holder (see above); 0 when free */
+    int32_t mapcount;  /* PTEs that map it (the first term of refcount) */
     struct list_head lru;
     union {
         struct {
@@ -86,7 +88,10 @@ struct page {
             uint16_t inuse; /* objects handed out */
             uint16_t size_class;
         } slab;
-        void *rmap; /* reverse map head (mm/rmap.c) */
+        struct {                       /* a private user page (mm/rmap.h): */
+            struct anon_vma *anon_vma; /* the object whose VMAs may map it */
+            uint64_t index;            /* its virtual address in them */
+        };
     };
     uint64_t swap_slot;           /* with PG_swapcache */
     struct shm_object *shm_owner; /* a shared memory object holds this frame, */

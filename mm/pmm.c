@@ -185,6 +185,7 @@ struct page *pmm_alloc(unsigned order)
     head->order = (uint8_t)order;
     head->refcount = 1;
     head->pincount = 0;
+    head->mapcount = 0;
     memset(&head->slab, 0, sizeof(head->slab)); /* no stale slab or rmap data */
     head->shm_owner = NULL;
     pmm.nr_free -= 1ul << order;

@@ -41,6 +41,7 @@ struct shm_object *shm_object_create(size_t size)
         kfree(obj);
         return NULL;
     }
+    list_init(&obj->vmas);
     list_add_tail(&obj->all, &shm_objects);
     return obj;
 }
@@ -58,7 +59,7 @@ static void shm_object_free(struct shm_object *obj)
         struct page *p = (struct page *)e;
         p->shm_owner = NULL;
         shm_frames--;
-        if (!p->rmap && (p->flags & PG_swapcache))
+        if (!p->mapcount && (p->flags & PG_swapcache))
             swap_cache_trim(p); /* before our put: the cache must not outlive the last holder */
         page_put(p); /* freed unless a PTE still maps it */
     }
@@ -67,10 +68,15 @@ static void shm_object_free(struct shm_object *obj)
     kfree(obj);
 }
 
-void shm_object_get(struct shm_object *obj) { obj->nr_vmas++; }
-
-void shm_object_put(struct shm_object *obj)
+void shm_object_get(struct shm_object *obj, struct vma *vma)
 {
+    obj->nr_vmas++;
+    list_add_tail(&vma->rmap_node, &obj->vmas);
+}
+
+void shm_object_put(struct shm_object *obj, struct vma *vma)
+{
+    list_del(&vma->rmap_node);
     obj->nr_vmas--;
     if (obj->segment)
         sysv_shm_detached(obj->segment); /* may destroy a removed segment, and obj */
@@ -182,6 +188,6 @@ long shm_map(struct mm *mm, struct shm_object *obj, uintptr_t addr, size_t len, 
     v->flags |= VM_SHARED;
     v->shm = obj;
     v->shm_pgoff = 0;
-    shm_object_get(obj);
+    shm_object_get(obj, v);
     return (long)addr;
 }

@@ -21,6 +21,7 @@ struct shm_object {
     uintptr_t *pages;     /* each page: 0 (never touched), a struct page *, or
                            * SHM_SWAPPED(slot) when reclaim moved it to swap */
     unsigned nr_vmas;     /* VMAs mapping it (fork and splits add, unmap drops) */
+    struct list_head vmas; /* those VMAs (vma.rmap_node): the reverse map of its pages */
     bool has_segment;     /* a SysV segment still owns it (until IPC_RMID) */
     struct shm_segment *segment; /* the SysV identity, or NULL */
     struct list_head all; /* in the list of every object (shm_object_list) */
@@ -36,8 +37,8 @@ struct shm_object {
 struct shm_object *shm_object_create(size_t size);
 /* A VMA starts / stops referring to obj. The last reference frees the
  * pages (when no segment owns it any more). Called by mm/vma.c. */
-void shm_object_get(struct shm_object *obj);
-void shm_object_put(struct shm_object *obj);
+void shm_object_get(struct shm_object *obj, struct vma *vma);
+void shm_object_put(struct shm_object *obj, struct vma *vma);
 /* Free an object no VMA ever mapped (a failed mmap). */
 void shm_object_put_unused(struct shm_object *obj);
 /* The fault case for shared VMAs (do_shared_fault): *pp = the object's page

@@ -243,7 +243,7 @@ void swap_cache_trim(struct page *p)
     /* Pins do not keep a page in the cache: a pinner holds the frame itself.
      * (Waiting for pins to go would need a trim at every unpin: a COW copy
      * whose sharer exited while it slept once left its original behind.) */
-    if ((p->flags & PG_swapcache) && !p->rmap && !(p->flags & PG_locked) && swp.map[p->swap_slot] == 0)
+    if ((p->flags & PG_swapcache) && !p->mapcount && !(p->flags & PG_locked) && swp.map[p->swap_slot] == 0)
         swap_cache_remove(p);
 }
 

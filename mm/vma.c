@@ -42,6 +42,7 @@ struct vma *vma_add(struct mm *mm, uintptr_t start, uintptr_t end, unsigned prot
     v->prot = prot & VM_PROT_MASK;
     v->backing = backing;
     strlcpy(v->name, name ? name : "", sizeof(v->name));
+    v->mm = mm;
     struct vma *next = vma_find(mm, start);
     list_add_tail(&v->list, next ? &next->list : &mm->vmas); /* before next */
     return v;
@@ -55,8 +56,11 @@ struct vma *vma_dup(struct mm *mm, const struct vma *v)
     struct list_head link = c->list;
     *c = *v;
     c->list = link;
+    c->mm = mm;
     if (c->shm)
-        shm_object_get(c->shm);
+        shm_object_get(c->shm, c);
+    else
+        anon_vma_link(c, v); /* the child's pages are the parent's: one reverse-map object */
     return c;
 }
 
@@ -65,7 +69,9 @@ void vma_free(struct mm *mm, struct vma *v)
     (void)mm;
     list_del(&v->list);
     if (v->shm)
-        shm_object_put(v->shm);
+        shm_object_put(v->shm, v);
+    else
+        anon_vma_unlink(v);
     kfree(v);
 }
 
@@ -81,7 +87,9 @@ struct vma *vma_split(struct mm *mm, struct vma *vma, uintptr_t addr)
         upper->file_off += addr - vma->start;
     if (upper->shm) {
         upper->shm_pgoff += (addr - vma->start) / PAGE_SIZE;
-        shm_object_get(upper->shm);
+        shm_object_get(upper->shm, upper);
+    } else {
+        anon_vma_link(upper, vma);
     }
     vma->end = addr;
     list_add(&upper->list, &vma->list); /* right after vma */
@@ -112,7 +120,8 @@ void mm_put_frame(pte_t old, uintptr_t va, void *mm_arg)
     struct page *p = phys_to_page(old & PTE_ADDR_MASK);
     if (old & PTE_D) /* the CPU's dirty bit goes away with the PTE: keep it on the page */
         p->flags |= PG_dirty;
-    rmap_remove(p, mm, va);
+    (void)va;
+    rmap_remove(p);
 }
 
 int vma_unmap_range(struct mm *mm, uintptr_t start, uintptr_t end)

@@ -64,34 +64,30 @@ void lru_del(struct page *p)
 const struct list_head *lru_list(void) { return &vm.lru; }
 uint64_t lru_size(void) { return vm.nr_lru; }
 
-static pte_t *pte_of(struct rmap_item *r)
-{
-    int level;
-    pte_t *e = paging_walk(r->mm->pml4, r->va, false, &level);
-    return e && level == 1 ? e : NULL;
-}
-
 static bool mm_is_live(const struct mm *mm) { return (read_cr3() & PTE_ADDR_MASK) == virt_to_phys(mm->pml4); }
+
+static void clear_young_one(struct page *p, struct vma *vma, uintptr_t va, pte_t *e, void *young)
+{
+    (void)p;
+    if (*e & PTE_A) {
+        *e &= ~PTE_A;
+        *(bool *)young = true;
+        if (mm_is_live(vma->mm))
+            tlb_flush_page(va); /* else the CPU would not set A again */
+    }
+}
 
 /* Was p used since the hand last passed? Clears the Accessed bits. */
 static bool test_and_clear_young(struct page *p)
 {
     bool young = false;
-    for (struct rmap_item *r = p->rmap; r; r = r->next) {
-        pte_t *e = pte_of(r);
-        if (e && (*e & PTE_A)) {
-            *e &= ~PTE_A;
-            young = true;
-            if (mm_is_live(r->mm))
-                tlb_flush_page(r->va); /* else the CPU would not set A again */
-        }
-    }
+    rmap_walk(p, clear_young_one, &young);
     return young;
 }
 
 /* Pages reclaim can take: mapped, not under I/O, and not pinned (a pin
  * means some path is about to map or copy it). */
-static bool reclaimable(const struct page *p) { return p->rmap && !(p->flags & PG_locked) && !p->pincount; }
+static bool reclaimable(const struct page *p) { return p->mapcount && !(p->flags & PG_locked) && !p->pincount; }
 
 static struct page *pick_clock(void)
 {
@@ -164,36 +160,45 @@ void reclaim_init(const char *name)
  * it still equals the file (no PTE Dirty bit is trusted for this). */
 static bool droppable(const struct page *p) { return !(p->flags & PG_anon) && !p->shm_owner; }
 
+/* What unmap_one puts in place of each PTE: 0, or the swap entry of slot. */
+struct unmap_args {
+    pte_t new_pte;
+    uint64_t slot;
+};
+
+static void unmap_one(struct page *p, struct vma *vma, uintptr_t va, pte_t *e, void *arg)
+{
+    const struct unmap_args *u = arg;
+    *e = u->new_pte;
+    if (mm_is_live(vma->mm))
+        tlb_flush_page(va);
+    if (u->slot) {
+        swap_slot_get(u->slot);
+        vma->mm->swap_pages++;
+    }
+    vma->mm->rss--;
+    rmap_remove(p);
+}
+
 /* Replace every PTE of p with new_pte (0, or a swap entry). */
 static void unmap_all(struct page *p, pte_t new_pte, uint64_t slot)
 {
-    while (p->rmap) {
-        struct rmap_item *r = p->rmap;
-        struct mm *mm = r->mm;
-        uintptr_t va = r->va;
-        pte_t *e = pte_of(r);
-        if (e) {
-            *e = new_pte;
-            if (mm_is_live(mm))
-                tlb_flush_page(va);
-        }
-        if (slot) {
-            swap_slot_get(slot);
-            mm->swap_pages++;
-        }
-        mm->rss--;
-        rmap_remove(p, mm, va);
-    }
+    struct unmap_args u = {new_pte, slot};
+    rmap_walk(p, unmap_one, &u);
+    BUG_ON(p->mapcount); /* a mapping the walk cannot find would be a reverse-map bug */
+}
+
+static void dirty_one(struct page *p, struct vma *vma, uintptr_t va, pte_t *e, void *dirty)
+{
+    (void)p, (void)vma, (void)va;
+    *(bool *)dirty |= (*e & PTE_D) != 0;
 }
 
 static bool any_dirty(struct page *p)
 {
-    for (struct rmap_item *r = p->rmap; r; r = r->next) {
-        pte_t *e = pte_of(r);
-        if (e && (*e & PTE_D))
-            return true;
-    }
-    return false;
+    bool dirty = false;
+    rmap_walk(p, dirty_one, &dirty);
+    return dirty;
 }
 
 /* Evict one page: drop a clean file copy, or write the page to a swap
@@ -242,7 +247,7 @@ static bool reclaim_page(struct page *p)
         swap_cache_trim(p); /* its owners may have exited meanwhile: then it goes (the slot is retired) */
         return false;
     }
-    if (p->rmap || p->pincount) /* someone faulted it back in, or is about to, while we wrote */
+    if (p->mapcount || p->pincount) /* someone faulted it back in, or is about to, while we wrote */
         return false;
     if (swap_slot_count(slot) == 0) { /* every entry went away while we wrote */
         swap_cache_trim(p);
