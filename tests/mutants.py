@@ -47,7 +47,7 @@ muts = [
  ("brk shrink keeps the pages", "mm/mmap.c", "        vma_unmap_range(mm, new_end, old_end); /* shrinking frees the pages */", ""),
  # ---- the TLB and swap-error lessons: each names the boots that must catch it ----
  ("fork does not flush the parent's TLB", "mm/mm.c", "    if ((read_cr3() & PTE_ADDR_MASK) != virt_to_phys(mm->pml4))\n        return;", "    if (1)\n        return;", [], "t_tlb"),
- ("failed swap-out frees the page anyway", "mm/vmscan.c", "        swap_slot_mark_failed(slot, true);\n        return false;", "        swap_slot_mark_failed(slot, true);", [], "swap_write_error"),
+ ("failed swap-out frees the page anyway", "mm/vmscan.c", "(the slot is retired) */\n        return false;", "(the slot is retired) */", [], "swap_write_error"),
  ("failed slot goes back to the free pool", "mm/swapfile.c", "    if (swp.failed[slot])\n        swp.map[slot] = SLOT_BAD;", "    if (0)\n        swp.map[slot] = SLOT_BAD;", [], "swap_write_error"),
  # ---- the page-ownership model (docs/page-lifecycle.md): each mutant puts a
  # bug back or breaks a count; a composing test or vm_check must notice ----
