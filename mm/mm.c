@@ -79,42 +79,50 @@ static void flush_batch_run(struct flush_batch *fb, struct mm *mm)
             tlb_flush_page(fb->va[i]);
 }
 
-/* fork: share every page of v with the child. Writable pages become
- * read-only in both processes, so the first write by either one faults
- * and copies (mm/fault.c:do_wp_page). Read-only pages (program text) are
- * simply shared. */
-static int share_vma_pages(struct mm *dst, struct vma *dv, struct mm *src, const struct vma *v,
-                           struct flush_batch *fb)
+/* fork: share every page of v with the child, a page table (512
+ * entries) at a time, as Linux's copy_pte_range. Writable private pages
+ * become read-only in both processes, so the first write by either one
+ * faults and copies (mm/fault.c:do_wp_page). Read-only pages (program
+ * text) and shared memory are simply shared; swap entries are copied and
+ * their slots counted. The reverse map costs one counter per page
+ * (rmap_dup): the child's VMA is already on the parent's anon_vma
+ * (vma_dup). */
+static int share_vma_pages(struct mm *dst, struct mm *src, const struct vma *v, struct flush_batch *fb)
 {
-    for (uintptr_t va = v->start; va < v->end; va += PAGE_SIZE) {
-        int level;
-        pte_t *e = paging_walk(src->pml4, va, false, &level);
-        if (e && level == 1 && is_swap_pte(*e)) { /* swapped out: the child names the same slot */
-            pte_t *d = paging_walk(dst->pml4, va, true, &level);
-            if (!d || !swap_slot_has_room(swp_offset(*e), 1))
-                return -ENOMEM;
-            *d = *e;
-            swap_slot_get(swp_offset(*e));
-            dst->swap_pages++;
-            continue;
+    uintptr_t va = v->start;
+    pte_t *se;
+    while ((se = paging_next_pte(src->pml4, &va, v->end)) != NULL) {
+        uintptr_t table_end = MIN(ALIGN_DOWN(va, LARGE_PAGE_SIZE) + LARGE_PAGE_SIZE, v->end);
+        pte_t *dt = NULL; /* the child's page table for these 2 MiB, made at the first entry */
+        for (; va < table_end; va += PAGE_SIZE, se++) {
+            pte_t e = *se;
+            if (!e)
+                continue;
+            if (!dt) {
+                int level;
+                pte_t *d = paging_walk(dst->pml4, va, true, &level);
+                if (!d)
+                    return -ENOMEM;
+                dt = d - pte_index(va);
+            }
+            if (is_swap_pte(e)) { /* swapped out: the child names the same slot */
+                if (!swap_slot_has_room(swp_offset(e), 1))
+                    return -ENOMEM;
+                swap_slot_get(swp_offset(e));
+                dt[pte_index(va)] = e;
+                dst->swap_pages++;
+                continue;
+            }
+            if (!(e & (PTE_P | PTE_PROTNONE)))
+                continue;
+            if ((e & PTE_RW) && !(v->flags & VM_SHARED)) { /* shared memory stays shared */
+                *se = e &= ~PTE_RW;
+                flush_batch_add(fb, va);
+            }
+            rmap_dup(phys_to_page(e & PTE_ADDR_MASK));
+            dt[pte_index(va)] = e & ~(PTE_A | PTE_D); /* the same frame and rights (PROT_NONE too) */
+            dst->rss++;
         }
-        if (!e || level != 1 || !(*e & (PTE_P | PTE_PROTNONE)))
-            continue;
-        struct page *p = phys_to_page(*e & PTE_ADDR_MASK);
-        if ((*e & PTE_RW) && !(v->flags & VM_SHARED)) { /* shared memory stays shared */
-            *e &= ~PTE_RW;
-            flush_batch_add(fb, va);
-        }
-        uint64_t flags = *e & PTE_FLAGS_MASK & ~(PTE_A | PTE_D | PTE_P);
-        if (rmap_add(p, dv, va))
-            return -ENOMEM;
-        if (paging_map(dst->pml4, va, page_to_phys(p), flags & ~PTE_PROTNONE) != 0) {
-            rmap_remove(p);
-            return -ENOMEM;
-        }
-        if (flags & PTE_PROTNONE)
-            paging_protect(dst->pml4, va, flags);
-        dst->rss++;
     }
     return 0;
 }
@@ -132,7 +140,7 @@ struct mm *mm_fork(struct mm *src)
     list_for_each(pos, &src->vmas) {
         struct vma *v = list_entry(pos, struct vma, list);
         struct vma *dv = vma_dup(dst, v);
-        if (!dv || share_vma_pages(dst, dv, src, v, &fb) != 0)
+        if (!dv || share_vma_pages(dst, src, v, &fb) != 0)
             goto fail;
     }
     flush_batch_run(&fb, src);

@@ -26,7 +26,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mm/memlayout.h"
+
 typedef uint64_t pte_t;
+
+/* Where va's entry sits in its page table (bits 20:12). */
+static inline unsigned pte_index(uintptr_t va) { return (va >> PAGE_SHIFT) & (PT_ENTRIES - 1); }
 
 #define PTE_P (1ul << 0)   /* present */
 #define PTE_RW (1ul << 1)  /* writable (CR0.WP: also for the kernel) */

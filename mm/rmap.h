@@ -53,6 +53,14 @@ struct anon_vma {
  * reference; a private page joins the VMA's anon_vma (made on first use).
  * Returns 0 or -ENOMEM. */
 int rmap_add(struct page *page, struct vma *vma, uintptr_t va);
+/* fork: the child maps a page the parent maps, at the same address, in a
+ * VMA of the same family (Linux: page_dup_rmap). Nothing to look up. */
+static inline void rmap_dup(struct page *page)
+{
+    BUG_ON(page->mapcount <= 0);
+    page->mapcount++;
+    page_get(page);
+}
 /* A PTE stopped mapping page: drop its reference; the last one frees the
  * frame. */
 void rmap_remove(struct page *page);

@@ -42,7 +42,7 @@ muts = [
  ("fault ignores the VMA's permissions", "mm/fault.c", "    if (!access_allowed(vma, err))", "    if (0)"),
  ("madvise DONTNEED keeps the pages", "mm/mmap.c", "            paging_unmap_range(mm->pml4, MAX(addr, v->start), MIN(end, v->end), mm_put_frame, mm);", "            (void)v;"),
  ("demand loading ignores file data", "mm/fault.c", "        memcpy(page_to_virt(p), vma->file_data + off, n);", "        (void)n;"),
- ("fork shares writable pages without copy-on-write", "mm/mm.c", "        if ((*e & PTE_RW) && !(v->flags & VM_SHARED)) {", "        if (0) {"),
+ ("fork shares writable pages without copy-on-write", "mm/mm.c", "            if ((e & PTE_RW) && !(v->flags & VM_SHARED)) {", "            if (0) {"),
  ("copy-on-write never copies", "mm/fault.c", "    if (page_exclusive(old)) {", "    if (1) {"),
  ("brk shrink keeps the pages", "mm/mmap.c", "        vma_unmap_range(mm, new_end, old_end); /* shrinking frees the pages */", ""),
  # ---- the TLB and swap-error lessons: each names the boots that must catch it ----
@@ -57,10 +57,12 @@ muts = [
  ("exclusive ignores swap entries that name the cached slot", "mm/page.c", "    return !(p->flags & PG_swapcache) || swap_slot_count(p->swap_slot) == 0;", "    return true;", [], "t_mmcompose,t_mmfuzz,t_swap"),
  ("swap-in maps a shared slot writable", "mm/fault.c", "    if (!vma->shm && !page_anon_exclusive(p))\n        flags &= ~PTE_RW;", "    if (0)\n        flags &= ~PTE_RW;", [], "t_mmcompose,t_mmfuzz,t_swap"),
  ("a page read from swap is not anonymous", "mm/fault.c", "    else\n        p->flags |= PG_anon;\n", "\n", [], "t_mmcompose,t_mmfuzz,t_swap"),
- ("fork forgets the swap slot's reference", "mm/mm.c", "            swap_slot_get(swp_offset(*e));\n", "", [], "t_mmfuzz,t_swap"),
+ ("fork forgets the swap slot's reference", "mm/mm.c", "                swap_slot_get(swp_offset(e));\n", "", [], "t_mmfuzz,t_swap"),
  ("the swap cache never lets go of a frame", "mm/swapfile.c", "    slot_release_if_unused(slot);\n    page_put(p);\n", "    slot_release_if_unused(slot);\n", [], "t_mmfuzz,t_swap"),
  ("shm swap-out keeps the object's frame reference", "mm/shm.c", "    page_put(p); /* the object's hold on the frame", "    (void)p; /* the object's hold on the frame", [], "t_mmfuzz,t_swap"),
  ("the kernel's writes into a process skip copy-on-write", "mm/mm.c", "    return e && level == 1 && (*e & (PTE_P | PTE_RW)) == (PTE_P | PTE_RW) ? e : NULL;", "    return e && level == 1 && (*e & PTE_P) ? e : NULL;", [], "t_cow"),
+ ("fork links the child's VMA to no anon_vma (reverse map misses the child)", "mm/vma.c", "        anon_vma_link(c, v); /* the child's pages are the parent's: one reverse-map object */", "        c->anon_vma = NULL;", [], "t_cow,t_swap"),
+ ("a VMA split leaves the upper half off the anon_vma list", "mm/vma.c", "    } else {\n        anon_vma_link(upper, vma);\n    }", "    } else {\n        upper->anon_vma = NULL;\n    }", [], "t_cow,t_lazy,t_mmfuzz"),
  ("a timed wait never times out (a lost disk interrupt hangs)", "kernel/sched.c", "        if (t->wait_deadline <= now && t->state == TASK_SLEEPING)", "        if (0)", [], "ktest"),
  ("failed swap-in kills with SIGKILL, not SIGBUS", "mm/fault.c", "    if (r == -EIO)\n        fi->reason = \"swap-in failed (disk error)\";\n    if (r)\n        return r;\n    pte = paging_walk", "    if (r == -EIO)\n        fi->reason = \"swap-in failed (disk error)\";\n    if (r)\n        return -ENOMEM;\n    pte = paging_walk", [], "swap_read_error"),
 ]
