@@ -82,8 +82,10 @@ static bool test_and_clear_young(struct page *p)
         if (e && (*e & PTE_A)) {
             *e &= ~PTE_A;
             young = true;
+            /* Optional (Linux on x86 skips it): a cached entry would not
+             * set A again, so the page would only look idler than it is. */
             if (mm_is_live(r->mm))
-                tlb_flush_page(r->va); /* else the CPU would not set A again */
+                tlb_flush_page(r->va);
         }
     }
     return young;
