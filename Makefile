@@ -187,6 +187,7 @@ debug: all
 test: all
 	$(PYTHON) tests/doccheck.py
 	$(PYTHON) tests/harness.py --iso $(ISO) --jobs 2 --logdir $(BUILD)/test
+	$(PYTHON) tests/doccheck.py --tour-log $(BUILD)/test/tour.log docs/tour.md
 
 # Run one static program as init (see README.md): make exec PROG=... ARGS="..."
 TIMEOUT ?= 600
