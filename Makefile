@@ -122,9 +122,13 @@ $(KERNEL): $(KOBJ) $(BUILD)/ksyms.o $(GEN)/linker.ld
 # Ordinary static Linux programs: the same binaries run on Linux.
 USER_CC     := musl-gcc
 USER_CFLAGS := -static -O2 -Wall -Wextra -s
-USER_PROGS  := $(patsubst user/%.c,$(BUILD)/user/%,$(wildcard user/*.c)) \
-               $(patsubst tests/user/%.c,$(BUILD)/user/%,$(wildcard tests/user/t_*.c)) \
+# The demos and tools go to /bin; the tests and benchmarks to $(TESTDIR), out
+# of the way of `ls /bin` (the harness boots them with init=$(TESTDIR)/t_x).
+DEMO_PROGS  := $(patsubst user/%.c,$(BUILD)/user/%,$(wildcard user/*.c))
+TEST_PROGS  := $(patsubst tests/user/%.c,$(BUILD)/user/%,$(wildcard tests/user/t_*.c)) \
                $(patsubst tests/bench/%.c,$(BUILD)/user/%,$(wildcard tests/bench/*.c))
+USER_PROGS  := $(DEMO_PROGS) $(TEST_PROGS)
+TESTDIR     := /usr/libexec/pagewise
 INITRD      := $(BUILD)/initrd.cpio
 
 $(BUILD)/user/%: user/%.c
@@ -144,7 +148,8 @@ $(BUILD)/user/%: tests/bench/%.c
 BUSYBOX := $(wildcard /bin/busybox)
 
 $(INITRD): $(USER_PROGS) iso/mkinitrd.py $(BUSYBOX)
-	$(PYTHON) iso/mkinitrd.py -o $@ $(foreach p,$(USER_PROGS),bin/$(notdir $(p))=$(p)) \
+	$(PYTHON) iso/mkinitrd.py -o $@ $(foreach p,$(DEMO_PROGS),bin/$(notdir $(p))=$(p)) \
+	    $(foreach p,$(TEST_PROGS),$(TESTDIR:/%=%)/$(notdir $(p))=$(p)) \
 	    $(if $(BUSYBOX),bin/busybox=$(BUSYBOX))
 
 # ---- the ISO ----
