@@ -6,7 +6,7 @@
  *
  *   page 0 (the header)                                                    pages 1 .. last_page
  *   +-----------+---------+-----------+--------+------+--------+---------+----------+-------------+
- *   | boot code | version | last_page | nr_bad | uuid | volume | padding | badpages | "SWAPSPACE2"|  slot 1 | slot 2 | ...
+ *   | boot code | version | last_page | nr_bad | uuid | volume | padding | badpages | "SWAPSPACE2"|  slot 1 | ...
  *   | 1024 B    | u32 = 1 | u32       | u32    | 16 B | 16 B   | u32[117]| u32[]    | last 10 B   |
  *   +-----------+---------+-----------+--------+------+--------+---------+----------+-------------+
  *     offsets:    1024      1028        1032     1036   1052     1068      1536       4086
