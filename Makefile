@@ -122,9 +122,13 @@ $(KERNEL): $(KOBJ) $(BUILD)/ksyms.o $(GEN)/linker.ld
 # Ordinary static Linux programs: the same binaries run on Linux.
 USER_CC     := musl-gcc
 USER_CFLAGS := -static -O2 -Wall -Wextra -s
-USER_PROGS  := $(patsubst user/%.c,$(BUILD)/user/%,$(wildcard user/*.c)) \
-               $(patsubst tests/user/%.c,$(BUILD)/user/%,$(wildcard tests/user/t_*.c)) \
+# The demos and tools go to /bin; the tests and benchmarks to $(TESTDIR), out
+# of the way of `ls /bin` (the harness boots them with init=$(TESTDIR)/t_x).
+DEMO_PROGS  := $(patsubst user/%.c,$(BUILD)/user/%,$(wildcard user/*.c))
+TEST_PROGS  := $(patsubst tests/user/%.c,$(BUILD)/user/%,$(wildcard tests/user/t_*.c)) \
                $(patsubst tests/bench/%.c,$(BUILD)/user/%,$(wildcard tests/bench/*.c))
+USER_PROGS  := $(DEMO_PROGS) $(TEST_PROGS)
+TESTDIR     := /usr/libexec/pagewise
 INITRD      := $(BUILD)/initrd.cpio
 
 $(BUILD)/user/%: user/%.c
@@ -144,7 +148,8 @@ $(BUILD)/user/%: tests/bench/%.c
 BUSYBOX := $(wildcard /bin/busybox)
 
 $(INITRD): $(USER_PROGS) iso/mkinitrd.py $(BUSYBOX)
-	$(PYTHON) iso/mkinitrd.py -o $@ $(foreach p,$(USER_PROGS),bin/$(notdir $(p))=$(p)) \
+	$(PYTHON) iso/mkinitrd.py -o $@ $(foreach p,$(DEMO_PROGS),bin/$(notdir $(p))=$(p)) \
+	    $(foreach p,$(TEST_PROGS),$(TESTDIR:/%=%)/$(notdir $(p))=$(p)) \
 	    $(if $(BUSYBOX),bin/busybox=$(BUSYBOX))
 
 # ---- the ISO ----
@@ -162,19 +167,24 @@ FWCFG = $(if $(CMDLINE),-fw_cfg name=opt/pagewise/cmdline$(comma)string=$(subst 
 comma := ,
 
 # SWAP=256M: a swap disk made with mkswap, on the primary IDE channel.
+# mkswap is in /sbin, outside an ordinary user's PATH on Debian: look there too.
+MKSWAP := $(firstword $(shell command -v mkswap 2>/dev/null) $(wildcard /sbin/mkswap /usr/sbin/mkswap) mkswap)
 SWAP_IMG = $(BUILD)/swap-$(SWAP).img
 SWAPDRIVE = $(if $(SWAP),-drive file=$(SWAP_IMG)$(comma)format=raw$(comma)if=ide$(comma)index=0)
 $(BUILD)/swap-%.img:
 	@mkdir -p $(@D)
 	rm -f $@ && (fallocate -l $* $@ 2>/dev/null || truncate -s $* $@) && chmod 600 $@
-	mkswap $@ >/dev/null 2>&1 || { echo "mkswap $@ failed (util-linux)"; exit 1; }
+	$(MKSWAP) $@ >/dev/null 2>&1 || { echo "$(MKSWAP) $@ failed (util-linux)"; exit 1; }
 
 run: all $(if $(SWAP),$(SWAP_IMG))
 	@echo "Pagewise: serial console here. Quit QEMU with Ctrl-A then X."
 	$(QEMU_BASE) -display none -serial mon:stdio $(SWAPDRIVE) $(FWCFG) $(QEMUFLAGS); \
 	 s=$$?; [ $$s = 1 ] || [ $$s = 0 ] || echo "qemu exit status $$s"
 
+# gdb is needed here only, so the tools check above leaves it out.
 debug: all
+	@command -v gdb >/dev/null 2>&1 || { echo "debug: gdb is missing. Install it with:"; \
+	    echo "    sudo apt-get install -y gdb"; exit 1; }
 	@echo "QEMU waits for gdb on :1234; gdb loads $(KERNEL) (see kernel/gdbinit)."
 	$(QEMU_BASE) -display none -serial file:$(BUILD)/debug-serial.log -s -S $(FWCFG) $(QEMUFLAGS) & \
 	 gdb -q -x kernel/gdbinit $(KERNEL); kill %1 2>/dev/null || true
@@ -182,6 +192,7 @@ debug: all
 test: all
 	$(PYTHON) tests/doccheck.py
 	$(PYTHON) tests/harness.py --iso $(ISO) --jobs 2 --logdir $(BUILD)/test
+	$(PYTHON) tests/doccheck.py --tour-log $(BUILD)/test/tour.log docs/tour.md
 
 # Run one static program as init (see README.md): make exec PROG=... ARGS="..."
 TIMEOUT ?= 600
@@ -204,7 +215,7 @@ bench: all
 	@$(PYTHON) tests/exec.py --iso $(ISO) --prog $(BUILD)/user/bench --qemuflags "-icount shift=0" --timeout 600 \
 	    | grep -E "^BENCH|exit status"
 	@echo "swapping (wall clock, 96 MiB RAM, a fresh 256 MiB swap disk):"
-	@rm -f $(BUILD)/bench-swap.img && truncate -s 256M $(BUILD)/bench-swap.img && mkswap $(BUILD)/bench-swap.img >/dev/null 2>&1
+	@rm -f $(BUILD)/bench-swap.img && truncate -s 256M $(BUILD)/bench-swap.img && $(MKSWAP) $(BUILD)/bench-swap.img >/dev/null 2>&1
 	@$(PYTHON) tests/exec.py --iso $(ISO) --prog $(BUILD)/user/swapbench --mem 96M \
 	    --swap-image $(BUILD)/bench-swap.img --timeout 900 | grep -E "^BENCH|exit status"
 

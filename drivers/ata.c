@@ -1,5 +1,6 @@
 /*
- * drivers/ata.c - ATA PIO on the primary IDE channel (ATA/ATAPI-6 §8).
+ * drivers/ata.c - the ATA disk on the primary IDE channel (ATA/ATAPI-6 §8):
+ * bus-master DMA by default, one interrupt per page; PIO with ata=pio.
  *
  * Command block registers (ports 0x1f0..0x1f7), control block (0x3f6):
  *   +0 DATA (16 bit)   +1 ERROR/FEATURES   +2 SECTOR COUNT   +3 LBA 0-7

@@ -4,7 +4,7 @@
     python3 iso/mkinitrd.py -o build/initrd.cpio bin/init=build/user/init ...
 
 Each argument DEST=SRC puts the file SRC at /DEST in the archive (mode 0755
-under bin/, else 0644); the directories on the way are added first. The
+under bin/ and usr/libexec/, else 0644); the directories on the way are added first. The
 output is deterministic: inode numbers count up, times are 0.
 """
 import argparse
@@ -50,7 +50,7 @@ def main():
         out += entry(ino, 0o040755, d)
         ino += 1
     for dest, data in files:
-        mode = 0o100755 if dest.startswith("bin/") else 0o100644
+        mode = 0o100755 if dest.startswith(("bin/", "usr/libexec/")) else 0o100644
         out += entry(ino, mode, dest, data)
         ino += 1
     out += entry(0, 0, "TRAILER!!!")

@@ -159,7 +159,9 @@ void signal_fault(int sig, int code, uint64_t addr, uint64_t rip, const char *re
         signal_send_info(t, sig, code, addr, 0, 0); /* the handler decides */
         return;
     }
-    if (sig == SIGSEGV)
+    /* "segfault at" only for a fault with an address (a #PF's CR2): a #GP
+     * has none, and "segfault at 0x0" would read like a NULL pointer. */
+    if (sig == SIGSEGV && code != SI_KERNEL)
         pr_err("pagewise: pid %d (%s): segfault at %#lx rip %#lx: %s -> SIGSEGV\n", t->pid, t->comm, addr, rip,
                reason);
     else

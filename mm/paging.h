@@ -13,12 +13,22 @@
  * CR3 holds the physical address of the PML4. A PDPT entry with PS=1 maps
  * a 1 GiB page, a PD entry with PS=1 a 2 MiB page.
  *
- * Entry bits (Tables 4-14..4-19), the same at every level:
+ * Entry bits (SDM Vol 3A §4.5, one table per kind of entry). A PTE, which
+ * maps a 4 KiB page:
  *
- *   63  62:52  51:12                  8  7  6  5  4   3   2   1  0
- *  +--+------+-----------------------+--+--+--+--+---+---+---+--+--+
- *  |XD|avail | physical frame address| G|PS| D| A|PCD|PWT|U/S|RW| P|
- *  +--+------+-----------------------+--+--+--+--+---+---+---+--+--+
+ *   63  62:59  58:52  51:12                  11:9   8   7  6  5   4   3   2  1  0
+ *  +--+------+------+-----------------------+-----+--+---+--+--+---+---+---+--+--+
+ *  |XD| PKEY | avail| physical frame address|avail| G|PAT| D| A|PCD|PWT|U/S|RW| P|
+ *  +--+------+------+-----------------------+-----+--+---+--+--+---+---+---+--+--+
+ *
+ * PKEY: the protection key if CR4.PKE = 1 (Pagewise leaves it off), else
+ * ignored. avail: ignored by the MMU. Other levels differ in bits 6-8 and
+ * 62:59:
+ *   PDE/PDPTE mapping a 2 MiB/1 GiB page: 6 D, 7 PS = 1, 8 G, 12 PAT,
+ *     62:59 PKEY; the address starts at bit 21/30.
+ *   PDE/PDPTE pointing to a table: 6 ignored, 7 PS = 0, 8 ignored.
+ *   PML4E: 6 ignored, 7 reserved (must be 0), 8 ignored.
+ *   Every entry that points to a table: 11:9 and 62:52 ignored.
  */
 #ifndef PAGEWISE_MM_PAGING_H
 #define PAGEWISE_MM_PAGING_H
@@ -40,7 +50,7 @@ static inline unsigned pte_index(uintptr_t va) { return (va >> PAGE_SHIFT) & (PT
 #define PTE_PCD (1ul << 4) /* cache disable */
 #define PTE_A (1ul << 5)   /* accessed: set by the CPU on any use */
 #define PTE_D (1ul << 6)   /* dirty: set by the CPU on a write */
-#define PTE_PS (1ul << 7)  /* page size: a 2 MiB/1 GiB leaf (PD/PDPT) */
+#define PTE_PS (1ul << 7)  /* page size: a 2 MiB/1 GiB leaf (PD/PDPT; PAT in a PTE) */
 #define PTE_G (1ul << 8)   /* global: survives CR3 writes (CR4.PGE) */
 #define PTE_XD (1ul << 63) /* execute disable (Linux: _PAGE_NX; EFER.NXE) */
 /* Software bit (ignored by the MMU, SDM Table 4-19 "Ignored"): the page of

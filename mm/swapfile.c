@@ -4,12 +4,15 @@
  * The disk is laid out as mkswap(8) writes it (Linux: include/linux/swap.h,
  * union swap_header), one page per slot:
  *
- *   page 0 (the header)                         pages 1 .. last_page
- *   +-----------+---------+-----------+-------+---------+------------+
- *   | boot code | version | last_page | nr_bad| badpages| "SWAPSPACE2"|  slot 1 | slot 2 | ...
- *   | 1024 B    | u32 = 1 | u32       | u32   | u32[]   | last 10 B   |
- *   +-----------+---------+-----------+-------+---------+------------+
- *     offsets:    1024      1028        1032    1536      4086
+ *   page 0 (the header)                                                    pages 1 .. last_page
+ *   +-----------+---------+-----------+--------+------+--------+---------+----------+-------------+
+ *   | boot code | version | last_page | nr_bad | uuid | volume | padding | badpages | "SWAPSPACE2"|  slot 1 | ...
+ *   | 1024 B    | u32 = 1 | u32       | u32    | 16 B | 16 B   | u32[117]| u32[]    | last 10 B   |
+ *   +-----------+---------+-----------+--------+------+--------+---------+----------+-------------+
+ *     offsets:    1024      1028        1032     1036   1052     1068      1536       4086
+ *
+ * (sws_uuid and sws_volume, the label, are for tools such as blkid; this
+ * file reads neither.)
  *
  * swap_map[slot] counts the swap entries (in PTEs and shm objects) that
  * name the slot; SLOT_BAD marks unusable ones. A slot with count 0 that

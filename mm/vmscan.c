@@ -72,8 +72,10 @@ static void clear_young_one(struct page *p, struct vma *vma, uintptr_t va, pte_t
     if (*e & PTE_A) {
         *e &= ~PTE_A;
         *(bool *)young = true;
+        /* Optional (Linux on x86 skips it): a cached entry would not set A
+         * again, so the page would only look idler than it is. */
         if (mm_is_live(vma->mm))
-            tlb_flush_page(va); /* else the CPU would not set A again */
+            tlb_flush_page(va);
     }
 }
 

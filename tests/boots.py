@@ -24,6 +24,10 @@ Keys of each entry:
 import os
 import re
 
+# Where the initrd keeps the test and benchmark programs (the Makefile's
+# TESTDIR): /bin holds the demos and tools only.
+TESTDIR = "/usr/libexec/pagewise"
+
 BOOTS = [
     # The main run: every in-kernel unit test, on a normal 128 MiB machine.
     {
@@ -75,7 +79,7 @@ BOOTS = [
 for prog, timeout in (("t_lazy", 120), ("t_proc", 180), ("t_hostile", 120), ("t_files", 60), ("t_busybox", 120),
                       ("t_shm", 120), ("t_cow", 180), ("t_exec", 120), ("t_pipe", 120), ("t_signal", 120),
                       ("t_procfs", 120), ("t_fuzz", 300), ("t_tlb", 60)):
-    BOOTS.append({"name": prog, "cmdline": f"vmcheck init=/bin/{prog}", "timeout": timeout, "kind": "tests"})
+    BOOTS.append({"name": prog, "cmdline": f"vmcheck init={TESTDIR}/{prog}", "timeout": timeout, "kind": "tests"})
     if prog in ("t_cow", "t_shm"):  # their swapped-out cases (MADV_PAGEOUT) need a swap disk
         BOOTS[-1]["swap"] = "64M"
 
@@ -128,33 +132,33 @@ BOOTS.append({"name": "tour", "kind": "console", "mem": "128M", "swap": "256M", 
 BOOTS += [
     # Twice the RAM, three patterns, three processes, COW-shared pages, a
     # CPU-bound process beside a swapping one; all words intact.
-    {"name": "t_swap", "cmdline": "vmcheck=64 init=/bin/t_swap", "mem": "64M", "swap": "256M", "timeout": 900, "kind": "tests"},
+    {"name": "t_swap", "cmdline": f"vmcheck=64 init={TESTDIR}/t_swap", "mem": "64M", "swap": "256M", "timeout": 900, "kind": "tests"},
     # The two bugs that composing mechanisms caused (docs/page-lifecycle.md):
     # COW + swap + mprotect, and written .data through swap twice; 96 MiB as
     # they were reported, whole-RAM pressure and MADV_PAGEOUT variants.
-    {"name": "t_mmcompose", "cmdline": "vmcheck=8 init=/bin/t_mmcompose", "mem": "96M", "swap": "256M",
+    {"name": "t_mmcompose", "cmdline": f"vmcheck=8 init={TESTDIR}/t_mmcompose", "mem": "96M", "swap": "256M",
      "timeout": 600, "kind": "tests"},
     # The mm stress test: 50,000 random mm operations over up to 16
     # processes under memory pressure, every read checked against a model;
     # vm_check after every 4th fork, exit, munmap, mprotect, swap-in and
     # reclaim pass (after every one: 150 s; make soak runs longer).
-    {"name": "t_mmfuzz", "cmdline": "vmcheck=4 init=/bin/t_mmfuzz", "mem": "48M", "swap": "128M",
+    {"name": "t_mmfuzz", "cmdline": f"vmcheck=4 init={TESTDIR}/t_mmfuzz", "mem": "48M", "swap": "128M",
      "timeout": 300, "kind": "tests"},
     # RAM and swap both too small: the hog is OOM-killed, nothing else.
-    {"name": "t_oom", "cmdline": "vmcheck init=/bin/t_oom", "mem": "48M", "swap": "16M", "timeout": 600, "kind": "tests"},
+    {"name": "t_oom", "cmdline": f"vmcheck init={TESTDIR}/t_oom", "mem": "48M", "swap": "16M", "timeout": 600, "kind": "tests"},
     # Disk errors (QEMU blkdebug; a slot is 8 sectors, slot n = sectors 8n..8n+7):
     # a failed swap-out keeps the page in memory and retires the slot...
-    {"name": "swap_write_error", "cmdline": "vmcheck init=/bin/t_swaperr -- write-error", "mem": "32M", "swap": "64M",
+    {"name": "swap_write_error", "cmdline": f"vmcheck init={TESTDIR}/t_swaperr -- write-error", "mem": "32M", "swap": "64M",
      "disk_errors": [("write", 64 * 8)], "timeout": 300, "kind": "tests",
      "expect": [r"disk error writing slot 64 ", r"writing slot 64 failed: the page stays in memory",
                 r"slot 64 is bad \(a write failed\)"]},
     # ... a failed swap-in gives SIGBUS to the page's owner and nobody else
     # (with ata=pio: the PIO path of drivers/ata.c gets its run here).
-    {"name": "swap_read_error", "cmdline": "vmcheck ata=pio init=/bin/t_swaperr -- read-error", "mem": "32M", "swap": "64M",
+    {"name": "swap_read_error", "cmdline": f"vmcheck ata=pio init={TESTDIR}/t_swaperr -- read-error", "mem": "32M", "swap": "64M",
      "disk_errors": [("read", 1500 * 8)], "timeout": 300, "kind": "tests",
      "expect": [r"disk error reading slot 1500 ", r"swap-in failed \(disk error\) at rip 0x[0-9a-f]+ -> SIGBUS",
                 r"hog: SIGBUS at region\+0x[0-9a-f]+ \(si_code 2\)\r?$"]},
     # A disk without the SWAPSPACE2 signature is refused; the kernel runs on.
-    {"name": "swap_refused", "cmdline": "init=/bin/t_files", "swap": "16M", "swap_signature": False,
+    {"name": "swap_refused", "cmdline": f"init={TESTDIR}/t_files", "swap": "16M", "swap_signature": False,
      "timeout": 60, "kind": "tests", "expect": [r"no SWAPSPACE2 signature"]},
 ]

@@ -2,7 +2,7 @@
 """Check that the documentation points at things that exist.
 
 Usage:
-  python3 tests/doccheck.py [--list] [FILE.md ...]
+  python3 tests/doccheck.py [--list] [--tour-log LOG] [FILE.md ...]
 
 With no FILE it reads README.md and docs/*.md. `make test` runs it first.
 Exit status 0 when every reference resolves, 1 otherwise (each broken one is
@@ -29,6 +29,16 @@ What counts as a reference (a backtick around it is allowed, never required):
             page) and, for a .md target, the #anchor is one of its headings
   test      t_PROG:CASE (or t_PROG/CASE): tests/user/t_PROG.c has TEST(CASE)
   boot      boot `NAME`, boots `NAME`, `NAME` boot: NAME is a boot in tests/boots.py
+
+Figures (only with --tour-log LOG, which `make test` passes after the tour
+boot has written build/test/tour.log): every number of two or more digits in
+the prose of a step of docs/tour.md (from its "Look for:" line to the next
+heading; 16,381 is read as 16381, 0x... as it stands) must appear in that
+step's output in the log, in its command, or in the page's setup text before
+the first step (128 MiB of RAM...). A figure followed by the unit it counts
+(faults, pages, MiB, KiB, invlpg, ...) must share an output line with that
+unit. A figure the demo does not print is a figure the page made up or let
+go stale.
 
 REPO_PATH starts with one of the top-level names of the tree (boot/ kernel/ mm/
 drivers/ user/ tests/ iso/ docs/, Makefile, linker.ld, README.md) and must not
@@ -201,7 +211,7 @@ class Checker:
         self.basenames = None
         self.boots = None
         self.errors = []
-        self.counts = {"code": 0, "path": 0, "link": 0, "test": 0, "boot": 0}
+        self.counts = {"code": 0, "path": 0, "link": 0, "test": 0, "boot": 0, "figure": 0}
         self.listing = []
 
     def read(self, rel):
@@ -339,9 +349,112 @@ class Checker:
                     self.check_boot(doc, lineno, name)
 
 
+# A figure: a hex number, a number with thousands separators, or a plain
+# one; not part of a word or a compound (x86-64, 12-bit, §4.10, v1.2).
+FIGURE_RE = re.compile(r"(?<![\w.§/-])(0x[0-9a-fA-F]+|\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w-])")
+TOUR_STEP_PREFIX = "    pagewise$ "
+
+
+# Units a figure can count. "16,384 faults" must be on one output line with
+# "fault"; a page that says "16,384 faults" where the demo printed "16384
+# pages" and "+16381" faults is caught.
+UNITS = {"fault": r"faults?", "page": r"pages?", "mib": r"MiB", "kib": r"Ki?B", "kb": r"Ki?B", "gib": r"GiB",
+         "invlpg": r"invlpg", "flush": r"flush(?:es)?", "frame": r"frames?", "word": r"words?", "slot": r"slots?",
+         "byte": r"bytes?", "child": r"child(?:ren)?", "children": r"child(?:ren)?"}
+
+
+def unit_of(word):
+    w = word.lower()
+    for cand in (w, w[:-1] if w.endswith("s") else None, w[:-2] if w.endswith("es") else None):
+        if cand in UNITS:
+            return UNITS[cand]
+    return None
+
+
+def figures(text):
+    """The figures of two or more digits in text, commas removed, each with
+    the unit it counts (a regex) if the word after it is one."""
+    out = []
+    for m in FIGURE_RE.finditer(text):
+        f = m.group(1).replace(",", "")
+        if len(f.replace(".", "")) >= 2 or f.startswith("0x"):
+            w = re.match(r"\s+([A-Za-z]+)", text[m.end():])
+            out.append((m.group(1), f.lower(), unit_of(w.group(1)) if w else None))
+    return out
+
+
+def shown_with_unit(output, fig, unit):
+    """Does one line of output carry both the figure and the unit?"""
+    return any(fig in {f for _, f, _ in figures(line)} and re.search(r"\b" + unit + r"\b", line, re.I)
+               for line in output.splitlines())
+
+
+def tour_prose(tour_text):
+    """[(command, first line number, [(line number, prose line)]), ...] and
+    the setup text before the first step."""
+    steps, setup, cur, in_prose = [], [], None, False
+    for lineno, line in enumerate(tour_text.splitlines(), 1):
+        if line.startswith(TOUR_STEP_PREFIX):
+            cur = (line[len(TOUR_STEP_PREFIX):].strip(), lineno, [])
+            steps.append(cur)
+            in_prose = False
+        elif cur is None:
+            setup.append(line)
+        elif line.startswith("Look for:"):
+            in_prose = True
+        elif line.startswith("#"):
+            in_prose = False
+        elif in_prose:
+            cur[2].append((lineno, line))
+    return steps, "\n".join(setup)
+
+
+def tour_outputs(log_text):
+    """The shell's output after each command typed by the tour boot, in order:
+    [(command, output), ...]."""
+    text = log_text.replace("\r", "")
+    parts = re.split(r"^pagewise\$ (.*?)(?:; echo status=\$\?)?$", text, flags=re.M)
+    # parts: [before, cmd1, out1, cmd2, out2, ...]
+    return [(parts[i].strip(), parts[i + 1]) for i in range(1, len(parts) - 1, 2)]
+
+
+def check_tour_figures(ck, doc, log_path):
+    text = ck.read(doc)
+    try:
+        with open(log_path, encoding="utf-8", errors="replace") as f:
+            log = f.read()
+    except OSError as e:
+        ck.error(doc, 0, log_path, "cannot read the tour log: %s" % e)
+        return
+    steps, setup = tour_prose(text)
+    setup_figs = {f for _, f, _ in figures(setup)}
+    outputs = tour_outputs(log)
+    for i, (cmd, step_line, prose) in enumerate(steps):
+        if i >= len(outputs) or outputs[i][0] != cmd:
+            ck.error(doc, step_line, cmd, "step %d has no output in %s (did the tour boot run it?)" % (i + 1, log_path))
+            continue
+        output = cmd + "\n" + outputs[i][1]
+        seen = {f for _, f, _ in figures(output)}
+        for lineno, line in prose:
+            for shown, f, unit in figures(line):
+                ck.counts["figure"] += 1
+                ck.listing.append("%s:%d: figure %s" % (doc, lineno, shown))
+                if f in setup_figs:
+                    continue  # the machine's setup (128 MiB of RAM, 256 MiB of swap)
+                if f not in seen:
+                    ck.error(doc, lineno, shown, "the output of step %d (%s) in %s never shows %s" % (
+                        i + 1, cmd, log_path, f))
+                elif unit and not shown_with_unit(output, f, unit):
+                    ck.error(doc, lineno, shown, "the output of step %d (%s) in %s shows %s, but never on a line "
+                             "that says %s" % (i + 1, cmd, log_path, f, re.sub(r"[?()]|:\?", "", unit)))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--list", action="store_true", help="print every reference found")
+    ap.add_argument("--tour-log", metavar="LOG",
+                    help="also check the figures in the prose of docs/tour.md against LOG, the serial log of "
+                    "the tour boot (build/test/tour.log)")
     ap.add_argument("docs", nargs="*", help="markdown files (default: README.md docs/*.md)")
     args = ap.parse_args()
     docs = args.docs or ["README.md"] + sorted(os.path.relpath(p, ROOT) for p in glob.glob(os.path.join(ROOT, "docs", "*.md")))
@@ -349,6 +462,10 @@ def main():
     ck = Checker()
     for d in docs:
         ck.check_doc(d)
+    if args.tour_log:
+        tour = [d for d in docs if os.path.basename(d) == "tour.md"] or ["docs/tour.md"]
+        for d in tour:
+            check_tour_figures(ck, d, args.tour_log)
     if args.list:
         print("\n".join(ck.listing))
     for e in ck.errors:

@@ -90,6 +90,15 @@ def exit_text(code, timeout):
     return "exit %d (%s)" % (code, describe_exit(code, timeout))
 
 
+def find_mkswap():
+    """mkswap lives in /sbin (util-linux), which an ordinary user's PATH on
+    Debian does not hold: look there too."""
+    for cand in (shutil.which("mkswap"), "/sbin/mkswap", "/usr/sbin/mkswap"):
+        if cand and os.access(cand, os.X_OK):
+            return cand
+    raise FileNotFoundError("mkswap not found in PATH, /sbin or /usr/sbin (Debian: apt-get install util-linux)")
+
+
 def make_swap_image(args, boot):
     """A fresh swap disk for one boot: mkswap'ed, or all zeroes when the
     boot wants a disk without the signature (swap_signature False)."""
@@ -99,7 +108,7 @@ def make_swap_image(args, boot):
     size = boot["swap"]
     subprocess.run(["truncate", "-s", size, path], check=True)
     if boot.get("swap_signature", True):
-        subprocess.run(["mkswap", path], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run([find_mkswap(), path], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return path
 
 

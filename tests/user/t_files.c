@@ -610,8 +610,9 @@ static const struct test tests[] = {
 
 int main(int argc, char **argv)
 {
-    /* Find our own file and split its path: "/bin/t_files" -> "/bin",
-     * "t_files"; "build/host/t_files" -> "build/host", "t_files". */
+    /* Find our own file and split its path: "/usr/libexec/pagewise/t_files"
+     * -> "/usr/libexec/pagewise", "t_files"; "build/host/t_files" ->
+     * "build/host", "t_files". */
     test_argv0 = argc > 0 ? argv[0] : "";
     self = self_path();
     if (self) {

@@ -602,8 +602,10 @@ LIBFN int can_open(const char *path)
 }
 
 /* The path of the running program: argv[0] if it names a file (it does on
- * Linux when run as build/host/t_x, and on Pagewise as /bin/t_x), else
- * /bin/<name>, else /proc/self/exe. Returns NULL if none can be opened. */
+ * Linux when run as build/host/t_x, and on Pagewise as
+ * /usr/libexec/pagewise/t_x), else that directory's <name>, else
+ * /bin/<name> (make exec puts a program there), else /proc/self/exe.
+ * Returns NULL if none can be opened. */
 LIBFN const char *self_path(void)
 {
     static char path[256];
@@ -612,6 +614,9 @@ LIBFN const char *self_path(void)
     base = base ? base + 1 : test_argv0;
     if (strchr(test_argv0, '/') && can_open(test_argv0))
         return test_argv0;
+    snprintf(path, sizeof(path), "/usr/libexec/pagewise/%s", base);
+    if (can_open(path))
+        return path;
     snprintf(path, sizeof(path), "/bin/%s", base);
     if (can_open(path))
         return path;
