@@ -58,12 +58,6 @@ void prepare_return_to_user(struct trap_frame *tf)
     }
 }
 
-/* The common case, inline: nothing to do before returning. */
-static inline bool return_work_pending(void)
-{
-    return sched_need_resched() || (current->sig_pending & ~current->sig_blocked) ||
-           (current->sig_pending & SIG_UNBLOCKABLE_MASK);
-}
 
 int syscall_dispatch(struct trap_frame *tf)
 {

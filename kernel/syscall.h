@@ -11,6 +11,9 @@
 
 #include <stdint.h>
 
+#include "kernel/proc.h"
+#include "kernel/sched.h"
+#include "kernel/signal.h"
 #include "kernel/trap.h"
 
 typedef long (*syscall_fn)(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
@@ -22,6 +25,14 @@ void syscall_init(void);
 int syscall_dispatch(struct trap_frame *tf);
 /* Before any return to user mode: reschedule if asked, deliver signals. */
 void prepare_return_to_user(struct trap_frame *tf);
+/* Is there anything for prepare_return_to_user to do? The common case,
+ * inline: nothing (the syscall and the trap exits ask first). */
+static inline bool return_work_pending(void)
+{
+    return sched_need_resched() || (current->sig_pending & ~current->sig_blocked) ||
+           (current->sig_pending & SIG_UNBLOCKABLE_MASK);
+}
+
 
 /* The trap frame of the syscall in progress (fork copies it). */
 struct trap_frame *syscall_frame(void);

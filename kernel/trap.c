@@ -146,6 +146,6 @@ void trap_dispatch(struct trap_frame *tf)
     } else if (!extable_fixup(tf)) {
         panic_trap(tf, NULL);
     }
-    if (trap_from_user(tf))
+    if (trap_from_user(tf) && return_work_pending())
         prepare_return_to_user(tf);
 }

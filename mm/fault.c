@@ -51,7 +51,7 @@ static int map_new_frame(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pt
         return -ENOMEM;
     clear_page(page_to_virt(p));
     p->flags |= page_flags;
-    if (rmap_add(p, vma, va)) {
+    if (rmap_add_new(p, vma, va)) { /* the pin becomes the mapping's reference */
         page_unpin(p);
         return -ENOMEM;
     }
@@ -59,7 +59,6 @@ static int map_new_frame(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pt
     mm->rss++;
     if (out)
         *out = p;
-    page_unpin(p); /* the mapping holds it now */
     return 0; /* the PTE was not present: no TLB entry to flush */
 }
 
@@ -183,7 +182,7 @@ static int do_wp_page(struct vma *vma, uintptr_t va, pte_t *pte)
             return -ENOMEM;
         }
         copy->flags |= PG_anon;
-        if (rmap_add(copy, vma, va)) {
+        if (rmap_add_new(copy, vma, va)) {
             page_unpin(copy);
             page_unpin(old);
             return -ENOMEM;
@@ -193,7 +192,6 @@ static int do_wp_page(struct vma *vma, uintptr_t va, pte_t *pte)
             old->flags |= PG_dirty;
         *pte = page_to_phys(copy) | vma_pte_flags(vma) | PTE_P;
         rmap_remove(old);
-        page_unpin(copy);
         page_unpin(old);
         count_vm_event(NR_COW_FAULT);
     }

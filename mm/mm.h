@@ -69,6 +69,7 @@ struct mm {
     uint64_t swap_pages;      /* PTEs holding a swap entry (VmSwap) */
     uintptr_t arg_start, arg_end; /* argv strings, for /proc/<pid>/cmdline */
     struct list_head all;     /* in the list of every mm (mm_list) */
+    struct vma *vma_cache;    /* the VMA vma_find found last (Linux's vmacache), or NULL */
 };
 
 /* Every address space, linked by mm.all (mm/vmcheck.c walks them). */

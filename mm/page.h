@@ -151,6 +151,14 @@ static inline void page_pin(struct page *p)
     p->pincount++;
 }
 
+/* The caller's pin becomes a mapping's reference (refcount unchanged):
+ * rmap_add_new, for the first mapping of a fresh frame. */
+static inline void page_pin_to_mapping(struct page *p)
+{
+    BUG_ON(p->pincount == 0);
+    p->pincount--;
+}
+
 static inline void page_unpin(struct page *p)
 {
     BUG_ON(p->pincount == 0);

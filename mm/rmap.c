@@ -62,7 +62,9 @@ void anon_vma_page_gone(struct page *page)
     anon_vma_free_if_unused(av);
 }
 
-int rmap_add(struct page *page, struct vma *vma, uintptr_t va)
+/* Enter the mapping in the reverse map; the caller has provided its
+ * reference. */
+static int rmap_link(struct page *page, struct vma *vma, uintptr_t va)
 {
     if (!vma->shm) {
         struct anon_vma *av = anon_vma_prepare(vma);
@@ -76,12 +78,28 @@ int rmap_add(struct page *page, struct vma *vma, uintptr_t va)
         /* A private page never leaves its fork family, nor its address. */
         BUG_ON(page->anon_vma != av || page->index != va);
     }
-    page_get(page);
     if (page->mapcount++ == 0) { /* now a mapped user page: reclaim may consider it */
         page->flags |= PG_lru;
         lru_add(page);
     }
     return 0;
+}
+
+int rmap_add(struct page *page, struct vma *vma, uintptr_t va)
+{
+    int r = rmap_link(page, vma, va);
+    if (r == 0)
+        page_get(page);
+    return r;
+}
+
+int rmap_add_new(struct page *page, struct vma *vma, uintptr_t va)
+{
+    BUG_ON(page->refcount != 1 || page->mapcount);
+    int r = rmap_link(page, vma, va);
+    if (r == 0)
+        page_pin_to_mapping(page);
+    return r;
 }
 
 void rmap_remove(struct page *page)

@@ -61,6 +61,10 @@ static inline void rmap_dup(struct page *page)
     page->mapcount++;
     page_get(page);
 }
+/* The first mapping of a frame fresh from alloc_user_page (pinned, and
+ * nothing else holds it): the pin's reference becomes the mapping's, so
+ * the caller does not unpin. Returns 0 or -ENOMEM (then it is still pinned). */
+int rmap_add_new(struct page *page, struct vma *vma, uintptr_t va);
 /* A PTE stopped mapping page: drop its reference; the last one frees the
  * frame. */
 void rmap_remove(struct page *page);

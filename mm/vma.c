@@ -16,11 +16,17 @@
 
 struct vma *vma_find(struct mm *mm, uintptr_t addr)
 {
+    struct vma *c = mm->vma_cache; /* faults come in runs on one VMA */
+    if (c && c->start <= addr && addr < c->end)
+        return c;
     struct list_head *pos;
     list_for_each(pos, &mm->vmas) {
         struct vma *v = list_entry(pos, struct vma, list);
-        if (v->end > addr)
+        if (v->end > addr) {
+            if (v->start <= addr)
+                mm->vma_cache = v;
             return v;
+        }
     }
     return NULL;
 }
@@ -66,7 +72,8 @@ struct vma *vma_dup(struct mm *mm, const struct vma *v)
 
 void vma_free(struct mm *mm, struct vma *v)
 {
-    (void)mm;
+    if (mm->vma_cache == v)
+        mm->vma_cache = NULL;
     list_del(&v->list);
     if (v->shm)
         shm_object_put(v->shm, v);
