@@ -186,7 +186,8 @@ struct page *pmm_alloc(unsigned order)
     head->refcount = 1;
     head->pincount = 0;
     head->mapcount = 0;
-    memset(&head->slab, 0, sizeof(head->slab)); /* no stale slab or rmap data */
+    head->anon_vma = NULL; /* no stale slab or reverse-map data (the union's two words) */
+    head->index = 0;
     head->shm_owner = NULL;
     pmm.nr_free -= 1ul << order;
     irq_restore(irqs);

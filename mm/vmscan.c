@@ -319,7 +319,7 @@ void kswapd_start(void)
 
 static void wake_kswapd(void)
 {
-    if (vm.kswapd_ready && !vm.kswapd_running && pmm_nr_free() < WMARK_LOW) {
+    if (vm.kswapd_ready && !vm.kswapd_running) {
         vm.kswapd_running = true;
         wake_up(&vm.kswapd_wait);
     }
@@ -327,7 +327,14 @@ static void wake_kswapd(void)
 
 struct page *alloc_user_page(void)
 {
-    wake_kswapd();
+    uint64_t free = pmm_nr_free();
+    if (free < WMARK_LOW)
+        wake_kswapd();
+    if (free > WMARK_MIN) { /* the fast path: plenty free */
+        struct page *p = pmm_alloc(0);
+        if (p)
+            return page_pin_new(p);
+    }
     for (int attempt = 0; attempt < OOM_RETRIES; attempt++) {
         if (pmm_nr_free() > WMARK_MIN) { /* the rest is the kernel's reserve */
             struct page *p = pmm_alloc(0);
