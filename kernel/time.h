@@ -1,7 +1,7 @@
 /*
  * kernel/time.h - time since boot. The timestamp counter (TSC) is the
- * clock, calibrated against the PIT; jiffies count the timer interrupts
- * (HZ per second), as in Linux.
+ * clock, calibrated against the PIT; jiffies are its count of timer ticks
+ * (HZ per second), brought up to date by each timer interrupt.
  */
 #ifndef PAGEWISE_KERNEL_TIME_H
 #define PAGEWISE_KERNEL_TIME_H
@@ -19,7 +19,7 @@ uint64_t time_since_boot_ns(void);
  * and the TSC since. */
 uint64_t time_realtime_ns(void);
 uint64_t time_tsc_khz(void);
-/* Timer interrupts since time_start_tick(). */
+/* Ticks since time_start_tick(), as of the last timer interrupt. */
 uint64_t jiffies(void);
 
 #endif
