@@ -616,21 +616,7 @@ static const char *page_out(char *p, long pages, long must)
     return PASS;
 }
 
-/* /proc/vmcheck (Pagewise, when the kernel has it): reading it runs the
- * kernel's invariant checker. PASS if it says "vm_check: ok" or does not
- * exist (Linux); else its first line. */
-static const char *vm_check(void)
-{
-    static char text[4096];
-    if (slurp("/proc/vmcheck", text, sizeof(text)) < 0 || strncmp(text, "vm_check: ok", 12) == 0)
-        return PASS;
-    char *nl = strchr(text, '\n');
-    if (nl)
-        *nl = '\0';
-    return FAIL("/proc/vmcheck: %.200s", text);
-}
-
-/* A swapped-out case: its body, then (if it passed) vm_check(). SIGPIPE
+/* A swapped-out case: its body, then (if it passed) check_vmcheck(). SIGPIPE
  * is ignored meanwhile: a "go" to a child that died early must not kill
  * the test program (the child's death is the failure to report). */
 #define SWAP_CASE(name)                                                                                                \
@@ -640,49 +626,9 @@ static const char *vm_check(void)
         void (*old_)(int) = signal(SIGPIPE, SIG_IGN);                                                                  \
         const char *why_ = name##_body();                                                                              \
         signal(SIGPIPE, old_);                                                                                         \
-        return why_ ? why_ : vm_check();                                                                               \
+        return why_ ? why_ : check_vmcheck();                                                                          \
     }                                                                                                                  \
     static const char *name##_body(void)
-
-/* A child's verdict on a pipe: a fixed-size message, "" when all is well. */
-struct verdict {
-    char why[240];
-};
-
-/* In a child: send why (PASS: "") to the parent, then exit. */
-static void child_verdict(int fd, const char *why)
-{
-    struct verdict v;
-    memset(&v, 0, sizeof(v));
-    if (why)
-        snprintf(v.why, sizeof(v.why), "%s", why);
-    write_all(fd, (const char *)&v, sizeof(v));
-    _exit(0);
-}
-
-/* In the parent: read the child's verdict (PASS, its reason, or why none
- * came) and reap it. */
-static const char *parent_verdict(int fd, pid_t pid)
-{
-    static struct verdict v;
-    memset(&v, 0, sizeof(v));
-    size_t got = 0;
-    while (got < sizeof(v)) {
-        ssize_t n = read(fd, (char *)&v + got, sizeof(v) - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    int st = wait_for(pid);
-    if (got != sizeof(v))
-        return FAIL("the child sent no verdict: it %s", status_str(st));
-    CHECK_EXITED(st, 0);
-    if (v.why[0])
-        return FAIL("in the child: %s", v.why);
-    return PASS;
-}
 
 /* A pipe in each direction between parent and child. */
 struct chan {

@@ -127,25 +127,7 @@ static long swapped_pages(const void *p, long pages)
  * The kernel's own opinion.
  * ------------------------------------------------------------------------- */
 
-/* /proc/vmcheck (Pagewise, when the kernel has it): reading it runs the
- * kernel's invariant checker. PASS if it says "vm_check: ok", or if there
- * is no such file (Linux, an older Pagewise); else its first line. */
-static const char *vm_check(void)
-{
-    static char buf[16384];
-    if (slurp("/proc/vmcheck", buf, sizeof(buf)) < 0)
-        return PASS;
-    if (strncmp(buf, "vm_check: ok", 12) == 0)
-        return PASS;
-    char *nl = strchr(buf, '\n');
-    if (nl && nl[1]) /* show the first violation, not just a summary */
-        nl = strchr(nl + 1, '\n');
-    if (nl)
-        *nl = '\0';
-    return FAIL("/proc/vmcheck: %.200s", buf);
-}
-
-/* A case: its body, then (if the body passed) vm_check(). With a time
+/* A case: its body, then (if the body passed) check_vmcheck(). With a time
  * limit for swap, and SIGPIPE ignored: a "go" to a child that died early
  * must not kill the test program (the child's death is the failure). */
 #define MMC_CASE(name)                                                                                                 \
@@ -156,7 +138,7 @@ static const char *vm_check(void)
         void (*old_)(int) = signal(SIGPIPE, SIG_IGN);                                                                  \
         const char *why_ = name##_body();                                                                              \
         signal(SIGPIPE, old_);                                                                                         \
-        return why_ ? why_ : vm_check();                                                                               \
+        return why_ ? why_ : check_vmcheck();                                                                          \
     }                                                                                                                  \
     static const char *name##_body(void)
 

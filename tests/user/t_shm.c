@@ -1572,20 +1572,6 @@ static const char *page_out(vptr p, long pages)
     return PASS;
 }
 
-/* /proc/vmcheck (Pagewise, when the kernel has it): the kernel's invariant
- * checker. PASS if it says "vm_check: ok" or does not exist (Linux); else
- * its first line. */
-static const char *vm_check(void)
-{
-    static char text[4096];
-    if (slurp("/proc/vmcheck", text, sizeof(text)) < 0 || strncmp(text, "vm_check: ok", 12) == 0)
-        return PASS;
-    char *nl = strchr(text, '\n');
-    if (nl)
-        *nl = '\0';
-    return FAIL("/proc/vmcheck: %.200s", text);
-}
-
 /* Handshakes through pipes here, not through the memory itself: touching
  * it would bring the pages back from swap. */
 static int pipe_wait(int fd)
@@ -1600,46 +1586,6 @@ static int pipe_wait(int fd)
 }
 
 static void pipe_go(int fd) { write_all(fd, "g", 1); }
-
-/* A child's verdict: a fixed-size message, "" when all is well. */
-struct verdict {
-    char why[240];
-};
-
-/* In a child: send why (PASS: "") to the parent, then exit. */
-static void child_verdict(int fd, const char *why)
-{
-    struct verdict v;
-    memset(&v, 0, sizeof(v));
-    if (why)
-        snprintf(v.why, sizeof(v.why), "%s", why);
-    write_all(fd, (const char *)&v, sizeof(v));
-    _exit(0);
-}
-
-/* In the parent: the child's verdict (PASS, its reason, or why none came);
- * the child is reaped. */
-static const char *parent_verdict(int fd, pid_t pid)
-{
-    static struct verdict v;
-    memset(&v, 0, sizeof(v));
-    size_t got = 0;
-    while (got < sizeof(v)) {
-        ssize_t n = read(fd, (char *)&v + got, sizeof(v) - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    int st = wait_for(pid);
-    if (got != sizeof(v))
-        return FAIL("the child sent no verdict: it %s", status_str(st));
-    CHECK_EXITED(st, 0);
-    if (v.why[0])
-        return FAIL("in the child: %s", v.why);
-    return PASS;
-}
 
 /* Page i gets the byte 'a' + i % 26 everywhere. */
 static void fill_pages(vptr p, long pages)
@@ -1695,7 +1641,7 @@ static const char *swapped_parent(vptr p, pid_t pid, int go, int up)
         return why ? why : child_why;
     long bad = first_wrong(p, SW_PAGES, 'C');
     CHECK(bad < 0, "page %ld does not show the child's writes (it wrote, paged out and went)", bad);
-    return vm_check();
+    return check_vmcheck();
 }
 
 /* MAP_SHARED|MAP_ANONYMOUS: the child is forked before anyone touched the

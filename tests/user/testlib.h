@@ -675,6 +675,46 @@ LIBFN const char *run_one(const struct test *t)
     return why;
 }
 
+/* A child's verdict on a pipe: a fixed-size message, "" when all is well. */
+struct verdict {
+    char why[240];
+};
+
+/* In a child: send why (PASS: "") to the parent, then exit. */
+LIBFN void child_verdict(int fd, const char *why)
+{
+    struct verdict v;
+    memset(&v, 0, sizeof(v));
+    if (why)
+        snprintf(v.why, sizeof(v.why), "%s", why);
+    write_all(fd, (const char *)&v, sizeof(v));
+    _exit(0);
+}
+
+/* In the parent: read the child's verdict (PASS, its reason, or why none
+ * came) and reap it. */
+LIBFN const char *parent_verdict(int fd, pid_t pid)
+{
+    static struct verdict v;
+    memset(&v, 0, sizeof(v));
+    size_t got = 0;
+    while (got < sizeof(v)) {
+        ssize_t n = read(fd, (char *)&v + got, sizeof(v) - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    int st = wait_for(pid);
+    if (got != sizeof(v))
+        return FAIL("the child sent no verdict: it %s", status_str(st));
+    CHECK_EXITED(st, 0);
+    if (v.why[0])
+        return FAIL("in the child: %s", v.why);
+    return PASS;
+}
+
 /* On Pagewise, /proc/vmcheck runs the kernel's invariant checker
  * (mm/vmcheck.c): PASS if it says "vm_check: ok", else the reason with its
  * first violation. Elsewhere (Linux) there is nothing to check: PASS. */
