@@ -7,18 +7,20 @@
  *
  *   1. every address space (mm_list), every user PTE (paging_next_pte):
  *        present / PROT_NONE  -> maps[pfn]++, and the PTE must agree with
- *                                its VMA, its rmap item and the ownership
- *                                rules of mm/page.h
+ *                                its VMA, the reverse map (the frame names
+ *                                the VMA's anon_vma and this address, the
+ *                                VMA is on the anon_vma's list) and the
+ *                                ownership rules of mm/page.h
  *        swap entry           -> slot_refs[slot]++
  *   2. every shm object: its pages must name it back; its swapped pages
  *        -> slot_refs[slot]++
  *   3. every frame: refcount == mappings + swap cache + shm + pins, with
- *        maps[pfn] == its rmap items; the LRU and free counts; then every
+ *        maps[pfn] == its mapcount; the LRU and free counts; then every
  *        swap slot: its count == slot_refs[slot], its cache entry sane
  *
  * The invariants, in words (docs/page-lifecycle.md draws them):
  *   - no PTE points at a free frame or a kernel frame
- *   - each PTE has its rmap item, and each rmap item its PTE
+ *   - mapcount counts the PTEs, and rmap_walk can find each of them
  *   - a writable PTE of a private VMA maps an anonymous page that nothing
  *     else can reach (page_anon_exclusive)
  *   - a page that is not anonymous is a clean file copy, in a file VMA,
