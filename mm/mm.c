@@ -43,7 +43,7 @@ void mm_destroy(struct mm *mm)
      * half, even skipping empty tables, costs more than a small process). */
     while (!list_empty(&mm->vmas)) {
         struct vma *v = list_first_entry(&mm->vmas, struct vma, list);
-        paging_unmap_range(mm->pml4, v->start, v->end, mm_put_frame, mm);
+        paging_zap_range(mm->pml4, v->start, v->end, mm_put_frame, mm);
         vma_free(mm, v);
     }
     paging_destroy_pml4(mm->pml4); /* and the page tables left */

@@ -225,8 +225,10 @@ int paging_protect(pte_t *pml4, uintptr_t va, uint64_t flags)
     return 0;
 }
 
-uint64_t paging_unmap_range(pte_t *pml4, uintptr_t start, uintptr_t end,
-                            void (*put)(pte_t old, uintptr_t va, void *arg), void *arg)
+/* The work of paging_unmap_range and paging_zap_range: free_tables says
+ * whether page tables left empty go now. */
+static uint64_t unmap_range(pte_t *pml4, uintptr_t start, uintptr_t end,
+                            void (*put)(pte_t old, uintptr_t va, void *arg), void *arg, bool free_tables)
 {
     uint64_t n = 0;
     /* Frames of user memory only: a range reaching into the kernel half
@@ -254,11 +256,24 @@ uint64_t paging_unmap_range(pte_t *pml4, uintptr_t start, uintptr_t end,
                 n++;
             }
         }
-        free_empty_tables(path, va - PAGE_SIZE);
+        if (free_tables)
+            free_empty_tables(path, va - PAGE_SIZE);
     }
     if (n && (start >= KERNEL_HALF_START || virt_to_phys(pml4) == (read_cr3() & CR3_ADDR_MASK)))
         tlb_flush_range(start, end);
     return n;
+}
+
+uint64_t paging_unmap_range(pte_t *pml4, uintptr_t start, uintptr_t end,
+                            void (*put)(pte_t old, uintptr_t va, void *arg), void *arg)
+{
+    return unmap_range(pml4, start, end, put, arg, true);
+}
+
+uint64_t paging_zap_range(pte_t *pml4, uintptr_t start, uintptr_t end,
+                          void (*put)(pte_t old, uintptr_t va, void *arg), void *arg)
+{
+    return unmap_range(pml4, start, end, put, arg, false);
 }
 
 pte_t *paging_next_pte(pte_t *pml4, uintptr_t *va, uintptr_t end)
