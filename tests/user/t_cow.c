@@ -118,20 +118,6 @@ static long read_each_page(const char *buf, long pages)
 /* Where the children find the parent's buffer (set before each fork). */
 static char *shared_buf;
 
-/* Wait for one byte on fd (a "go" signal from another process). */
-static int wait_go(int fd)
-{
-    char c;
-    for (;;) {
-        ssize_t n = read(fd, &c, 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        return n == 1 ? 0 : -1;
-    }
-}
-
-static void send_go(int fd) { write_all(fd, "g", 1); }
-
 /* Wait until every writer of the pipe has closed it (read returns 0). */
 static int wait_eof(int fd)
 {
@@ -569,27 +555,6 @@ static const char *cow_untouched_data_pages(void)
 
 #define SW_PAGES 64
 #define SW_HALF (SW_PAGES / 2)
-
-/* Pages of [p, p + pages*PAGE_SIZE) that pagemap shows on swap; -1 if it
- * cannot be read. */
-static long swapped_pages(const char *p, long pages)
-{
-    uint64_t e[SW_PAGES];
-    int fd = open("/proc/self/pagemap", O_RDONLY);
-    if (fd < 0 || pages > SW_PAGES) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    ssize_t n = pread(fd, e, (size_t)pages * sizeof(e[0]), (off_t)((uintptr_t)p / PAGE_SIZE * sizeof(e[0])));
-    close(fd);
-    if (n != (ssize_t)((size_t)pages * sizeof(e[0])))
-        return -1;
-    long s = 0;
-    for (long i = 0; i < pages; i++)
-        s += (e[i] & PM_SWAP) != 0;
-    return s;
-}
 
 /* madvise(MADV_PAGEOUT) on pages [p, p + pages*PAGE_SIZE), of which the
  * first `must` are mapped by this process alone and must then be on swap

@@ -102,27 +102,6 @@ static int page_out(void *p, size_t len)
  * swap, and Linux reclaims as it sees fit), and only with a swap disk. */
 static int swap_checkable(void) { return on_pagewise() && meminfo_kb("SwapTotal") > 0; }
 
-/* Count the pages of [p, p + pages*PAGE_SIZE) that /proc/self/pagemap
- * shows on swap (bit 62). -1 if pagemap cannot be read. */
-static long swapped_pages(const void *p, long pages)
-{
-    uint64_t e[ISO_PAGES];
-    if (pages > ISO_PAGES)
-        return -1;
-    int fd = open("/proc/self/pagemap", O_RDONLY);
-    if (fd < 0)
-        return -1;
-    off_t off = (off_t)((uintptr_t)p / PAGE_SIZE * sizeof(uint64_t));
-    ssize_t n = pread(fd, e, (size_t)pages * sizeof(uint64_t), off);
-    close(fd);
-    if (n != (ssize_t)((size_t)pages * sizeof(uint64_t)))
-        return -1;
-    long s = 0;
-    for (long i = 0; i < pages; i++)
-        s += (e[i] & PM_SWAP) != 0;
-    return s;
-}
-
 /* ---------------------------------------------------------------------------
  * The kernel's own opinion.
  * ------------------------------------------------------------------------- */
@@ -145,20 +124,6 @@ static long swapped_pages(const void *p, long pages)
 /* ---------------------------------------------------------------------------
  * Pipes between processes.
  * ------------------------------------------------------------------------- */
-
-/* Wait for one byte on fd: 0, or -1 at EOF or on an error. */
-static int wait_go(int fd)
-{
-    char c;
-    for (;;) {
-        ssize_t n = read(fd, &c, 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        return n == 1 ? 0 : -1;
-    }
-}
-
-static void send_go(int fd) { write_all(fd, "g", 1); }
 
 /* Read exactly len bytes (a child's report); returns the bytes read. */
 static size_t read_full(int fd, void *buf, size_t len)

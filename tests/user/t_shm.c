@@ -1527,27 +1527,6 @@ SHM_CASE(shm_anon_shared_mprotect)
 #define PM_SWAP (1ULL << 62)
 #define SW_PAGES 16
 
-/* Pages of [p, p + pages*PAGE_SIZE) that pagemap shows on swap; -1 if it
- * cannot be read. */
-static long swapped_pages(const volatile void *p, long pages)
-{
-    uint64_t e[SW_PAGES];
-    int fd = open("/proc/self/pagemap", O_RDONLY);
-    if (fd < 0 || pages > SW_PAGES) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    ssize_t n = pread(fd, e, (size_t)pages * sizeof(e[0]), (off_t)((uintptr_t)p / PAGE_SIZE * sizeof(e[0])));
-    close(fd);
-    if (n != (ssize_t)((size_t)pages * sizeof(e[0])))
-        return -1;
-    long s = 0;
-    for (long i = 0; i < pages; i++)
-        s += (e[i] & PM_SWAP) != 0;
-    return s;
-}
-
 /* madvise(MADV_PAGEOUT) on [p, p + pages*PAGE_SIZE); on Pagewise with a
  * swap disk all of them must then be on swap. Pagewise must know the
  * advice; Linux before 5.4 does not (EINVAL: a # line, contents checked

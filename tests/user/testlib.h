@@ -675,6 +675,47 @@ LIBFN const char *run_one(const struct test *t)
     return why;
 }
 
+/* Wait for one byte on fd (a "go" from another process): 0, or -1 at EOF
+ * or on an error. send_go sends it. */
+LIBFN int wait_go(int fd)
+{
+    char c;
+    for (;;) {
+        ssize_t n = read(fd, &c, 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        return n == 1 ? 0 : -1;
+    }
+}
+
+LIBFN void send_go(int fd) { write_all(fd, "g", 1); }
+
+#define PAGEMAP_SWAPPED_BIT 62 /* Documentation/admin-guide/mm/pagemap.rst */
+
+/* How many pages of [p, p + pages*PAGE_SIZE) /proc/self/pagemap shows on
+ * swap; -1 if it cannot be read. */
+LIBFN long swapped_pages(const volatile void *p, long pages)
+{
+    int fd = open("/proc/self/pagemap", O_RDONLY);
+    if (fd < 0)
+        return -1;
+    long s = 0;
+    uint64_t e[64];
+    for (long done = 0; done < pages;) {
+        long k = pages - done < 64 ? pages - done : 64;
+        off_t off = (off_t)(((uintptr_t)p / PAGE_SIZE + (uintptr_t)done) * sizeof(e[0]));
+        if (pread(fd, e, (size_t)k * sizeof(e[0]), off) != (ssize_t)((size_t)k * sizeof(e[0]))) {
+            close(fd);
+            return -1;
+        }
+        for (long i = 0; i < k; i++)
+            s += (e[i] >> PAGEMAP_SWAPPED_BIT) & 1;
+        done += k;
+    }
+    close(fd);
+    return s;
+}
+
 /* A child's verdict on a pipe: a fixed-size message, "" when all is well. */
 struct verdict {
     char why[240];
