@@ -556,31 +556,6 @@ static const char *cow_untouched_data_pages(void)
 #define SW_PAGES 64
 #define SW_HALF (SW_PAGES / 2)
 
-/* madvise(MADV_PAGEOUT) on pages [p, p + pages*PAGE_SIZE), of which the
- * first `must` are mapped by this process alone and must then be on swap
- * (checked on Pagewise with a swap disk; elsewhere Linux decides). Pagewise
- * must know the advice; Linux before 5.4 does not (EINVAL: a # line, and
- * the case checks contents only). PASS or why. */
-static const char *page_out(char *p, long pages, long must)
-{
-    static int noted;
-    if (madvise(p, (size_t)pages * PAGE_SIZE, MADV_PAGEOUT) != 0) {
-        int e = errno;
-        if (e == EINVAL && !on_pagewise()) {
-            if (!noted++)
-                out("# MADV_PAGEOUT unknown to this Linux (EINVAL): swapped-out cases check contents only\n");
-            return PASS;
-        }
-        return FAIL("madvise(MADV_PAGEOUT): %s%s", errname(e),
-                    e == EINVAL ? " (Pagewise must page out on request)" : "");
-    }
-    if (!on_pagewise() || meminfo_kb("SwapTotal") <= 0)
-        return PASS;
-    long s = swapped_pages(p, must);
-    CHECK(s == must, "after MADV_PAGEOUT only %ld of %ld pages are on swap (pagemap bit 62)", s, must);
-    return PASS;
-}
-
 /* A swapped-out case: its body, then (if it passed) check_vmcheck(). SIGPIPE
  * is ignored meanwhile: a "go" to a child that died early must not kill
  * the test program (the child's death is the failure to report). */

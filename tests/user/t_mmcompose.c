@@ -91,7 +91,7 @@ static int push_out(void)
  * not know the advice (EINVAL: Linux < 5.4, or a Pagewise without it), -1
  * on another error (errno set). Without swap Linux returns 0 and keeps
  * anonymous pages where they are. */
-static int page_out(void *p, size_t len)
+static int pageout_try(void *p, size_t len)
 {
     if (madvise(p, len, MADV_PAGEOUT) == 0)
         return 0;
@@ -183,7 +183,7 @@ static void iso_child(const char *p, int go, int rep)
 
 /* What the parent of case (a) saw. */
 struct iso_parent {
-    int pageout;        /* page_out() before fork: 0, 1 (unsupported), -1 */
+    int pageout;        /* pageout_try() before fork: 0, 1 (unsupported), -1 */
     long swapped;       /* its pages on swap before it read them back */
     long read_a;        /* pages read back as all 'A' */
     int mprotect_errno; /* 0 if mprotect worked */
@@ -239,7 +239,7 @@ static const char *cow_swap_mprotect(int by_pageout)
 
     struct iso_parent s = {0};
     if (by_pageout) {
-        s.pageout = page_out(p, ISO_PAGES * PAGE_SIZE);
+        s.pageout = pageout_try(p, ISO_PAGES * PAGE_SIZE);
         if (s.pageout == 1)
             out("# MADV_PAGEOUT unknown to this kernel (EINVAL): nothing paged out, contents checked only\n");
         CHECK(s.pageout >= 0, "madvise(MADV_PAGEOUT): %s", errname(errno));
@@ -304,7 +304,7 @@ static void write_marks(char *d)
 struct twice {
     int err;       /* 0; or 1 mprotect, 2 pressure's mmap, 3 MADV_PAGEOUT failed */
     int errnum;    /* errno of that failure */
-    int pageout;   /* page_out(): 0 done, 1 unknown advice */
+    int pageout;   /* pageout_try(): 0 done, 1 unknown advice */
     long swapped1; /* pages on swap after the first push */
     long swapped2; /* ... after the second */
     long kept;     /* pages that hold their mark (and 'f' elsewhere) */
@@ -317,7 +317,7 @@ static int push_data(char *d, int by_pageout, struct twice *t)
 {
     int r;
     if (by_pageout) {
-        t->pageout = page_out(d, DATA_PAGES * PAGE_SIZE);
+        t->pageout = pageout_try(d, DATA_PAGES * PAGE_SIZE);
         r = t->pageout >= 0 ? 0 : 3;
     } else {
         r = push_out() == 0 ? 0 : 2;

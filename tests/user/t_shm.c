@@ -1527,44 +1527,8 @@ SHM_CASE(shm_anon_shared_mprotect)
 #define PM_SWAP (1ULL << 62)
 #define SW_PAGES 16
 
-/* madvise(MADV_PAGEOUT) on [p, p + pages*PAGE_SIZE); on Pagewise with a
- * swap disk all of them must then be on swap. Pagewise must know the
- * advice; Linux before 5.4 does not (EINVAL: a # line, contents checked
- * only). PASS or why. */
-static const char *page_out(vptr p, long pages)
-{
-    static int noted;
-    if (madvise((void *)p, (size_t)pages * PAGE_SIZE, MADV_PAGEOUT) != 0) {
-        int e = errno;
-        if (e == EINVAL && !on_pagewise()) {
-            if (!noted++)
-                out("# MADV_PAGEOUT unknown to this Linux (EINVAL): swapped-out cases check contents only\n");
-            return PASS;
-        }
-        return FAIL("madvise(MADV_PAGEOUT): %s%s", errname(e),
-                    e == EINVAL ? " (Pagewise must page out on request)" : "");
-    }
-    if (!on_pagewise() || meminfo_kb("SwapTotal") <= 0)
-        return PASS;
-    long s = swapped_pages(p, pages);
-    CHECK(s == pages, "after MADV_PAGEOUT only %ld of %ld shared pages are on swap (pagemap bit 62)", s, pages);
-    return PASS;
-}
-
-/* Handshakes through pipes here, not through the memory itself: touching
- * it would bring the pages back from swap. */
-static int pipe_wait(int fd)
-{
-    char c;
-    for (;;) {
-        ssize_t n = read(fd, &c, 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        return n == 1 ? 0 : -1;
-    }
-}
-
-static void pipe_go(int fd) { write_all(fd, "g", 1); }
+/* Handshakes go through pipes (wait_go/send_go), not through the memory
+ * itself: touching it would bring the pages back from swap. */
 
 /* Page i gets the byte 'a' + i % 26 everywhere. */
 static void fill_pages(vptr p, long pages)
@@ -1590,7 +1554,7 @@ static long first_wrong(vptr p, long pages, char at8)
  * holds them), unmap, report. */
 static void swapped_child(int id, vptr m, int go, int up)
 {
-    if (pipe_wait(go) != 0)
+    if (wait_go(go) != 0)
         child_verdict(up, FAIL("no go from the parent"));
     vptr q = id >= 0 ? shmat(id, NULL, 0) : m;
     if (q == SHM_FAILED)
@@ -1600,7 +1564,7 @@ static void swapped_child(int id, vptr m, int go, int up)
         child_verdict(up, FAIL("page %ld does not hold what the parent wrote before it paged it out", bad));
     for (long i = 0; i < SW_PAGES; i++)
         q[i * PAGE_SIZE + 8] = 'C';
-    const char *why = page_out(q, SW_PAGES);
+    const char *why = page_out(q, SW_PAGES, SW_PAGES);
     if (id >= 0 && shmdt((const void *)q) != 0 && !why)
         why = FAIL("shmdt: %s", errname(errno));
     child_verdict(up, why);
@@ -1611,9 +1575,9 @@ static void swapped_child(int id, vptr m, int go, int up)
 static const char *swapped_parent(vptr p, pid_t pid, int go, int up)
 {
     fill_pages(p, SW_PAGES);
-    const char *why = page_out(p, SW_PAGES);
+    const char *why = page_out(p, SW_PAGES, SW_PAGES);
     void (*old)(int) = signal(SIGPIPE, SIG_IGN); /* a child that died early is reported below */
-    pipe_go(go);
+    send_go(go);
     signal(SIGPIPE, old);
     const char *child_why = parent_verdict(up, pid);
     if (why || child_why)
