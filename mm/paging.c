@@ -39,19 +39,31 @@ static uint64_t level_page_size(int level) { return 1ul << (PAGE_SHIFT + PT_INDE
 
 static pte_t *table_of(pte_t entry) { return phys_to_virt(entry & PTE_ADDR_MASK); }
 
-static pte_t *pgtable_alloc(void)
+/* A new, zeroed page table for the address space whose PML4 is `pml4`
+ * (NULL: the new table is a PML4). Every table below a PML4 is on a list
+ * whose head is in the PML4 frame's descriptor (page->lru: a table frame
+ * is never on reclaim's list), so paging_destroy_pml4 frees an address
+ * space's tables without scanning 512 entries per table to find them. */
+static pte_t *pgtable_alloc(pte_t *pml4)
 {
     struct page *p = pmm_alloc_zeroed();
     if (!p)
         return NULL;
     p->flags |= PG_pgtable;
+    if (pml4)
+        list_add(&p->lru, &virt_to_page(pml4)->lru);
+    else
+        list_init(&p->lru); /* a PML4: the head of its tables' list */
     count_vm_event(NR_PGTABLE_ALLOC);
     return page_to_virt(p);
 }
 
+/* Free a table that is below a PML4 (off its list), or a PML4 whose list
+ * is empty. */
 static void pgtable_free(pte_t *table)
 {
     struct page *p = virt_to_page(table);
+    list_del(&p->lru);
     p->flags &= ~PG_pgtable;
     count_vm_event(NR_PGTABLE_FREE);
     pmm_free(p, 0);
@@ -71,7 +83,7 @@ static pte_t *walk_to(pte_t *pml4, uintptr_t va, bool create, int stop, int *lev
         if (!(*e & PTE_P)) {
             if (!create)
                 return NULL;
-            pte_t *next = pgtable_alloc();
+            pte_t *next = pgtable_alloc(pml4);
             if (!next)
                 return NULL;
             *e = virt_to_phys(next) | table_entry_flags(va);
@@ -87,10 +99,10 @@ static pte_t *walk_to(pte_t *pml4, uintptr_t va, bool create, int stop, int *lev
 
 /* One step down: the table entry e points to, made if missing and create.
  * NULL if missing (or out of memory); *large if e maps a large page. */
-static inline pte_t *step_down(pte_t *e, uintptr_t va, bool create, bool *large)
+static inline pte_t *step_down(pte_t *pml4, pte_t *e, uintptr_t va, bool create, bool *large)
 {
     if (!(*e & PTE_P)) {
-        pte_t *next = create ? pgtable_alloc() : NULL;
+        pte_t *next = create ? pgtable_alloc(pml4) : NULL;
         if (!next)
             return NULL;
         *e = virt_to_phys(next) | table_entry_flags(va);
@@ -112,15 +124,15 @@ pte_t *paging_walk(pte_t *pml4, uintptr_t va, bool create, int *level)
     bool large = false;
     int l = 4;
     pte_t *e = ENTRY(pml4, va, 4);
-    pte_t *t = step_down(e, va, create, &large);
+    pte_t *t = step_down(pml4, e, va, create, &large);
     if (t) {
         l = 3;
         e = ENTRY(t, va, 3);
-        t = step_down(e, va, create, &large);
+        t = step_down(pml4, e, va, create, &large);
         if (t) {
             l = 2;
             e = ENTRY(t, va, 2);
-            t = step_down(e, va, create, &large);
+            t = step_down(pml4, e, va, create, &large);
             if (t) {
                 if (level)
                     *level = 1;
@@ -293,29 +305,19 @@ pte_t *paging_next_pte(pte_t *pml4, uintptr_t *va, uintptr_t end)
 
 pte_t *paging_create_pml4(void)
 {
-    pte_t *pml4 = pgtable_alloc();
+    pte_t *pml4 = pgtable_alloc(NULL);
     if (pml4)
         memcpy(&pml4[PML4_KERNEL_FIRST], &kernel_pml4[PML4_KERNEL_FIRST],
                (PT_ENTRIES - PML4_KERNEL_FIRST) * sizeof(pte_t));
     return pml4;
 }
 
-/* Free a table and, below level 1, every table it points to. */
-static void free_table_tree(pte_t *table, int level)
-{
-    if (level > 1)
-        for (int i = 0; i < PT_ENTRIES; i++)
-            if ((table[i] & PTE_P) && !(table[i] & PTE_PS))
-                free_table_tree(table_of(table[i]), level - 1);
-    pgtable_free(table);
-}
-
 void paging_destroy_pml4(pte_t *pml4)
 {
     BUG_ON(virt_to_phys(pml4) == (read_cr3() & CR3_ADDR_MASK));
-    for (int i = 0; i < PML4_KERNEL_FIRST; i++)
-        if (pml4[i] & PTE_P)
-            free_table_tree(table_of(pml4[i]), PT_LEVELS - 1);
+    struct list_head *tables = &virt_to_page(pml4)->lru;
+    while (!list_empty(tables))
+        pgtable_free(page_to_virt(list_first_entry(tables, struct page, lru)));
     pgtable_free(pml4);
 }
 
@@ -375,12 +377,12 @@ static void map_kernel_section(const char *name, const char *start, const char *
 
 void paging_init(void)
 {
-    kernel_pml4 = pgtable_alloc();
+    kernel_pml4 = pgtable_alloc(NULL);
     BUG_ON(!kernel_pml4);
     /* The kernel-half slots in use get their PDPT now (see top comment). */
     const uintptr_t kernel_slots[] = {PAGE_OFFSET, VMALLOC_START, KERNEL_VIRT_BASE};
     for (unsigned i = 0; i < ARRAY_SIZE(kernel_slots); i++) {
-        pte_t *pdpt = pgtable_alloc();
+        pte_t *pdpt = pgtable_alloc(kernel_pml4);
         BUG_ON(!pdpt);
         kernel_pml4[pt_index(kernel_slots[i], PT_LEVELS)] = virt_to_phys(pdpt) | PTE_P | PTE_RW;
     }
