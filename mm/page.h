@@ -5,9 +5,11 @@
  *   frame_table[pfn]  <->  physical pfn << 12  <->  virtual PAGE_OFFSET + phys
  *
  * Who uses which fields:
- *   buddy allocator  flags PG_buddy, order, lru (free-list link)
+ *   buddy allocator  flags PG_buddy, order, lru (free-list link); a free
+ *                    frame in the order-0 cache: PG_pcp, lru (its list)
  *   kmalloc          flags PG_slab, slab.*, lru (partial-slab list)
- *   page tables      flags PG_pgtable
+ *   page tables      flags PG_pgtable, lru (the list of an address space's
+ *                    tables, headed in its PML4's descriptor: mm/paging.c)
  *   user memory      refcount, pincount, mapcount, anon_vma/index (the
  *                    reverse map), lru (reclaim's list), swap_slot,
  *                    shm_owner/shm_index, PG_anon ... PG_dirty
@@ -71,6 +73,7 @@ enum page_flags {
     PG_lru = 1u << 7,       /* a mapped user page, on reclaim's list (lru) */
     PG_dirty = 1u << 8,     /* written through a PTE that is gone: the swap copy is stale */
     PG_anon = 1u << 9,      /* private, and differs from any file: swap it, never drop it */
+    PG_pcp = 1u << 10,      /* a free frame in the order-0 cache (mm/pmm.c), not the buddy lists */
 };
 
 struct shm_object;

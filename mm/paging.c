@@ -321,6 +321,30 @@ void paging_destroy_pml4(pte_t *pml4)
     pgtable_free(pml4);
 }
 
+/* The tables below `table` (level > 1) that the tree reaches. */
+static uint64_t count_tables_below(const pte_t *table, int level, uintptr_t end_index)
+{
+    uint64_t n = 0;
+    for (uintptr_t i = 0; level > 1 && i < end_index; i++)
+        if ((table[i] & PTE_P) && !(table[i] & PTE_PS))
+            n += 1 + count_tables_below(table_of(table[i]), level - 1, PT_ENTRIES);
+    return n;
+}
+
+bool paging_audit_tables(pte_t *pml4, uint64_t *reachable, uint64_t *listed)
+{
+    *reachable = count_tables_below(pml4, PT_LEVELS, PML4_KERNEL_FIRST);
+    *listed = 0;
+    bool all_tables = true;
+    struct list_head *pos, *tables = &virt_to_page(pml4)->lru;
+    list_for_each(pos, tables) {
+        if (++*listed > *reachable)
+            break; /* a cycle, or a stranger on the list */
+        all_tables &= (list_entry(pos, struct page, lru)->flags & PG_pgtable) != 0;
+    }
+    return all_tables && *listed == *reachable;
+}
+
 bool paging_translate(pte_t *pml4, uintptr_t va, uint64_t *pa)
 {
     int level;

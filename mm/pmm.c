@@ -9,6 +9,20 @@
  * Freeing a block merges it with its buddy while the buddy is free and of
  * the same order, so free memory drifts back into large blocks
  * (Knuth, TAOCP Vol 1 §2.5; Linux mm/page_alloc.c: __free_one_page).
+ *
+ * Most allocations are single frames (user pages, page tables, slabs), so
+ * order 0 has a fast path in front of the buddy lists, Linux's per-CPU
+ * page lists (struct per_cpu_pages; one CPU here):
+ *
+ *     pmm_alloc(0) --pop--> [ frame cache: up to PCP_HIGH frames ] <--push-- pmm_free(p, 0)
+ *                            |  refill: one order-PCP_BATCH_ORDER block,    ^
+ *                            |  cut into single frames                      | drain: PCP_BATCH
+ *                            v                                              | frames, merged
+ *                          [ buddy free lists, orders 0..PMM_MAX_ORDER ] ---+
+ *
+ * A cached frame is free (counted in nr_free, flag PG_pcp) but not in the
+ * buddy lists: it cannot merge until drained. pmm_drain empties the cache
+ * (a larger block failed; tests that count blocks per order).
  */
 #include "mm/pmm.h"
 
@@ -29,7 +43,9 @@ struct page *frame_table;
 static struct {
     struct list_head free_list[PMM_MAX_ORDER + 1];
     uint64_t nr_free_blocks[PMM_MAX_ORDER + 1];
-    uint64_t nr_free;    /* free frames */
+    uint64_t nr_free;    /* free frames, cached ones included */
+    struct list_head pcp;  /* the order-0 frame cache (PG_pcp frames) */
+    unsigned nr_pcp;       /* frames in it */
     uint64_t nr_managed; /* frames handed to the allocator at boot */
     uint64_t max_pfn;
     struct phys_range ram[BOOT_MAX_REGIONS]; /* usable RAM, page aligned */
@@ -130,6 +146,7 @@ void pmm_init(const struct boot_info *bi, uint64_t mem_limit)
 {
     for (unsigned o = 0; o <= PMM_MAX_ORDER; o++)
         list_init(&pmm.free_list[o]);
+    list_init(&pmm.pcp);
     collect_ram(bi, mem_limit);
     reserve(0, LOW_MEMORY_END); /* BIOS data, EBDA, VGA, option ROMs */
     reserve(KERNEL_PHYS_BASE, (uint64_t)__kernel_end - KERNEL_VIRT_BASE);
@@ -157,18 +174,15 @@ void pmm_init_high(void)
             pmm.nr_free >> (20 - PAGE_SHIFT), pmm.nr_managed);
 }
 
-struct page *pmm_alloc(unsigned order)
+/* Take a block of 2^order frames off the buddy lists, splitting a larger
+ * one if need be. NULL if none. Interrupts must be off. */
+static struct page *buddy_alloc(unsigned order)
 {
-    if (order > PMM_MAX_ORDER)
-        return NULL;
-    bool irqs = irq_save();
     unsigned o = order;
     while (o <= PMM_MAX_ORDER && list_empty(&pmm.free_list[o]))
         o++;
-    if (o > PMM_MAX_ORDER) {
-        irq_restore(irqs);
+    if (o > PMM_MAX_ORDER)
         return NULL;
-    }
     struct page *head = list_first_entry(&pmm.free_list[o], struct page, lru);
     list_del(&head->lru);
     pmm.nr_free_blocks[o]--;
@@ -180,6 +194,73 @@ struct page *pmm_alloc(unsigned order)
         upper->order = (uint8_t)o;
         list_add(&upper->lru, &pmm.free_list[o]);
         pmm.nr_free_blocks[o]++;
+    }
+    return head;
+}
+
+/* Fill the empty frame cache: one block of PCP_BATCH frames cut into
+ * single frames (cheaper than PCP_BATCH order-0 allocations, and the
+ * frames are contiguous); if no block that large is left, single frames.
+ * Returns whether any frame came. Interrupts must be off. */
+static bool pcp_refill(void)
+{
+    struct page *block = buddy_alloc(PCP_BATCH_ORDER);
+    unsigned n = block ? PCP_BATCH : 0;
+    for (unsigned i = 0; i < n; i++) {
+        block[i].flags = PG_pcp;
+        list_add_tail(&block[i].lru, &pmm.pcp);
+    }
+    for (; !block && n < PCP_BATCH; n++) {
+        struct page *p = buddy_alloc(0);
+        if (!p)
+            break;
+        p->flags = PG_pcp;
+        list_add_tail(&p->lru, &pmm.pcp);
+    }
+    pmm.nr_pcp += n;
+    return n > 0;
+}
+
+/* Give `count` cached frames (the oldest) back to the buddy lists.
+ * Interrupts must be off. */
+static void pcp_drain(unsigned count)
+{
+    while (count-- && pmm.nr_pcp) {
+        struct page *p = list_first_entry(&pmm.pcp, struct page, lru);
+        list_del(&p->lru);
+        pmm.nr_pcp--;
+        p->flags = 0; /* if it merges as an upper half, no stale PG_pcp stays inside the block */
+        buddy_free(page_to_pfn(p), 0);
+    }
+}
+
+void pmm_drain(void)
+{
+    bool irqs = irq_save();
+    pcp_drain(pmm.nr_pcp);
+    irq_restore(irqs);
+}
+
+struct page *pmm_alloc(unsigned order)
+{
+    if (order > PMM_MAX_ORDER)
+        return NULL;
+    bool irqs = irq_save();
+    struct page *head;
+    if (order == 0 && (pmm.nr_pcp || pcp_refill())) { /* the fast path */
+        head = list_last_entry(&pmm.pcp, struct page, lru); /* the most recently freed: cache-warm */
+        list_del(&head->lru);
+        pmm.nr_pcp--;
+    } else {
+        head = buddy_alloc(order);
+        if (!head && pmm.nr_pcp) { /* cached single frames may complete a block */
+            pcp_drain(pmm.nr_pcp);
+            head = buddy_alloc(order);
+        }
+        if (!head) {
+            irq_restore(irqs);
+            return NULL;
+        }
     }
     head->flags = order ? PG_head : 0;
     head->order = (uint8_t)order;
@@ -196,12 +277,19 @@ struct page *pmm_alloc(unsigned order)
 
 void pmm_free(struct page *page, unsigned order)
 {
-    BUG_ON(page->flags & (PG_buddy | PG_reserved)); /* double free, or not ours */
+    BUG_ON(page->flags & (PG_buddy | PG_pcp | PG_reserved)); /* double free, or not ours */
     bool irqs = irq_save();
     page->refcount = 0;
-    page->flags = 0;
     pmm.nr_free += 1ul << order;
-    buddy_free(page_to_pfn(page), order);
+    if (order == 0) {
+        page->flags = PG_pcp;
+        list_add_tail(&page->lru, &pmm.pcp);
+        if (++pmm.nr_pcp > PCP_HIGH)
+            pcp_drain(PCP_BATCH);
+    } else {
+        page->flags = 0;
+        buddy_free(page_to_pfn(page), order);
+    }
     irq_restore(irqs);
 }
 
@@ -214,6 +302,7 @@ struct page *pmm_alloc_zeroed(void)
 }
 
 uint64_t pmm_nr_free(void) { return pmm.nr_free; }
+uint64_t pmm_nr_cached(void) { return pmm.nr_pcp; }
 uint64_t pmm_nr_free_order(unsigned o) { return o <= PMM_MAX_ORDER ? pmm.nr_free_blocks[o] : 0; }
 uint64_t pmm_nr_managed(void) { return pmm.nr_managed; }
 uint64_t pmm_max_pfn(void) { return pmm.max_pfn; }

@@ -12,6 +12,11 @@
 
 #define PMM_MAX_ORDER 10 /* largest block: 2^10 frames = 4 MiB */
 
+/* The order-0 frame cache (mm/pmm.c). */
+#define PCP_BATCH_ORDER 5                 /* a refill takes one block of 32 frames */
+#define PCP_BATCH (1u << PCP_BATCH_ORDER) /* frames moved per refill or drain */
+#define PCP_HIGH (4 * PCP_BATCH)          /* more cached than this: drain a batch */
+
 /* Build the frame table and free every usable frame below the boot map
  * limit (EARLY_MAP_SIZE), except the kernel image, the multiboot info and
  * the modules. mem_limit (0 = none) caps the RAM used (`mem=`). */
@@ -21,16 +26,21 @@ void pmm_init(const struct boot_info *bi, uint64_t mem_limit);
 void pmm_init_high(void);
 
 /* Allocate 2^order contiguous frames. Returns the first frame's
- * descriptor (refcount 1), or NULL if no block is free: never panics. */
+ * descriptor (refcount 1), or NULL if no block is free: never panics.
+ * Order 0 comes from the frame cache when it can (see mm/pmm.c). */
 struct page *pmm_alloc(unsigned order);
 /* Free a block from pmm_alloc with the same order. */
 void pmm_free(struct page *page, unsigned order);
+/* Give every cached free frame back to the buddy lists, where it can
+ * merge (Linux: drain_all_pages). */
+void pmm_drain(void);
 /* One zeroed frame, or NULL; its kernel address via page_to_virt(). */
 struct page *pmm_alloc_zeroed(void);
 
 /* Statistics (for the boot log, tests and /proc/meminfo). */
 uint64_t pmm_nr_free(void);             /* free frames */
-uint64_t pmm_nr_free_order(unsigned o); /* free blocks of order o */
+uint64_t pmm_nr_cached(void);           /* free frames in the order-0 cache */
+uint64_t pmm_nr_free_order(unsigned o); /* free blocks of order o in the buddy lists */
 uint64_t pmm_nr_managed(void);          /* frames the allocator ever owned */
 uint64_t pmm_max_pfn(void);             /* frame numbers are below this */
 /* Copy out the usable RAM ranges [bases[i], ends[i]) (for the direct

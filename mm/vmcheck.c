@@ -12,6 +12,8 @@
  *                                VMA is on the anon_vma's list) and the
  *                                ownership rules of mm/page.h
  *        swap entry           -> slot_refs[slot]++
+ *      and its page tables: the ones the tree reaches are the ones on
+ *      its PML4's list (paging_audit_tables)
  *   2. every shm object: its pages must name it back; its swapped pages
  *        -> slot_refs[slot]++
  *   3. every frame: refcount == mappings + swap cache + shm + pins, with
@@ -20,6 +22,8 @@
  *
  * The invariants, in words (docs/page-lifecycle.md draws them):
  *   - no PTE points at a free frame or a kernel frame
+ *   - every page table an address space reaches is on its list, so exit
+ *     frees it; nothing else is
  *   - mapcount counts the PTEs, and rmap_walk can find each of them
  *   - a writable PTE of a private VMA maps an anonymous page that nothing
  *     else can reach (page_anon_exclusive)
@@ -155,7 +159,7 @@ static bool rmap_can_find(const struct page *p, const struct vma *v, uintptr_t v
 
 static bool is_kernel_frame(const struct page *p)
 {
-    return (p->flags & (PG_buddy | PG_reserved | PG_slab | PG_pgtable | PG_head)) || p->refcount <= 0;
+    return (p->flags & (PG_buddy | PG_pcp | PG_reserved | PG_slab | PG_pgtable | PG_head)) || p->refcount <= 0;
 }
 
 /* A PTE that maps a frame (present, or PROT_NONE), in VMA v. */
@@ -284,6 +288,14 @@ static void check_mm(struct vmcheck *c, struct mm *mm)
                 check_pte(c, mm, &v, va, *ep, &rss, &swap);
     }
     c->swap_ptes += swap;
+    uint64_t reachable, listed;
+    if (!paging_audit_tables(mm->pml4, &reachable, &listed)) {
+        VIOLATION(c, "");
+        if (c->violations <= VMCHECK_MAX_LINES) {
+            emit_mm_owner(c, mm);
+            emit(c, ": %lu page tables reachable, %lu on its PML4's list\n", reachable, listed);
+        }
+    }
     if (rss != mm->rss || swap != mm->swap_pages) {
         VIOLATION(c, "");
         if (c->violations <= VMCHECK_MAX_LINES) {
@@ -415,6 +427,10 @@ static void check_frames(struct vmcheck *c)
             pfn += (1ul << p->order) - 1;
             continue;
         }
+        if (p->flags & PG_pcp) { /* a free frame in the order-0 cache */
+            c->free_frames++;
+            continue;
+        }
         check_frame(c, pfn);
         on_lru += (p->flags & PG_lru) != 0;
     }
@@ -428,7 +444,8 @@ static void check_frames(struct vmcheck *c)
     if (on_lru != lru_size() || listed != on_lru)
         VIOLATION(c, "LRU: %lu pages kept, %lu on the list, %lu frames with PG_lru\n", lru_size(), listed, on_lru);
     if (c->free_frames != pmm_nr_free())
-        VIOLATION(c, "%lu free frames kept, %lu in the buddy lists\n", pmm_nr_free(), c->free_frames);
+        VIOLATION(c, "%lu free frames kept, %lu in the buddy lists and the frame cache\n", pmm_nr_free(),
+                  c->free_frames);
 }
 
 unsigned vm_check(char *buf, size_t size)
