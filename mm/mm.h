@@ -45,7 +45,8 @@ struct shm_object;
 
 struct vma {
     uintptr_t start, end; /* [start, end), page aligned */
-    unsigned prot;        /* VM_READ | VM_WRITE | VM_EXEC */
+    unsigned prot;        /* VM_READ | VM_WRITE | VM_EXEC; set only by vma_set_prot */
+    uint64_t pte_flags;   /* the PTE bits prot means, computed once (Linux: vm_page_prot) */
     unsigned flags;       /* VM_GROWSDOWN */
     enum vma_backing backing;
     const uint8_t *file_data; /* VMA_FILE: the whole file, in kernel memory */
@@ -126,7 +127,12 @@ int vma_unmap_range(struct mm *mm, uintptr_t start, uintptr_t end);
 void mm_put_frame(pte_t old, uintptr_t va, void *mm_arg);
 /* Highest free range of len bytes below `below`, or 0. */
 uintptr_t vma_find_free(struct mm *mm, size_t len, uintptr_t below);
-/* Page-table flags for a VMA's pages. */
-uint64_t vma_pte_flags(const struct vma *vma);
+/* The PTE bits for VM_READ | VM_WRITE | VM_EXEC (none: PROT_NONE). */
+uint64_t vm_prot_pte_flags(unsigned prot);
+/* Set a VMA's permissions and the PTE bits every fault will use for them. */
+void vma_set_prot(struct vma *vma, unsigned prot);
+/* Page-table flags for a VMA's pages (cached by vma_set_prot: a fault
+ * path read, not a computation). */
+static inline uint64_t vma_pte_flags(const struct vma *vma) { return vma->pte_flags; }
 
 #endif

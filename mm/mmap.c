@@ -121,7 +121,7 @@ long do_mprotect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot)
     for (; v && v->start < end; v = vma_next(mm, v)) {
         if (v->end > end && !vma_split(mm, v, end))
             return -ENOMEM;
-        v->prot = prot;
+        vma_set_prot(v, prot);
         /* Pages already present take the new permissions now (with invlpg). */
         for (uintptr_t va = v->start; va < v->end; va += PAGE_SIZE) {
             int level;

@@ -45,7 +45,7 @@ struct vma *vma_add(struct mm *mm, uintptr_t start, uintptr_t end, unsigned prot
         return NULL;
     v->start = start;
     v->end = end;
-    v->prot = prot & VM_PROT_MASK;
+    vma_set_prot(v, prot);
     v->backing = backing;
     strlcpy(v->name, name ? name : "", sizeof(v->name));
     v->mm = mm;
@@ -103,16 +103,22 @@ struct vma *vma_split(struct mm *mm, struct vma *vma, uintptr_t addr)
     return upper;
 }
 
-uint64_t vma_pte_flags(const struct vma *vma)
+uint64_t vm_prot_pte_flags(unsigned prot)
 {
     uint64_t f = PTE_US;
-    if (!(vma->prot & VM_PROT_MASK))
+    if (!(prot & VM_PROT_MASK))
         return f | PTE_XD | PTE_PROTNONE;
-    if (vma->prot & VM_WRITE)
+    if (prot & VM_WRITE)
         f |= PTE_RW;
-    if (!(vma->prot & VM_EXEC))
+    if (!(prot & VM_EXEC))
         f |= PTE_XD;
     return f;
+}
+
+void vma_set_prot(struct vma *vma, unsigned prot)
+{
+    vma->prot = prot & VM_PROT_MASK;
+    vma->pte_flags = vm_prot_pte_flags(prot);
 }
 
 void mm_put_frame(pte_t old, uintptr_t va, void *mm_arg)

@@ -278,6 +278,9 @@ static void check_mm(struct vmcheck *c, struct mm *mm)
         struct vma *w = list_entry(pos, struct vma, list);
         if (w->mm != mm)
             VIOLATION(c, "VMA [%#lx, %#lx) names another address space\n", w->start, w->end);
+        if (w->pte_flags != vm_prot_pte_flags(w->prot))
+            VIOLATION(c, "VMA [%#lx, %#lx): PTE flags %#lx cached, its prot means %#lx\n", w->start, w->end,
+                      w->pte_flags, vm_prot_pte_flags(w->prot));
         if (!w->shm && w->anon_vma)
             check_anon_vma_of(c, w);
     }

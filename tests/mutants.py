@@ -43,6 +43,7 @@ muts = [
  ("exit leaks the address space", "kernel/proc.c", "        mm_destroy(t->mm);", ""),
  ("stack does not grow", "mm/fault.c", "        if (!expand_stack(mm, vma, addr, fi))", "        if (1)"),
  ("mprotect leaves present PTEs alone", "mm/mmap.c", "            paging_protect(mm->pml4, va, flags);", "            (void)flags;"),
+ ("mprotect changes prot but not the cached PTE flags", "mm/mmap.c", "        vma_set_prot(v, prot);", "        v->prot = prot;"),
  ("fault ignores the VMA's permissions", "mm/fault.c", "    if (!access_allowed(vma, err))", "    if (0)"),
  ("madvise DONTNEED keeps the pages", "mm/mmap.c", "            paging_unmap_range(mm->pml4, MAX(addr, v->start), MIN(end, v->end), mm_put_frame, mm);", "            (void)v;"),
  ("demand loading ignores file data", "mm/fault.c", "        memcpy(page_to_virt(p), vma->file_data + off, n);", "        (void)n;"),
