@@ -76,6 +76,8 @@ struct task *proc_alloc(void)
     wait_queue_init(&t->child_exit);
     memcpy(t->fpu, procs.fpu_initial, FXSAVE_SIZE);
     t->cwd = vfs_root();
+    cred_init_root(&t->cred); /* fork copies the parent's over these */
+    rlimit_init_defaults(t->rlim);
     list_add_tail(&t->all_node, &procs.all);
     procs.count++;
     procfs_add_task(t);

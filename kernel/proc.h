@@ -16,7 +16,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/cred.h"
 #include "kernel/list.h"
+#include "kernel/resource.h"
 #include "kernel/sched.h"
 #include "kernel/trap.h"
 
@@ -63,6 +65,8 @@ struct task {
     uint64_t ctx_rsp;        /* kernel rsp saved by switch_to */
     struct trap_frame *tf;   /* user registers, at the top of the kstack */
     struct mm *mm;
+    struct cred cred;        /* user and group ids (kernel/cred.h) */
+    struct rlimit_k rlim[RLIM_NLIMITS]; /* resource limits (kernel/resource.h) */
 
     struct file *fd[NR_OPEN];
     bool cloexec[NR_OPEN];   /* fd closes on execve */

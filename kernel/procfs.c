@@ -143,13 +143,18 @@ static long gen_status(struct inode *ino, char *buf, size_t size)
         else if (t->sigaction[s].handler > 1)
             cgt |= 1ull << s;
     }
-    return snprintf(buf, size,
-                    "Name:\t%s\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
-                    "VmSize:\t%8lu kB\nVmRSS:\t%8lu kB\nVmData:\t%8lu kB\nVmStk:\t%8lu kB\nVmExe:\t%8lu kB\n"
+    const struct cred *c = &t->cred;
+    int n = snprintf(buf, size, "Name:\t%s\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\nUid:\t%u\t%u\t%u\t%u\n"
+                     "Gid:\t%u\t%u\t%u\t%u\nGroups:\t",
+                     t->comm, state_name(t), t->pid, t->pid, t->parent ? t->parent->pid : 0, c->uid, c->euid, c->suid,
+                     c->fsuid, c->gid, c->egid, c->sgid, c->fsgid);
+    for (uint32_t i = 0; i < c->ngroups; i++)
+        n += snprintf(buf + n, size - (size_t)n, i ? " %u" : "%u", c->groups[i]);
+    return n + snprintf(buf + n, size - (size_t)n, /* Linux ends the group list with a space */
+                    " \nVmSize:\t%8lu kB\nVmRSS:\t%8lu kB\nVmData:\t%8lu kB\nVmStk:\t%8lu kB\nVmExe:\t%8lu kB\n"
                     "VmSwap:\t%8lu kB\nThreads:\t1\nSigPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\n"
                     "SigCgt:\t%016lx\n",
-                    t->comm, state_name(t), t->pid, t->pid, t->parent ? t->parent->pid : 0, u.vm_size_kb, u.rss_kb,
-                    u.data_kb, u.stack_kb, u.exe_kb, u.swap_kb, t->sig_pending, t->sig_blocked, ign, cgt);
+                    u.vm_size_kb, u.rss_kb, u.data_kb, u.stack_kb, u.exe_kb, u.swap_kb, t->sig_pending, t->sig_blocked, ign, cgt);
 }
 
 /* /proc/<pid>/stat: proc(5) fields 1-52; those Pagewise does not keep are 0. */

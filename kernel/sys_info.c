@@ -21,10 +21,6 @@
 #define CLOCK_REALTIME_COARSE 5
 #define CLOCK_MONOTONIC_COARSE 6
 #define CLOCK_BOOTTIME 7
-#define RLIMIT_STACK 3
-#define RLIMIT_NOFILE 7
-#define RLIMIT_NLIMITS 16
-#define RLIM_INFINITY (~0ul)
 #define NS_PER_SEC 1000000000ul
 #define GRND_FLAGS 0x7
 #define GETRANDOM_MAX 256
@@ -117,45 +113,6 @@ SYSCALL_DEFINE(sysinfo)
     return copy_to_user((void *)a0, &si, sizeof(si)) ? -EFAULT : 0;
 }
 
-static void rlimit_of(unsigned resource, uint64_t lim[2])
-{
-    lim[0] = lim[1] = RLIM_INFINITY;
-    if (resource == RLIMIT_STACK)
-        lim[0] = USER_STACK_LIMIT;
-    else if (resource == RLIMIT_NOFILE)
-        lim[0] = lim[1] = NR_OPEN;
-}
-
-SYSCALL_DEFINE(getrlimit)
-{
-    SYSCALL_UNUSED_ARGS();
-    uint64_t lim[2];
-    if (a0 >= RLIMIT_NLIMITS)
-        return -EINVAL;
-    rlimit_of((unsigned)a0, lim);
-    return copy_to_user((void *)a1, lim, sizeof(lim)) ? -EFAULT : 0;
-}
-
-/* prlimit64(pid, resource, new, old): reading works; setting is refused
- * unless it changes nothing (the limits are fixed in this kernel). */
-SYSCALL_DEFINE(prlimit64)
-{
-    SYSCALL_UNUSED_ARGS();
-    uint64_t lim[2], want[2];
-    if (a1 >= RLIMIT_NLIMITS)
-        return -EINVAL;
-    if (a0 != 0 && (int)a0 != current->pid)
-        return -ESRCH;
-    rlimit_of((unsigned)a1, lim);
-    if (a2) {
-        if (copy_from_user(want, (void *)a2, sizeof(want)))
-            return -EFAULT;
-        if (want[0] > lim[1] || want[1] > lim[1])
-            return -EPERM;
-    }
-    return a3 && copy_to_user((void *)a3, lim, sizeof(lim)) ? -EFAULT : 0;
-}
-
 SYSCALL_DEFINE(getrandom)
 {
     SYSCALL_UNUSED_ARGS();
@@ -167,10 +124,6 @@ SYSCALL_DEFINE(getrandom)
     return copy_to_user((void *)a0, buf, n) ? -EFAULT : (long)n;
 }
 
-SYSCALL_DEFINE(getuid) { SYSCALL_UNUSED_ARGS(); return 0; }
-SYSCALL_DEFINE(geteuid) { SYSCALL_UNUSED_ARGS(); return 0; }
-SYSCALL_DEFINE(getgid) { SYSCALL_UNUSED_ARGS(); return 0; }
-SYSCALL_DEFINE(getegid) { SYSCALL_UNUSED_ARGS(); return 0; }
 
 /* glibc tries these at start-up and copes with ENOSYS: say so quietly. */
 SYSCALL_DEFINE(set_robust_list) { SYSCALL_UNUSED_ARGS(); return -ENOSYS; }

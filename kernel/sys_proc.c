@@ -26,6 +26,8 @@
 #define WUNTRACED 2
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
+#define PR_GET_DUMPABLE 3
+#define PR_SET_DUMPABLE 4
 #define PR_SET_NAME 15
 #define PR_GET_NAME 16
 
@@ -50,6 +52,8 @@ static long do_fork(uint64_t clone_flags, uint64_t child_tid)
             file_get(child->fd[fd]);
     memcpy(child->cloexec, parent->cloexec, sizeof(child->cloexec));
     child->cwd = parent->cwd;
+    child->cred = parent->cred;
+    memcpy(child->rlim, parent->rlim, sizeof(child->rlim));
     memcpy(child->comm, parent->comm, sizeof(child->comm));
     memcpy(child->exe, parent->exe, sizeof(child->exe));
     memcpy(child->sigaction, parent->sigaction, sizeof(child->sigaction));
@@ -512,6 +516,12 @@ SYSCALL_DEFINE(prctl)
         return 0;
     }
     case PR_GET_NAME: return copy_to_user((void *)a1, current->comm, sizeof(current->comm)) ? -EFAULT : 0;
+    case PR_GET_DUMPABLE: return current->cred.dumpable;
+    case PR_SET_DUMPABLE:
+        if (a1 > 1)
+            return -EINVAL; /* 2 (root-only core dumps) is not for prctl */
+        current->cred.dumpable = a1;
+        return 0;
     default: return -EINVAL;
     }
 }
