@@ -1,6 +1,7 @@
 /*
  * drivers/ata.c - the ATA disk on the primary IDE channel (ATA/ATAPI-6 §8):
- * bus-master DMA by default, one interrupt per page; PIO with ata=pio.
+ * bus-master DMA by default, one interrupt per request (up to
+ * ATA_MAX_PAGES pages); PIO with ata=pio.
  *
  * Command block registers (ports 0x1f0..0x1f7), control block (0x3f6):
  *   +0 DATA (16 bit)   +1 ERROR/FEATURES   +2 SECTOR COUNT   +3 LBA 0-7
@@ -24,7 +25,9 @@
  *   +4 PRDT     physical address of the descriptor table (dword aligned)
  * A descriptor (PRD) is a 32-bit physical address, a 16-bit byte count
  * and, in bit 15 of its last word, end-of-table. READ/WRITE DMA EXT
- * (0x25/0x35) then move the whole page without the CPU: one interrupt.
+ * (0x25/0x35) then move the whole request without the CPU: one
+ * descriptor per page, so pages scattered in memory go to consecutive
+ * sectors in one command and one interrupt.
  */
 #include "drivers/ata.h"
 
@@ -92,7 +95,7 @@ static struct {
     bool present;
     bool dma;          /* bus mastering set up: requests use DMA */
     uint16_t bm;       /* the primary channel's bus-master ports */
-    struct prd *prdt;  /* one descriptor: one page per request */
+    struct prd *prdt;  /* one descriptor per page of the request */
     uint64_t irqs, errors;
 } ata;
 
@@ -108,10 +111,13 @@ static bool wait_not_busy(void)
     return false;
 }
 
+static unsigned rq_sectors(const struct ata_request *rq) { return rq->nr_pages * ATA_SECTORS_PER_PAGE; }
+
 /* One sector through the data register: rep insw/outsw moves 256 words. */
 static void transfer_sector(struct ata_request *rq)
 {
-    uint16_t *p = (uint16_t *)rq->buf + rq->sectors_done * WORDS_PER_SECTOR;
+    unsigned page = rq->sectors_done / ATA_SECTORS_PER_PAGE, in_page = rq->sectors_done % ATA_SECTORS_PER_PAGE;
+    uint16_t *p = (uint16_t *)rq->bufs[page] + in_page * WORDS_PER_SECTOR;
     size_t n = WORDS_PER_SECTOR;
     if (rq->write)
         __asm__ volatile("rep outsw" : "+S"(p), "+c"(n) : "d"((uint16_t)(ATA_IO + REG_DATA)) : "memory");
@@ -159,10 +165,10 @@ static void ata_irq(void *unused)
         if (!(st & ST_DRQ))
             return;
         transfer_sector(rq);
-        if (++rq->sectors_done == ATA_SECTORS_PER_PAGE)
+        if (++rq->sectors_done == rq_sectors(rq))
             finish(rq, 0);
     } else {
-        if (rq->sectors_done == ATA_SECTORS_PER_PAGE) {
+        if (rq->sectors_done == rq_sectors(rq)) {
             finish(rq, 0); /* the last sector is on the disk */
         } else if (st & ST_DRQ) {
             transfer_sector(rq);
@@ -184,17 +190,28 @@ static void select_lba48(uint64_t lba, unsigned count)
     outb(ATA_IO + REG_LBA2, (uint8_t)(lba >> 16));
 }
 
-/* Program the bus master with the page, then give the disk the command;
+/* Can the engine reach every page of rq (PRD addresses are 32 bits)? */
+static bool dma_reachable(const struct ata_request *rq)
+{
+    for (unsigned i = 0; i < rq->nr_pages; i++)
+        if (virt_to_phys(rq->bufs[i]) + PAGE_SIZE > DMA_LIMIT)
+            return false;
+    return true;
+}
+
+/* Program the bus master with the pages, then give the disk the command;
  * the engine starts last, so it never races an unready disk. */
 static void dma_start(struct ata_request *rq)
 {
     uint8_t dir = rq->write ? 0 : BM_CMD_TO_MEMORY;
-    ata.prdt[0] = (struct prd){(uint32_t)virt_to_phys(rq->buf), PAGE_SIZE, PRD_END};
+    for (unsigned i = 0; i < rq->nr_pages; i++)
+        ata.prdt[i] = (struct prd){(uint32_t)virt_to_phys(rq->bufs[i]), PAGE_SIZE, 0};
+    ata.prdt[rq->nr_pages - 1].flags = PRD_END;
     outb(ata.bm + BM_COMMAND, 0);
     outl(ata.bm + BM_PRDT, (uint32_t)virt_to_phys(ata.prdt));
     outb(ata.bm + BM_STATUS, inb(ata.bm + BM_STATUS) | BM_ST_ERROR | BM_ST_IRQ);
     outb(ata.bm + BM_COMMAND, dir);
-    select_lba48(rq->lba, ATA_SECTORS_PER_PAGE);
+    select_lba48(rq->lba, rq_sectors(rq));
     outb(ATA_IO + REG_COMMAND, rq->write ? CMD_WRITE_DMA_EXT : CMD_READ_DMA_EXT);
     outb(ata.bm + BM_COMMAND, dir | BM_CMD_START);
 }
@@ -202,6 +219,10 @@ static void dma_start(struct ata_request *rq)
 int ata_submit(struct ata_request *rq)
 {
     bool irqs = irq_save();
+    if (rq->nr_pages == 0 || rq->nr_pages > ATA_MAX_PAGES) {
+        irq_restore(irqs);
+        return -EINVAL;
+    }
     if (ata.active || !ata.present) {
         irq_restore(irqs);
         return ata.present ? -EBUSY : -ENXIO;
@@ -213,13 +234,13 @@ int ata_submit(struct ata_request *rq)
     ata.active = rq;
     rq->sectors_done = 0;
     rq->error = 0;
-    rq->dma = ata.dma && virt_to_phys(rq->buf) + PAGE_SIZE <= DMA_LIMIT;
+    rq->dma = ata.dma && dma_reachable(rq);
     if (rq->dma) {
         dma_start(rq);
         irq_restore(irqs);
         return 0;
     }
-    select_lba48(rq->lba, ATA_SECTORS_PER_PAGE);
+    select_lba48(rq->lba, rq_sectors(rq));
     outb(ATA_IO + REG_COMMAND, rq->write ? CMD_WRITE_EXT : CMD_READ_EXT);
     if (rq->write) { /* the first sector goes now; IRQs ask for the rest */
         int i = 0;

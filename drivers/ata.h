@@ -1,8 +1,9 @@
 /*
  * drivers/ata.h - the PIIX IDE controller's primary channel (QEMU:
- * -drive file=swap.img,format=raw,if=ide): one disk, read and written a
- * page (8 sectors) at a time with bus-master DMA (or PIO), interrupt
- * driven (IRQ 14).
+ * -drive file=swap.img,format=raw,if=ide): one disk, read and written in
+ * requests of 1..ATA_MAX_PAGES pages (8 sectors each) that are contiguous
+ * on the disk but anywhere in memory, with bus-master DMA (or PIO),
+ * interrupt driven (IRQ 14).
  *
  * The driver knows nothing about processes: a request is submitted with a
  * completion callback, which runs in the interrupt handler when the last
@@ -18,15 +19,17 @@
 
 #define ATA_SECTOR_SIZE 512
 #define ATA_SECTORS_PER_PAGE 8
+#define ATA_MAX_PAGES 32 /* pages per request: one DMA descriptor each */
 
 struct ata_request {
     bool write;
     uint64_t lba;          /* first sector */
-    void *buf;             /* one page, kernel memory */
+    unsigned nr_pages;     /* 1..ATA_MAX_PAGES, in consecutive sectors from lba */
+    void *bufs[ATA_MAX_PAGES]; /* page i's memory (kernel address): gather/scatter */
     int error;             /* 0 or -EIO, set before complete() */
     void (*complete)(struct ata_request *rq);
     void *owner;           /* for the completion's use */
-    unsigned sectors_done; /* driver state: PIO progress */
+    unsigned sectors_done; /* driver state: PIO progress (of nr_pages * 8) */
     bool dma;              /* driver state: this one moves by DMA */
 };
 

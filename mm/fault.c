@@ -114,31 +114,13 @@ static int do_shared_fault(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *
     return r;
 }
 
-/* Swap-in: the PTE holds a swap entry. swap_in finds the page in the swap
- * cache (another process brought it back, or reclaim is still writing it)
- * or reads it from the disk, sleeping meanwhile. It may come back in a
- * different frame; the PTE then points there. A private page read from
- * swap is anonymous, and writable only if it is exclusively ours: a
- * process that shares the slot (fork) must not see our writes. */
-static int do_swap_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte, struct fault_info *fi)
+/* Map p, the page of swap slot `slot`, at va, in place of the swap entry
+ * the PTE held. A private page read from swap is anonymous, and writable
+ * only if it is exclusively ours: a process that shares the slot (fork)
+ * must not see our writes. Consumes the caller's pin. -ENOMEM if the
+ * reverse map cannot take it (the PTE keeps its entry). */
+static int map_swapped_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte, struct page *p, uint64_t slot)
 {
-    pte_t entry = *pte;
-    uint64_t slot = swp_offset(entry);
-    struct page *p;
-    int level;
-    int r = swap_in(slot, &p, &fi->major);
-    if (r == -EAGAIN)
-        return 0; /* the entry went away while we slept: fault again */
-    if (r == -EIO)
-        fi->reason = "swap-in failed (disk error)";
-    if (r)
-        return r;
-    pte = paging_walk(mm->pml4, va, false, &level);
-    if (!pte || *pte != entry) { /* we slept and someone else already dealt with it */
-        page_unpin(p);
-        swap_cache_trim(p);
-        return 0;
-    }
     if (rmap_add(p, vma, va)) {
         page_unpin(p);
         return -ENOMEM;
@@ -155,8 +137,78 @@ static int do_swap_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte
     if (!vma->shm && !page_anon_exclusive(p))
         flags &= ~PTE_RW; /* shared with another mapping or swap entry: copy on write */
     *pte = page_to_phys(p) | flags | PTE_P;
-    vm_check_after("swap-in");
     return 0;
+}
+
+/* Read-around: how many of the PTEs after pte (same page table, same
+ * private VMA) hold the next slots in order, each named by that PTE alone.
+ * A process that swapped out a run of pages usually wants the run back
+ * (reclaim wrote it to consecutive slots, in one request). */
+static unsigned readaround_wanted(struct vma *vma, uintptr_t va, const pte_t *pte, uint64_t slot)
+{
+    unsigned n = 0;
+    uintptr_t table_end = ALIGN_DOWN(va, LARGE_PAGE_SIZE) + LARGE_PAGE_SIZE;
+    if (vma->shm)
+        return 0; /* shm slots are named by the object, not the PTE */
+    while (n < SWAP_READAROUND_MAX) {
+        uintptr_t next = va + (n + 1) * PAGE_SIZE;
+        if (next >= vma->end || next >= table_end || pte[n + 1] != swp_entry(0, slot + n + 1) ||
+            swap_slot_count(slot + n + 1) != 1)
+            break;
+        n++;
+    }
+    return n;
+}
+
+/* Map the read-around pages whose PTEs still hold their entries (we
+ * slept: anything may have changed; the VMA is looked up again, since an
+ * mprotect may have split it); let the others go. */
+static void map_readaround(struct mm *mm, uintptr_t va, uint64_t slot, const struct swap_readaround *ra)
+{
+    for (unsigned i = 0; i < ra->n; i++) {
+        uintptr_t a = va + (i + 1) * PAGE_SIZE;
+        struct page *p = ra->pages[i];
+        int level;
+        pte_t *e = paging_walk(mm->pml4, a, false, &level);
+        struct vma *v = vma_find(mm, a);
+        if (e && level == 1 && *e == swp_entry(0, slot + i + 1) && v && a >= v->start &&
+            map_swapped_page(mm, v, a, e, p, slot + i + 1) == 0)
+            continue;
+        page_unpin(p);
+        swap_cache_trim(p);
+    }
+}
+
+/* Swap-in: the PTE holds a swap entry. swap_in finds the page in the swap
+ * cache (another process brought it back, or reclaim is still writing it)
+ * or reads it from the disk, sleeping meanwhile, together with the pages
+ * of the next PTEs if they follow on the disk (read-around). It may come
+ * back in a different frame; the PTE then points there. */
+static int do_swap_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte, struct fault_info *fi)
+{
+    pte_t entry = *pte;
+    uint64_t slot = swp_offset(entry);
+    struct page *p;
+    int level;
+    struct swap_readaround ra = {.n = readaround_wanted(vma, va, pte, slot)};
+    int r = swap_in(slot, &p, &fi->major, &ra);
+    if (r == -EAGAIN)
+        return 0; /* the entry went away while we slept: fault again */
+    if (r == -EIO)
+        fi->reason = "swap-in failed (disk error)";
+    if (r)
+        return r;
+    pte = paging_walk(mm->pml4, va, false, &level);
+    if (!pte || *pte != entry) { /* we slept and someone else already dealt with it */
+        page_unpin(p);
+        swap_cache_trim(p);
+        map_readaround(mm, va, slot, &ra);
+        return 0;
+    }
+    r = map_swapped_page(mm, vma, va, pte, p, slot);
+    map_readaround(mm, va, slot, &ra);
+    vm_check_after("swap-in");
+    return r;
 }
 
 /* Copy-on-write: a write to a present, read-only page of a writable

@@ -128,7 +128,7 @@ int shm_object_page(struct shm_object *obj, size_t index, struct page **pp, bool
                 return -ENOMEM;
             clear_page(page_to_virt(p));
         } else { /* on swap: in the swap cache still, or read it back (sleeping) */
-            int r = swap_in(SHM_SLOT(e), &p, major);
+            int r = swap_in(SHM_SLOT(e), &p, major, NULL);
             if (r == -EAGAIN)
                 continue;
             if (r)

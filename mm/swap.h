@@ -86,19 +86,28 @@ void swap_cache_remove(struct page *p);
  * go too: its pinner holds the frame. */
 void swap_cache_trim(struct page *p);
 
-/* Disk I/O of one page (mm/swap_io.c): the caller sleeps until done.
- * Returns 0 or -EIO. */
+/* Disk I/O (mm/swap_io.c): the caller sleeps until done. Returns 0 or
+ * -EIO. swap_write_pages writes n (1..ATA_MAX_PAGES) pages to slots
+ * slot..slot+n-1 in one request: one command, one interrupt. */
 int swap_read_page(uint64_t slot, struct page *p);
-int swap_write_page(uint64_t slot, struct page *p);
+int swap_write_pages(uint64_t slot, struct page *const *pages, unsigned n);
+
+/* Read-around (mm/swap_io.c:swap_in): the slots after the faulting one
+ * that the caller wants read in the same disk request. */
+#define SWAP_READAROUND_MAX 15 /* extra pages per swap-in: a 64 KiB request */
+struct swap_readaround {
+    unsigned n; /* in: slots wanted after the faulting one; out: pages read */
+    struct page *pages[SWAP_READAROUND_MAX]; /* out: page of slot+1+i, pinned */
+};
 
 /* Bring the page of slot into memory (mm/swap_io.c): from the swap cache,
- * or read from the disk into a new frame that joins the swap cache. The
- * caller holds a reference on the slot. Returns 0 with *pp pinned (map it,
- * then page_unpin), -ENOMEM, -EIO (the read failed; the slot is marked
+ * or read from the disk into a new frame that joins the swap cache (with
+ * the read-around pages ra asks for; ra may be NULL). The caller holds a
+ * reference on the slot. Returns 0 with *pp pinned (map it, then
+ * page_unpin), -ENOMEM, -EIO (the read failed; the slot is marked
  * failed) or -EAGAIN (while we slept nothing kept naming the slot: look at
  * the PTE or object entry again). Sets *major when the disk was read. */
-int swap_in(uint64_t slot, struct page **pp, bool *major);
-
+int swap_in(uint64_t slot, struct page **pp, bool *major, struct swap_readaround *ra);
 /* /proc/swaps text. */
 size_t swap_report(char *buf, size_t size);
 

@@ -19,6 +19,7 @@
  */
 #include "mm/vmscan.h"
 
+#include "drivers/ata.h"
 #include "kernel/compiler.h"
 #include "kernel/list.h"
 #include "kernel/printk.h"
@@ -203,44 +204,18 @@ static bool any_dirty(struct page *p)
     return dirty;
 }
 
-/* Evict one page: drop a clean file copy, or write the page to a swap
- * slot and turn every PTE into a swap entry. True if its frame was freed.
- * May sleep (the disk write). */
-static bool reclaim_page(struct page *p)
+/* Pages unmapped and locked, waiting to be written to consecutive slots
+ * in one disk request (Linux clusters swap writes the same way). */
+struct swap_batch {
+    uint64_t first_slot;
+    unsigned n;
+    struct page *pages[ATA_MAX_PAGES];
+};
+
+/* After the write of p to slot (r: its result): unlock it and free the
+ * frame if no one wants it in memory. True if the frame was freed. */
+static bool finish_swap_out(struct page *p, uint64_t slot, int r)
 {
-    if (droppable(p)) {
-        page_pin(p); /* keep it while unmapping */
-        unmap_all(p, 0, 0);
-        page_unpin(p); /* frees it */
-        return true;
-    }
-    if ((p->flags & PG_swapcache) && swap_slot_failed(p->swap_slot)) {
-        if (swap_slot_count(p->swap_slot) > 0)
-            return false; /* entries still name the failed slot: they find the page here */
-        swap_cache_remove(p); /* retires the slot; the page gets a new one below (PTEs hold it) */
-    }
-    bool write = true;
-    uint64_t slot;
-    unsigned entries = rmap_count(p) + (p->shm_owner != NULL); /* the slot's count grows by this */
-    if (p->flags & PG_swapcache) { /* swapped in before: its slot may still hold the data */
-        slot = p->swap_slot;
-        if (!swap_slot_has_room(slot, entries))
-            return false;
-        write = any_dirty(p) || (p->flags & PG_dirty);
-    } else {
-        if (entries > SWAP_MAP_MAX)
-            return false; /* mapped too often for one slot's count: it stays in memory */
-        slot = swap_slot_alloc();
-        if (!slot)
-            return false; /* swap full or absent */
-        swap_cache_add(p, slot);
-    }
-    page_lock(p);
-    unmap_all(p, swp_entry(0, slot), slot);
-    if (p->shm_owner) /* a shared memory page: its object names the slot too */
-        shm_page_swapped_out(p, slot);
-    p->flags &= ~PG_dirty; /* the disk copy is about to be the current one */
-    int r = write ? swap_write_page(slot, p) : 0;
     page_unlock(p);
     if (r) { /* the page stays, resident in the swap cache, the only good copy;
               * the failed mark makes its next reclaim take a new slot */
@@ -259,24 +234,93 @@ static bool reclaim_page(struct page *p)
     return true;
 }
 
-unsigned try_to_free_pages(unsigned n)
+/* Write the batch (one request) and finish each page. Returns the frames
+ * freed. May sleep. */
+static unsigned swap_batch_flush(struct swap_batch *b)
 {
     unsigned freed = 0;
-    for (unsigned tries = 0; freed < n && tries < 4 * n; tries++) {
+    if (!b->n)
+        return 0;
+    int r = swap_write_pages(b->first_slot, b->pages, b->n);
+    for (unsigned i = 0; i < b->n; i++) {
+        /* A failed cluster is written again page by page, so that only
+         * the bad slot is retired and only its page stays in memory. */
+        int ri = r && b->n > 1 ? swap_write_pages(b->first_slot + i, &b->pages[i], 1) : r;
+        freed += finish_swap_out(b->pages[i], b->first_slot + i, ri);
+    }
+    b->n = 0;
+    return freed;
+}
+
+/* Evict one page: drop a clean file copy, or unmap it (every PTE becomes a
+ * swap entry) and queue it in b for writing. Returns the frames freed now:
+ * those b holds are freed by swap_batch_flush, which this calls first when
+ * p's slot does not extend b. May sleep (a flush). */
+static unsigned reclaim_page(struct page *p, struct swap_batch *b)
+{
+    if (droppable(p)) {
+        page_pin(p); /* keep it while unmapping */
+        unmap_all(p, 0, 0);
+        page_unpin(p); /* frees it */
+        return 1;
+    }
+    if ((p->flags & PG_swapcache) && swap_slot_failed(p->swap_slot)) {
+        if (swap_slot_count(p->swap_slot) > 0)
+            return 0; /* entries still name the failed slot: they find the page here */
+        swap_cache_remove(p); /* retires the slot; the page gets a new one below (PTEs hold it) */
+    }
+    bool write = true;
+    uint64_t slot;
+    unsigned entries = rmap_count(p) + (p->shm_owner != NULL); /* the slot's count grows by this */
+    if (p->flags & PG_swapcache) { /* swapped in before: its slot may still hold the data */
+        slot = p->swap_slot;
+        if (!swap_slot_has_room(slot, entries))
+            return 0;
+        write = any_dirty(p) || (p->flags & PG_dirty);
+    } else {
+        if (entries > SWAP_MAP_MAX)
+            return 0; /* mapped too often for one slot's count: it stays in memory */
+        slot = swap_slot_alloc();
+        if (!slot)
+            return 0; /* swap full or absent */
+        swap_cache_add(p, slot);
+    }
+    page_lock(p);
+    unmap_all(p, swp_entry(0, slot), slot);
+    if (p->shm_owner) /* a shared memory page: its object names the slot too */
+        shm_page_swapped_out(p, slot);
+    p->flags &= ~PG_dirty; /* the disk copy is about to be the current one */
+    if (!write)
+        return finish_swap_out(p, slot, 0);
+    unsigned freed = 0;
+    if (b->n && (slot != b->first_slot + b->n || b->n == ATA_MAX_PAGES))
+        freed = swap_batch_flush(b);
+    if (!b->n)
+        b->first_slot = slot;
+    b->pages[b->n++] = p;
+    return freed;
+}
+
+unsigned try_to_free_pages(unsigned n)
+{
+    struct swap_batch b = {.n = 0};
+    unsigned freed = 0;
+    for (unsigned tries = 0; freed + b.n < n && tries < 4 * n; tries++) {
         struct page *p = vm.policy->pick();
         if (!p)
             break;
-        if (reclaim_page(p)) {
-            freed++;
-            count_vm_event(NR_PGSTEAL);
-        }
+        freed += reclaim_page(p, &b);
     }
+    freed += swap_batch_flush(&b);
+    count_vm_events(NR_PGSTEAL, freed);
     vm_check_after("reclaim");
     return freed;
 }
 
 void reclaim_range(struct mm *mm, uintptr_t start, uintptr_t end)
 {
+    struct swap_batch b = {.n = 0};
+    unsigned freed = 0;
     for (uintptr_t va = start; va < end; va += PAGE_SIZE) {
         pte_t *e = paging_next_pte(mm->pml4, &va, end); /* walked again each time: we may sleep */
         if (!e)
@@ -289,9 +333,10 @@ void reclaim_range(struct mm *mm, uintptr_t start, uintptr_t end)
             continue;
         if (!droppable(p) && !swap_active())
             continue; /* anonymous and shared pages need a swap area */
-        if (reclaim_page(p))
-            count_vm_event(NR_PGSTEAL);
+        freed += reclaim_page(p, &b);
     }
+    freed += swap_batch_flush(&b);
+    count_vm_events(NR_PGSTEAL, freed);
     vm_check_after("madvise(MADV_PAGEOUT)");
 }
 

@@ -18,6 +18,8 @@ static const char *const vm_event_names[NR_VM_EVENTS] = {
     [NR_PGSCAN] = "pgscan",
     [NR_PGSTEAL] = "pgsteal",
     [NR_OOM_KILL] = "oom_kill",
+    [NR_SWAP_REQUESTS] = "nr_swap_requests",
+    [NR_SWAP_READAROUND] = "nr_swap_readaround",
 };
 
 const char *vm_event_name(enum vm_event_item item) { return item < NR_VM_EVENTS ? vm_event_names[item] : "?"; }

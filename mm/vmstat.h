@@ -22,12 +22,15 @@ enum vm_event_item {
     NR_PGSCAN,              /* frames the reclaim clock looked at */
     NR_PGSTEAL,             /* frames reclaim freed */
     NR_OOM_KILL,            /* processes killed for memory */
+    NR_SWAP_REQUESTS,       /* disk requests that moved them (Pagewise's own: one per cluster) */
+    NR_SWAP_READAROUND,     /* pages read with a faulting one, mapped before use (Pagewise's own) */
     NR_VM_EVENTS,
 };
 
 extern uint64_t vm_events[NR_VM_EVENTS];
 
 static inline void count_vm_event(enum vm_event_item item) { vm_events[item]++; }
+static inline void count_vm_events(enum vm_event_item item, uint64_t n) { vm_events[item] += n; }
 static inline uint64_t vm_event(enum vm_event_item item) { return vm_events[item]; }
 /* Linux's name for each counter ("nr_tlb_local_flush_one", ...). */
 const char *vm_event_name(enum vm_event_item item);
