@@ -53,6 +53,9 @@ muts = [
  # ---- the TLB and swap-error lessons: each names the boots that must catch it ----
  ("fork does not flush the parent's TLB", "mm/mm.c", "    if ((read_cr3() & PTE_ADDR_MASK) != virt_to_phys(mm->pml4))\n        return;", "    if (1)\n        return;", [], "t_tlb"),
  ("failed swap-out frees the page anyway", "mm/vmscan.c", "(the slot is retired) */\n        return false;", "(the slot is retired) */", [], "swap_write_error"),
+ ("a cluster's pages all go to disk from the first page's frame", "drivers/ata.c", "virt_to_phys(rq->bufs[i]), PAGE_SIZE, 0}", "virt_to_phys(rq->bufs[0]), PAGE_SIZE, 0}", [], "t_swap,t_mmfuzz"),
+ ("read-around looks one page too far (maps nothing)", "mm/fault.c", "        uintptr_t a = va + (i + 1) * PAGE_SIZE;", "        uintptr_t a = va + (i + 2) * PAGE_SIZE;", [], "t_swap"),
+ ("read-around maps a page whose PTE changed while we slept", "mm/fault.c", "*e == swp_entry(0, slot + i + 1) && v", "is_swap_pte(*e) && v", [], "t_swap,t_mmfuzz,t_mmcompose"),
  ("failed slot goes back to the free pool", "mm/swapfile.c", "    if (swp.failed[slot])\n        swp.map[slot] = SLOT_BAD;", "    if (0)\n        swp.map[slot] = SLOT_BAD;", [], "swap_write_error"),
  # ---- the page-ownership model (docs/page-lifecycle.md): each mutant puts a
  # bug back or breaks a count; a composing test or vm_check must notice ----

@@ -352,8 +352,12 @@ int main(int argc, char **argv)
     if (e_swapped & PM_SWAPPED)
         printf("   pgmajfault %+ld, pswpin %+ld: the read faulted on the swap entry; the kernel\n"
                "   took a free frame, read the slot into it (we slept meanwhile) and mapped\n"
-               "   it at the same address.\n",
-               c3.pgmajfault - c2.pgmajfault, c3.pswpin - c2.pswpin);
+               "   it at the same address.%s\n",
+               c3.pgmajfault - c2.pgmajfault, c3.pswpin - c2.pswpin,
+               c3.pswpin - c2.pswpin > 1 ? " The pages after it, whose slots followed on the disk,\n"
+                                           "   came in the same disk request and were mapped too\n"
+                                           "   (read-around: their first touch will not fault)."
+                                         : "");
     else
         printf("   pgmajfault %+ld, pswpin %+ld: the page never left memory.\n", c3.pgmajfault - c2.pgmajfault,
                c3.pswpin - c2.pswpin);

@@ -378,6 +378,7 @@ struct stats {
     long ops, pages_read, mismatches, pages_written, forks, exits, dontneeds, pageouts, pageouts_einval, pressures,
         pressure_mib, vmchecks, segments, failures;
     long long pswpout, pswpin; /* pages swapped out and in (/proc/vmstat) */
+    long long readaround;      /* ... of which read with another's fault (Pagewise only) */
 };
 
 struct run {
@@ -1318,7 +1319,7 @@ static int run_seed(struct run *r)
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     cur_run = r;
     long long frames_before = frames_free_kb();
-    long long out0 = vmstat_get("pswpout"), in0 = vmstat_get("pswpin");
+    long long out0 = vmstat_get("pswpout"), in0 = vmstat_get("pswpin"), ra0 = vmstat_get("nr_swap_readaround");
 
     int bad = make_pipes(r) || start_first_worker(r) || run_ops(r);
     if (bad)
@@ -1336,6 +1337,8 @@ static int run_seed(struct run *r)
         r->st->pswpout += vmstat_get("pswpout") - out0;
         r->st->pswpin += vmstat_get("pswpin") - in0;
     }
+    if (ra0 >= 0)
+        r->st->readaround += vmstat_get("nr_swap_readaround") - ra0;
 
     alarm(0);
     prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
@@ -1352,11 +1355,11 @@ static void print_summary(const struct config *cfg, const struct stats *st)
 {
     out("# mmfuzz: %d seed(s) from %llu x %ld ops, %d workers x %d pages: %ld pages read and checked, %ld mismatches, "
         "%ld pages written, %ld forks, %ld exits, %ld dontneeds, %ld pageouts (%ld EINVAL: not supported), "
-        "%ld pressure ops (%ld MiB), %lld pages swapped out and %lld in, %ld SysV segments, %ld vmcheck runs, %ld "
+        "%ld pressure ops (%ld MiB), %lld pages swapped out and %lld in (%lld by read-around), %ld SysV segments, %ld vmcheck runs, %ld "
         "failed seed(s)\n",
         cfg->seeds, (unsigned long long)cfg->first_seed, cfg->ops, cfg->slots, cfg->pages, st->pages_read,
         st->mismatches, st->pages_written, st->forks, st->exits, st->dontneeds, st->pageouts, st->pageouts_einval,
-        st->pressures, st->pressure_mib, st->pswpout, st->pswpin, st->segments, st->vmchecks, st->failures);
+        st->pressures, st->pressure_mib, st->pswpout, st->pswpin, st->readaround, st->segments, st->vmchecks, st->failures);
     if (last_vmcheck[0])
         out("# %s\n", last_vmcheck);
 }

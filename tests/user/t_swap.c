@@ -198,6 +198,50 @@ static const char *swap_shm_larger_than_ram(void)
     return PASS;
 }
 
+#define CLUSTER_PAGES 256 /* 8 write clusters of 32, 16 read-around runs of 16 */
+
+/* Clustered swap I/O: paging out a run of pages writes it to consecutive
+ * slots in requests of up to 32 pages, and reading the run back in order
+ * brings each next 15 pages in with the faulting one (mapped before they
+ * are touched: no fault at all for them). The counters are Pagewise's own
+ * (nr_swap_requests, nr_swap_readaround); natively only the data is checked. */
+static const char *swap_clustered_io(void)
+{
+    uint64_t *p = mmap(NULL, CLUSTER_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(p != MAP_FAILED, "mmap: %s", errname(errno));
+    size_t words = CLUSTER_PAGES * PAGE_SIZE / 8;
+    for (size_t i = 0; i < words; i++)
+        p[i] = pattern(i, 7);
+    long long rq0 = vmstat_get("nr_swap_requests"), out0 = vmstat_get("pswpout");
+    const char *why = page_out(p, CLUSTER_PAGES, CLUSTER_PAGES);
+    if (why)
+        return why;
+    long long rq1 = vmstat_get("nr_swap_requests"), out1 = vmstat_get("pswpout"), ra1 = vmstat_get("nr_swap_readaround");
+    long f0 = minflt() + majflt();
+    size_t bad = 0;
+    for (size_t i = 0; i < words; i++)
+        bad += p[i] != pattern(i, 7);
+    long faults = minflt() + majflt() - f0;
+    long long rq2 = vmstat_get("nr_swap_requests"), ra2 = vmstat_get("nr_swap_readaround");
+    munmap(p, CLUSTER_PAGES * PAGE_SIZE);
+    CHECK(bad == 0, "%zu words wrong after the round trip through swap", bad);
+    if (!on_pagewise() || meminfo_kb("SwapTotal") <= 0)
+        return PASS;
+    CHECK(out1 - out0 == CLUSTER_PAGES, "pswpout grew by %lld, want %d", out1 - out0, CLUSTER_PAGES);
+    out("# %d pages out in %lld requests; back in %lld requests, %lld of them by read-around, %ld faults\n",
+        CLUSTER_PAGES, rq1 - rq0, rq2 - rq1, ra2 - ra1, faults);
+    /* Slots in use from earlier cases may break a run: ask for 8 pages per
+     * request on average (one page per request without clustering). */
+    CHECK(rq1 - rq0 <= CLUSTER_PAGES / 8, "%lld write requests for %d pages paged out together (want <= %d)",
+          rq1 - rq0, CLUSTER_PAGES, CLUSTER_PAGES / 8);
+    CHECK(rq2 - rq1 <= CLUSTER_PAGES / 8, "%lld read requests for %d pages read in order (want <= %d)", rq2 - rq1,
+          CLUSTER_PAGES, CLUSTER_PAGES / 8);
+    CHECK(ra2 - ra1 >= CLUSTER_PAGES * 3 / 4, "only %lld of %d pages came by read-around", ra2 - ra1, CLUSTER_PAGES);
+    CHECK(faults <= CLUSTER_PAGES / 8, "%ld faults reading %d pages back (read-around maps the rest)", faults,
+          CLUSTER_PAGES);
+    return PASS;
+}
+
 /* After everything, free frames and free swap slots are back. */
 static const char *swap_everything_returns(void)
 {
@@ -216,6 +260,7 @@ static const struct test tests[] = {
     TEST(swap_cow_shared_pages),
     TEST(swap_io_sleeps_cpu_progresses),
     TEST(swap_shm_larger_than_ram),
+    TEST(swap_clustered_io),
     TEST(swap_everything_returns),
 };
 
