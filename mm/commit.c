@@ -41,12 +41,12 @@
 #include "mm/swap.h"
 
 #define KB_PER_PAGE (PAGE_SIZE / 1024)
-#define OVERCOMMIT_RATIO_DEFAULT 50        /* Linux: sysctl_overcommit_ratio */
-#define RESERVE_FRACTION 32                /* the reserves: 1/32 (3%) of free memory ... */
-#define ADMIN_RESERVE_MAX_KB (8ul << 10)   /* ... at most 8 MiB for root */
-#define USER_RESERVE_MAX_KB (128ul << 10)  /* ... at most 128 MiB for a process */
-#define USER_RESERVE_VM_FRACTION 32        /* a process keeps total_vm/32 back */
-#define REFUSAL_BURST 10                   /* console lines per interval (pr_warn_ratelimited) */
+#define OVERCOMMIT_RATIO_DEFAULT 50       /* Linux: sysctl_overcommit_ratio */
+#define RESERVE_FRACTION 32               /* the reserves: 1/32 (3%) of free memory ... */
+#define ADMIN_RESERVE_MAX_KB (8ul << 10)  /* ... at most 8 MiB for root */
+#define USER_RESERVE_MAX_KB (128ul << 10) /* ... at most 128 MiB for a process */
+#define USER_RESERVE_VM_FRACTION 32       /* a process keeps total_vm/32 back */
+#define REFUSAL_BURST 10                  /* console lines per interval (pr_warn_ratelimited) */
 #define REFUSAL_INTERVAL_NS 5000000000ull
 
 static uint64_t vm_committed; /* Committed_AS, pages */
@@ -99,16 +99,19 @@ uint64_t vm_commit_limit(void)
 
 uint64_t vm_committed_pages(void) { return vm_committed; }
 
-/* Pages of all of mm's VMAs (Linux: mm->total_vm). */
-static uint64_t total_vm(struct mm *mm)
+/* Pages of all of mm's VMAs (*total, Linux's total_vm) and of its data
+ * VMAs (*data, data_vm). */
+static void vm_sizes(struct mm *mm, uint64_t *total, uint64_t *data)
 {
-    uint64_t pages = 0;
+    *total = *data = 0;
     struct list_head *pos;
-    list_for_each(pos, &mm->vmas) {
+    list_for_each(pos, &mm->vmas)
+    {
         struct vma *v = list_entry(pos, struct vma, list);
-        pages += (v->end - v->start) / PAGE_SIZE;
+        *total += vma_pages(v);
+        if (vm_is_data(v->prot, v->flags))
+            *data += vma_pages(v);
     }
-    return pages;
 }
 
 /* Pages mode 2 lets Committed_AS reach (exclusive): the limit less the
@@ -119,9 +122,12 @@ static int64_t strict_allowed(struct mm *mm)
     int64_t allowed = (int64_t)vm_commit_limit();
     if (!capable())
         allowed -= sysctl[VM_ADMIN_RESERVE_KBYTES].value / KB_PER_PAGE;
-    if (mm)
-        allowed -= (int64_t)MIN(total_vm(mm) / USER_RESERVE_VM_FRACTION,
+    if (mm) {
+        uint64_t total, data_vm;
+        vm_sizes(mm, &total, &data_vm);
+        allowed -= (int64_t)MIN(total / USER_RESERVE_VM_FRACTION,
                                 (uint64_t)sysctl[VM_USER_RESERVE_KBYTES].value / KB_PER_PAGE);
+    }
     return allowed;
 }
 
@@ -136,8 +142,8 @@ static void report_refusal(uint64_t pages, const char *why)
         lines = 0;
     }
     if (lines++ < REFUSAL_BURST)
-        pr_warn("overcommit: pid %d (%s): %lu kB refused: %s (vm.overcommit_memory=%d)\n", current->pid,
-                current->comm, pages * KB_PER_PAGE, why, overcommit_mode());
+        pr_warn("overcommit: pid %d (%s): %lu kB refused: %s (vm.overcommit_memory=%d)\n", current->pid, current->comm,
+                pages * KB_PER_PAGE, why, overcommit_mode());
 }
 
 int vm_enough_memory(struct mm *mm, uint64_t pages)
@@ -166,23 +172,11 @@ void vm_unacct_memory(uint64_t pages) { vm_committed -= pages; }
 
 uint64_t mm_rlimit(enum rlimit_resource r) { return current->mm ? rlimit(r) : RLIM_INFINITY; }
 
-bool may_expand_vm(struct mm *mm, unsigned prot, unsigned flags, uint64_t pages)
+/* RLIMIT_DATA: may data_vm pages of data become data_vm + pages? */
+static bool data_limit_ok(uint64_t data_vm, uint64_t pages)
 {
-    uint64_t as = mm_rlimit(RLIMIT_AS), data = mm_rlimit(RLIMIT_DATA);
-    bool is_data = vm_is_data(prot, flags);
-    if (as == RLIM_INFINITY && (data == RLIM_INFINITY || !is_data))
-        return true; /* the usual case: no need to count */
-    uint64_t total = 0, data_vm = 0;
-    struct list_head *pos;
-    list_for_each(pos, &mm->vmas) {
-        struct vma *v = list_entry(pos, struct vma, list);
-        total += (v->end - v->start) / PAGE_SIZE;
-        if (vm_is_data(v->prot, v->flags))
-            data_vm += (v->end - v->start) / PAGE_SIZE;
-    }
-    if (as != RLIM_INFINITY && total + pages > as / PAGE_SIZE)
-        return false;
-    if (!is_data || data == RLIM_INFINITY || data_vm + pages <= data / PAGE_SIZE)
+    uint64_t data = mm_rlimit(RLIMIT_DATA);
+    if (data == RLIM_INFINITY || data_vm + pages <= data / PAGE_SIZE)
         return true;
     /* Linux keeps Valgrind working: a soft limit of 0 means the hard one. */
     if (data == 0 && data_vm + pages <= current->rlim[RLIMIT_DATA].max / PAGE_SIZE)
@@ -194,6 +188,27 @@ bool may_expand_vm(struct mm *mm, unsigned prot, unsigned flags, uint64_t pages)
                 (data_vm + pages) * PAGE_SIZE, data);
     }
     return false;
+}
+
+bool may_expand_vm(struct mm *mm, unsigned prot, unsigned flags, uint64_t pages)
+{
+    uint64_t as = mm_rlimit(RLIMIT_AS), total, data_vm;
+    bool is_data = vm_is_data(prot, flags);
+    if (as == RLIM_INFINITY && (!is_data || mm_rlimit(RLIMIT_DATA) == RLIM_INFINITY))
+        return true; /* the usual case: no need to count */
+    vm_sizes(mm, &total, &data_vm);
+    if (as != RLIM_INFINITY && total + pages > as / PAGE_SIZE)
+        return false;
+    return !is_data || data_limit_ok(data_vm, pages);
+}
+
+bool may_become_data(struct mm *mm, uint64_t pages)
+{
+    uint64_t total, data_vm;
+    if (mm_rlimit(RLIMIT_DATA) == RLIM_INFINITY)
+        return true;
+    vm_sizes(mm, &total, &data_vm);
+    return data_limit_ok(data_vm, pages);
 }
 
 uint64_t vma_pages_in_range(struct mm *mm, uintptr_t start, uintptr_t end)
@@ -209,9 +224,11 @@ uint64_t vm_commit_recount(uint64_t *bad)
     uint64_t pages = 0;
     *bad = 0;
     struct list_head *m, *pos;
-    list_for_each(m, mm_list()) {
+    list_for_each(m, mm_list())
+    {
         struct mm *mm = list_entry(m, struct mm, all);
-        list_for_each(pos, &mm->vmas) {
+        list_for_each(pos, &mm->vmas)
+        {
             struct vma *v = list_entry(pos, struct vma, list);
             if (!(v->flags & VM_ACCOUNT))
                 continue;
@@ -219,7 +236,6 @@ uint64_t vm_commit_recount(uint64_t *bad)
             *bad += (v->flags & (VM_SHARED | VM_NORESERVE)) || v->shm; /* shm is charged in its object */
         }
     }
-    list_for_each(pos, shm_object_list())
-        pages += list_entry(pos, struct shm_object, all)->committed;
+    list_for_each(pos, shm_object_list()) pages += list_entry(pos, struct shm_object, all)->committed;
     return pages;
 }

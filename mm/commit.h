@@ -81,6 +81,9 @@ static inline bool vm_is_data(unsigned prot, unsigned flags)
 /* May mm grow by pages of this kind under the current process's
  * RLIMIT_AS and RLIMIT_DATA? (Linux: may_expand_vm.) */
 bool may_expand_vm(struct mm *mm, unsigned prot, unsigned flags, uint64_t pages);
+/* May pages of mm that are not data become data (mprotect adding write)
+ * under RLIMIT_DATA? RLIMIT_AS does not change: they are mapped already. */
+bool may_become_data(struct mm *mm, uint64_t pages);
 /* Pages of mm's VMAs inside [start, end) (a MAP_FIXED mapping replaces them). */
 uint64_t vma_pages_in_range(struct mm *mm, uintptr_t start, uintptr_t end);
 

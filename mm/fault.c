@@ -248,7 +248,8 @@ static struct vma *expand_stack(struct mm *mm, struct vma *vma, uintptr_t addr, 
     uint64_t max = stack_limit();
     uintptr_t limit = vma->end - MIN(max, vma->end);
     if (addr < limit) {
-        const char *why = max == USER_STACK_LIMIT ? "stack limit (8 MiB) exceeded" : "stack limit (RLIMIT_STACK) exceeded";
+        const char *why =
+            max == USER_STACK_LIMIT ? "stack limit (8 MiB) exceeded" : "stack limit (RLIMIT_STACK) exceeded";
         bad_access(fi, SEGV_MAPERR, addr >= limit - MIN(limit, STACK_LIMIT_SLACK) ? why : "not mapped");
         return NULL;
     }

@@ -191,7 +191,7 @@ static bool mprotect_data_ok(struct mm *mm, uintptr_t addr, uintptr_t end, unsig
     for (struct vma *w = vma_find(mm, addr); w && w->start < end; w = vma_next(mm, w))
         if (vm_is_data(prot, w->flags) && !vm_is_data(w->prot, w->flags))
             pages += (MIN(end, w->end) - MAX(addr, w->start)) / PAGE_SIZE;
-    return !pages || may_expand_vm(mm, prot, 0, pages);
+    return !pages || may_become_data(mm, pages);
 }
 
 long do_mprotect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot)

@@ -40,12 +40,12 @@
 #define KIB 1024L
 #define MIB (1024L * 1024L)
 #define PAGE_SIZE 4096L
-#define RAM_TIMES 10             /* the lesson: ten times RAM */
+#define RAM_TIMES 10               /* the lesson: ten times RAM */
 #define SBRK_REPORTED (1000 * MIB) /* the reported bug */
-#define MODEST (32 * MIB)        /* a request every mode accepts */
+#define MODEST (32 * MIB)          /* a request every mode accepts */
 #define NR_MODES 3
 #define NR_REQUESTS 4
-#define TOUCH_REPORT (1 * MIB)   /* the child reports its progress every MiB */
+#define TOUCH_REPORT (1 * MIB) /* the child reports its progress every MiB */
 
 static char filebuf[8192];
 static long ram_kb, swap_kb;
@@ -144,7 +144,10 @@ static const struct {
     {"mmap 32 MiB", req_modest, 0},
 };
 
-static long request_kb(int r) { return r == 2 ? SBRK_REPORTED / KIB : r == 3 ? MODEST / KIB : (long)(ten_times_ram() / KIB); }
+static long request_kb(int r)
+{
+    return r == 2 ? SBRK_REPORTED / KIB : r == 3 ? MODEST / KIB : (long)(ten_times_ram() / KIB);
+}
 
 /* What the mode should answer: 1 accept, 0 refuse, -1 too close to call
  * (mode 2 also keeps reserves back: see docs/overcommit.md). */

@@ -26,13 +26,13 @@
 #include <sys/ipc.h>
 #include <sys/shm.h>
 
-#define MAP_SIZE (64 * MiB)       /* a private mapping whose charge we watch */
-#define HOST_NOISE_KB (8 * 1024)  /* Linux: other processes move Committed_AS too */
-#define ATTEMPTS 5                /* Linux: best of a few, as t_lazy's freeram checks */
+#define MAP_SIZE (64 * MiB)        /* a private mapping whose charge we watch */
+#define HOST_NOISE_KB (8 * 1024)   /* Linux: other processes move Committed_AS too */
+#define ATTEMPTS 5                 /* Linux: best of a few, as t_lazy's freeram checks */
 #define SBRK_REPORTED (1000 * MiB) /* the reported bug: sbrk(1000 MiB) on 128 MiB */
-#define RAM_TIMES 10              /* the lesson: map ten times RAM */
+#define RAM_TIMES 10               /* the lesson: map ten times RAM */
 #define NOBODY 65534
-#define FRAME 4096                /* one stack_eater frame */
+#define FRAME 4096 /* one stack_eater frame */
 
 #ifndef SHM_NORESERVE
 #define SHM_NORESERVE 010000
@@ -104,10 +104,7 @@ static const char *in_mode(int mode, const char *(*fn)(void))
         }                                                                                                              \
     } while (0)
 
-static char *map(size_t len, int prot, int flags)
-{
-    return mmap(NULL, len, prot, flags | MAP_ANONYMOUS, -1, 0);
-}
+static char *map(size_t len, int prot, int flags) { return mmap(NULL, len, prot, flags | MAP_ANONYMOUS, -1, 0); }
 
 /* The raw brk system call (musl's sbrk refuses: its malloc owns the break):
  * the new break, or the old one when the kernel refuses. */
@@ -239,8 +236,7 @@ static const char *mode0_refuses_more_than_ram_swap(void)
     CHECK(p == MAP_FAILED && errno == ENOMEM, "mmap(%ld MiB) %s", too_big() / MiB,
           p == MAP_FAILED ? errname(errno) : "succeeded");
     got = raw_brk(old + 4 * MiB);
-    CHECK(got == old + 4 * MiB, "brk(+4 MiB) after the refusal: %p, expected %p", (void *)got,
-          (void *)(old + 4 * MiB));
+    CHECK(got == old + 4 * MiB, "brk(+4 MiB) after the refusal: %p, expected %p", (void *)got, (void *)(old + 4 * MiB));
     raw_brk(old);
     return PASS;
 }
@@ -489,8 +485,8 @@ static const char *fork_body(void)
     if (pid > 0)
         wait_for(pid);
     munmap(p, len);
-    CHECK(pid == -1 && err == ENOMEM, "mode 2: fork with %zu kB to copy and %lld kB left: %s", len / KiB, room - len / KiB,
-          pid == -1 ? errname(err) : "succeeded");
+    CHECK(pid == -1 && err == ENOMEM, "mode 2: fork with %zu kB to copy and %lld kB left: %s", len / KiB,
+          room - len / KiB, pid == -1 ? errname(err) : "succeeded");
     pid = fork_child();
     if (pid == 0)
         _exit(0);
@@ -558,8 +554,11 @@ static const char *rlimit_as_enomem(void)
 {
     int st = run_in_child(as_child);
     CHECK(st != -1 && WIFEXITED(st), "child %s", status_str(st));
-    static const char *const step[] = {"setrlimit", "mmap(64 MiB, PROT_NONE) not ENOMEM", "mmap(24 MiB) refused",
-                                       "MAP_FIXED over our own 24 MiB refused", "brk(+32 MiB) moved the break",
+    static const char *const step[] = {"setrlimit",
+                                       "mmap(64 MiB, PROT_NONE) not ENOMEM",
+                                       "mmap(24 MiB) refused",
+                                       "MAP_FIXED over our own 24 MiB refused",
+                                       "brk(+32 MiB) moved the break",
                                        "brk(+4 MiB) refused"};
     int code = WEXITSTATUS(st);
     CHECK(code == 0, "RLIMIT_AS: %s", code >= 10 && code < 16 ? step[code - 10] : status_str(st));
