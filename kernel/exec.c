@@ -30,6 +30,7 @@
 #include "kernel/x86.h"
 #include "mm/memlayout.h"
 #include "mm/mm.h"
+#include "mm/mmap.h"
 
 #define ET_EXEC 2
 #define ET_DYN 3
@@ -108,7 +109,7 @@ static int load_segments(struct mm *mm, const struct inode *ino, const struct el
             (p->p_vaddr % PAGE_SIZE) != (p->p_offset % PAGE_SIZE) || start < PAGE_SIZE || end > USER_STACK_TOP ||
             end < start || vma_overlaps(mm, start, end))
             return -ENOEXEC;
-        struct vma *v = vma_add(mm, start, end, prot_of(p->p_flags), VMA_FILE, name);
+        struct vma *v = mmap_region(mm, start, end, prot_of(p->p_flags), 0, VMA_FILE, name); /* .data: charged */
         if (!v)
             return -ENOMEM;
         v->file_data = ino->data;
@@ -220,13 +221,9 @@ int exec_program(struct task *t, const char *path, char *const argv[], char *con
     r = load_segments(mm, ino, eh, abs_path, &img);
     mm->start_brk = mm->brk = ALIGN_UP(img.brk, PAGE_SIZE); /* Linux: the heap starts on the next page */
     mm->stack_top = USER_STACK_TOP;
-    struct vma *stack = r ? NULL : vma_add(mm, USER_STACK_TOP - USER_STACK_INITIAL, USER_STACK_TOP,
-                                           VM_READ | VM_WRITE, VMA_ANON, "[stack]");
-    uint64_t sp = 0;
-    if (stack) {
-        stack->flags |= VM_GROWSDOWN;
-        sp = build_stack(mm, argv, envp, path, &img);
-    }
+    struct vma *stack = r ? NULL : mmap_region(mm, USER_STACK_TOP - USER_STACK_INITIAL, USER_STACK_TOP,
+                                               VM_READ | VM_WRITE, VM_GROWSDOWN, VMA_ANON, "[stack]");
+    uint64_t sp = stack ? build_stack(mm, argv, envp, path, &img) : 0;
     if (!sp) {
         mm_destroy(mm);
         return r ? r : -ENOMEM;

@@ -3,6 +3,8 @@
  *
  *   /proc/meminfo         memory totals          (pmm, kmalloc, vmstat)
  *   /proc/vmstat          event counters         (mm/vmstat.c)
+ *   /proc/sys/vm/overcommit_memory, overcommit_ratio, admin_reserve_kbytes,
+ *                user_reserve_kbytes: read by all, written by root (mm/commit.c)
  *   /proc/uptime          seconds since boot
  *   /proc/self            -> the reader's pid
  *   /proc/<pid>/maps      its VMAs               (mm/report.c)
@@ -24,6 +26,7 @@
 #include "kernel/time.h"
 #include "kernel/uaccess.h"
 #include "kernel/vfs.h"
+#include "mm/commit.h"
 #include "mm/kmalloc.h"
 #include "mm/memlayout.h"
 #include "mm/mm.h"
@@ -38,6 +41,7 @@
 #define PAGEMAP_ENTRY 8
 #define PAGEMAP_BATCH 64
 #define CMDLINE_MAX 4096
+#define SYSCTL_TEXT_MAX 32 /* a written /proc/sys value: one number */
 #define NS_PER_CENTISEC 10000000ul
 
 static int pid_of(const struct inode *ino) { return (int)(uintptr_t)ino->priv; }
@@ -63,6 +67,8 @@ static long gen_meminfo(struct inode *ino, char *buf, size_t size)
     MEMINFO_LINE("PageTables", pgtables);
     MEMINFO_LINE("SwapTotal", swap_total_pages() * KB_PER_PAGE);
     MEMINFO_LINE("SwapFree", swap_free_pages() * KB_PER_PAGE);
+    MEMINFO_LINE("CommitLimit", vm_commit_limit() * KB_PER_PAGE); /* Linux: after WritebackTmp */
+    MEMINFO_LINE("Committed_AS", vm_committed_pages() * KB_PER_PAGE);
     MEMINFO_LINE("VmallocTotal", (VMALLOC_END - VMALLOC_START) >> 10);
     return (long)len;
 }
@@ -108,6 +114,63 @@ static long gen_vmcheck(struct inode *ino, char *buf, size_t size)
     (void)ino;
     vm_check(buf, size);
     return (long)strlen(buf);
+}
+
+/* /proc/sys/vm/<name>: one integer (mm/commit.h), as Linux's proc_dointvec. */
+static long gen_vm_sysctl(struct inode *ino, char *buf, size_t size)
+{
+    return snprintf(buf, size, "%ld\n", vm_sysctl_get((enum vm_sysctl)(uintptr_t)ino->priv));
+}
+
+/* Parse "  123\n": an optional sign, digits, then only blanks. Returns 0
+ * and *out, or -EINVAL. */
+static int parse_sysctl_long(const char *s, long *out)
+{
+    while (*s == ' ' || *s == '\t' || *s == '\n')
+        s++;
+    bool neg = *s == '-';
+    s += neg;
+    if (*s < '0' || *s > '9')
+        return -EINVAL;
+    long v = 0;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        if (v > (INT64_MAX - (*s - '0')) / 10)
+            return -EINVAL;
+        v = v * 10 + (*s - '0');
+    }
+    while (*s == ' ' || *s == '\t' || *s == '\n')
+        s++;
+    if (*s)
+        return -EINVAL;
+    *out = neg ? -v : v;
+    return 0;
+}
+
+/* A write sets the value: root only (Linux refuses the open itself, by
+ * the file's mode 0644: EACCES); a bad number is EINVAL; a write at an
+ * offset other than 0 is ignored, as Linux's sysctl_writes_strict. */
+static long write_vm_sysctl(struct file *f, const char *ubuf, size_t n, uint64_t *pos)
+{
+    char text[SYSCTL_TEXT_MAX];
+    long value;
+    if (!capable())
+        return -EACCES;
+    if (*pos) {
+        *pos += n;
+        return (long)n;
+    }
+    if (n >= sizeof(text))
+        return -EINVAL;
+    if (copy_from_user(text, ubuf, n))
+        return -EFAULT;
+    text[n] = '\0';
+    if (parse_sysctl_long(text, &value))
+        return -EINVAL;
+    long r = vm_sysctl_set((enum vm_sysctl)(uintptr_t)f->inode->priv, value);
+    if (r)
+        return r;
+    *pos += n;
+    return (long)n;
 }
 
 static long readlink_self(struct inode *ino, char *buf, size_t size)
@@ -230,6 +293,7 @@ static const struct file_ops self_ops = {.readlink = readlink_self};
 static const struct file_ops sysvipc_shm_ops = {.generate = gen_sysvipc_shm};
 static const struct file_ops swaps_ops = {.generate = gen_swaps};
 static const struct file_ops vmcheck_ops = {.generate = gen_vmcheck};
+static const struct file_ops vm_sysctl_ops = {.generate = gen_vm_sysctl, .write = write_vm_sysctl};
 static const struct file_ops status_ops = {.generate = gen_status};
 static const struct file_ops stat_ops = {.generate = gen_stat};
 static const struct file_ops maps_ops = {.generate = gen_maps};
@@ -247,6 +311,13 @@ void procfs_init(void)
     vfs_add_node("/proc/sysvipc/shm", S_IFREG | 0444, &sysvipc_shm_ops);
     vfs_add_node("/proc/swaps", S_IFREG | 0444, &swaps_ops);
     vfs_add_node("/proc/vmcheck", S_IFREG | 0400, &vmcheck_ops); /* kernel pointers in its lines */
+    for (int i = 0; i < NR_VM_SYSCTLS; i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/sys/vm/%s", vm_sysctl_name(i));
+        struct inode *f = vfs_add_node(path, S_IFREG | 0644, &vm_sysctl_ops);
+        if (f)
+            f->priv = (void *)(uintptr_t)i;
+    }
 }
 
 static const struct {

@@ -21,6 +21,7 @@
 #include "kernel/errno.h"
 #include "kernel/string.h"
 #include "kernel/trap.h"
+#include "mm/commit.h"
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
 #include "mm/rmap.h"
@@ -282,17 +283,40 @@ static int handle_pte_fault(struct mm *mm, struct vma *vma, uintptr_t addr, uint
     return 0;
 }
 
-/* The stack VMA grows down to meet a fault below it, up to the limit. */
+/* How far below its top the stack may grow: the soft RLIMIT_STACK, but
+ * never into the mmap area (RLIM_INFINITY would otherwise mean "all of
+ * the user half"; Linux too caps the stack gap, at 5/6 of it). */
+static uint64_t stack_limit(void)
+{
+    return MIN(mm_rlimit(RLIMIT_STACK), (uint64_t)(USER_STACK_TOP - USER_MMAP_BASE));
+}
+
+/* The stack VMA grows down to meet a fault below it, as Linux's
+ * acct_stack_growth checks: within RLIMIT_STACK, within RLIMIT_AS, not
+ * into another VMA, and the new pages charged to Committed_AS. Any
+ * refusal is a SIGSEGV. */
 static struct vma *expand_stack(struct mm *mm, struct vma *vma, uintptr_t addr, struct fault_info *fi)
 {
-    uintptr_t limit = mm->stack_top - USER_STACK_LIMIT;
+    uint64_t max = stack_limit();
+    uintptr_t limit = vma->end - MIN(max, vma->end);
     if (addr < limit) {
-        bad_access(fi, SEGV_MAPERR, addr >= limit - STACK_LIMIT_SLACK ? "stack limit (8 MiB) exceeded" : "not mapped");
+        const char *why =
+            max == USER_STACK_LIMIT ? "stack limit (8 MiB) exceeded" : "stack limit (RLIMIT_STACK) exceeded";
+        bad_access(fi, SEGV_MAPERR, addr >= limit - MIN(limit, STACK_LIMIT_SLACK) ? why : "not mapped");
         return NULL;
     }
     uintptr_t new_start = ALIGN_DOWN(addr, PAGE_SIZE);
     if (vma_overlaps(mm, new_start, vma->start)) {
         bad_access(fi, SEGV_MAPERR, "not mapped");
+        return NULL;
+    }
+    uint64_t grow = (vma->start - new_start) / PAGE_SIZE;
+    if (!may_expand_vm(mm, vma->prot, vma->flags, grow)) {
+        bad_access(fi, SEGV_MAPERR, "stack growth refused: RLIMIT_AS");
+        return NULL;
+    }
+    if ((vma->flags & VM_ACCOUNT) && vm_enough_memory(mm, grow)) {
+        bad_access(fi, SEGV_MAPERR, "stack growth refused: overcommit");
         return NULL;
     }
     vma->start = new_start;

@@ -33,6 +33,8 @@
 #define VM_HEAP 0x200      /* the brk heap */
 #define VM_SHARED 0x400    /* writes are seen by every mapping (shm): never copy-on-write */
 #define VM_NOMAYWRITE 0x800 /* may never become writable (a SHM_RDONLY attach) */
+#define VM_ACCOUNT 0x1000   /* its pages are charged to Committed_AS (mm/commit.h) */
+#define VM_NORESERVE 0x2000 /* MAP_NORESERVE was honoured: never charged, not even by mprotect */
 
 /* Where a VMA's pages come from on first touch. */
 enum vma_backing {
@@ -101,6 +103,8 @@ int mm_write(struct mm *mm, uintptr_t va, const void *src, size_t n);
 void mm_read(struct mm *mm, uintptr_t va, void *buf, size_t n);
 
 /* VMAs (mm/vma.c). */
+/* The number of pages v spans. */
+static inline uint64_t vma_pages(const struct vma *v) { return (v->end - v->start) / PAGE_SIZE; }
 /* The first VMA with end > addr (it may start above addr), or NULL. */
 struct vma *vma_find(struct mm *mm, uintptr_t addr);
 /* Does any VMA overlap [start, end)? */
@@ -113,7 +117,8 @@ static inline struct vma *vma_next(struct mm *mm, struct vma *v)
 {
     return v->list.next == &mm->vmas ? NULL : list_entry(v->list.next, struct vma, list);
 }
-/* A copy of v in another mm (fork); NULL if out of memory. */
+/* A copy of v in another mm (fork), charged again if v is (VM_ACCOUNT);
+ * NULL if out of memory or the charge is refused. */
 struct vma *vma_dup(struct mm *mm, const struct vma *v);
 /* Take v out of mm's list and free it (its pages must be unmapped). */
 void vma_free(struct mm *mm, struct vma *v);

@@ -5,6 +5,7 @@
 
 #include "kernel/compiler.h"
 #include "kernel/errno.h"
+#include "mm/commit.h"
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
 #include "mm/shm.h"
@@ -26,6 +27,65 @@ static uintptr_t choose_address(struct mm *mm, uintptr_t hint, size_t len)
     return vma_find_free(mm, len, USER_MMAP_BASE);
 }
 
+struct vma *mmap_region(struct mm *mm, uintptr_t start, uintptr_t end, unsigned prot, unsigned vm_flags,
+                        enum vma_backing backing, const char *name)
+{
+    uint64_t pages = (end - start) / PAGE_SIZE;
+    if (!may_expand_vm(mm, prot, vm_flags, pages))
+        return NULL;
+    struct vma *v = vma_add(mm, start, end, prot, backing, name); /* first: it may reclaim (and run vm_check) */
+    if (!v)
+        return NULL;
+    v->flags |= vm_flags;
+    if ((prot & VM_WRITE) && !(vm_flags & VM_NORESERVE)) { /* private and writable: a promise to keep */
+        if (vm_enough_memory(mm, pages)) {
+            vma_free(mm, v);
+            return NULL;
+        }
+        v->flags |= VM_ACCOUNT;
+    }
+    return v;
+}
+
+/* MAP_SHARED|MAP_ANONYMOUS: a new shm object, charged whole (unless
+ * MAP_NORESERVE is honoured) and freed with its last mapping. */
+static long mmap_shared_anon(struct mm *mm, uintptr_t addr, size_t len, unsigned prot, bool noreserve)
+{
+    struct shm_object *obj = shm_object_create(len);
+    if (!obj)
+        return -ENOMEM;
+    if (!noreserve) {
+        if (vm_enough_memory(mm, len / PAGE_SIZE)) {
+            shm_object_put_unused(obj);
+            return -ENOMEM;
+        }
+        obj->committed = len / PAGE_SIZE; /* given back by shm_object_free */
+    }
+    long r = shm_map(mm, obj, addr, len, prot, true, "/dev/zero (deleted)");
+    if (r < 0)
+        shm_object_put_unused(obj);
+    return r;
+}
+
+/* Where a MAP_FIXED mapping goes: [addr, addr + len) is cleared first (its
+ * pages no longer count toward RLIMIT_AS). Returns 0 or -errno. */
+static long mmap_fixed_range(struct mm *mm, uintptr_t addr, size_t len, unsigned prot, unsigned flags)
+{
+    if (!IS_ALIGNED(addr, PAGE_SIZE))
+        return -EINVAL;
+    if (!range_ok(addr, len))
+        return -ENOMEM; /* Linux: no room for it in the user half */
+    if (!vma_overlaps(mm, addr, addr + len))
+        return 0;
+    if (flags & MAP_FIXED_NOREPLACE)
+        return -EEXIST;
+    unsigned vm_shared = (flags & MAP_TYPE) == MAP_SHARED ? VM_SHARED : 0;
+    uint64_t pages = len / PAGE_SIZE - vma_pages_in_range(mm, addr, addr + len);
+    if (!may_expand_vm(mm, prot, vm_shared, pages))
+        return -ENOMEM; /* before anything is unmapped */
+    return vma_unmap_range(mm, addr, addr + len); /* MAP_FIXED replaces */
+}
+
 long do_mmap(struct mm *mm, uintptr_t addr, size_t len, unsigned prot, unsigned flags, const struct mmap_file *file,
              uint64_t off)
 {
@@ -41,35 +101,23 @@ long do_mmap(struct mm *mm, uintptr_t addr, size_t len, unsigned prot, unsigned 
         return file ? -EINVAL : -EBADF;
     if (prot & ~VM_PROT_MASK)
         return -EINVAL;
+    /* Linux honours MAP_NORESERVE unless overcommit is off (mode 2). */
+    bool noreserve = (flags & MAP_NORESERVE) && overcommit_mode() != OVERCOMMIT_NEVER;
 
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-        if (!IS_ALIGNED(addr, PAGE_SIZE))
-            return -EINVAL;
-        if (!range_ok(addr, len))
-            return -ENOMEM; /* Linux: no room for it in the user half */
-        if (vma_overlaps(mm, addr, addr + len)) {
-            if (flags & MAP_FIXED_NOREPLACE)
-                return -EEXIST;
-            int r = vma_unmap_range(mm, addr, addr + len); /* MAP_FIXED replaces */
-            if (r)
-                return r;
-        }
+        long r = mmap_fixed_range(mm, addr, len, prot, flags);
+        if (r)
+            return r;
     } else {
         addr = choose_address(mm, addr, len);
         if (!addr)
             return -ENOMEM;
     }
-    if (type == MAP_SHARED) { /* a new shm object, freed with its last mapping */
-        struct shm_object *obj = shm_object_create(len);
-        if (!obj)
-            return -ENOMEM;
-        long r = shm_map(mm, obj, addr, len, prot, true, "/dev/zero (deleted)");
-        if (r < 0)
-            shm_object_put_unused(obj);
-        return r;
-    }
+    if (type == MAP_SHARED)
+        return mmap_shared_anon(mm, addr, len, prot, noreserve);
     bool anon = flags & MAP_ANONYMOUS;
-    struct vma *v = vma_add(mm, addr, addr + len, prot, anon ? VMA_ANON : VMA_FILE, anon ? NULL : file->name);
+    struct vma *v = mmap_region(mm, addr, addr + len, prot, noreserve ? VM_NORESERVE : 0, anon ? VMA_ANON : VMA_FILE,
+                                anon ? NULL : file->name);
     if (!v)
         return -ENOMEM;
     if (!anon) {
@@ -100,6 +148,52 @@ static bool range_fully_mapped(struct mm *mm, uintptr_t addr, uintptr_t end)
     return true;
 }
 
+/* A private VMA that becomes writable becomes a promise: charge it
+ * (Linux's mprotect_fixup), unless it is charged already or MAP_NORESERVE
+ * exempted it. Losing write keeps the charge, as on Linux. Returns 0 or
+ * -ENOMEM. */
+static int mprotect_charge(struct mm *mm, struct vma *v, unsigned prot)
+{
+    if (!(prot & VM_WRITE) || (v->flags & (VM_ACCOUNT | VM_SHARED | VM_NORESERVE)) || (v->prot & VM_WRITE))
+        return 0;
+    if (vm_enough_memory(mm, vma_pages(v)))
+        return -ENOMEM;
+    v->flags |= VM_ACCOUNT;
+    return 0;
+}
+
+/* Give [v->start, v->end) (already split to the range) the new prot:
+ * charge it if needed, then the VMA, then the PTEs already present. */
+static int mprotect_fixup(struct mm *mm, struct vma *v, unsigned prot)
+{
+    if (mprotect_charge(mm, v, prot))
+        return -ENOMEM;
+    vma_set_prot(v, prot);
+    /* Pages already present take the new permissions now (with invlpg). */
+    for (uintptr_t va = v->start; va < v->end; va += PAGE_SIZE) {
+        int level;
+        pte_t *e = paging_walk(mm->pml4, va, false, &level);
+        if (!e || level != 1 || !(*e & (PTE_P | PTE_PROTNONE)))
+            continue;
+        uint64_t flags = vma_pte_flags(v);
+        if (!(v->flags & VM_SHARED) && !page_anon_exclusive(phys_to_page(*e & PTE_ADDR_MASK)))
+            flags &= ~PTE_RW; /* not ours alone (or a clean file copy): the first write copies */
+        paging_protect(mm->pml4, va, flags);
+    }
+    return 0;
+}
+
+/* RLIMIT_DATA: would the private VMAs of [addr, end) that turn writable
+ * push the data size over it (Linux: may_expand_vm in mprotect_fixup)? */
+static bool mprotect_data_ok(struct mm *mm, uintptr_t addr, uintptr_t end, unsigned prot)
+{
+    uint64_t pages = 0;
+    for (struct vma *w = vma_find(mm, addr); w && w->start < end; w = vma_next(mm, w))
+        if (vm_is_data(prot, w->flags) && !vm_is_data(w->prot, w->flags))
+            pages += (MIN(end, w->end) - MAX(addr, w->start)) / PAGE_SIZE;
+    return !pages || may_become_data(mm, pages);
+}
+
 long do_mprotect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot)
 {
     if (!IS_ALIGNED(addr, PAGE_SIZE) || (prot & ~VM_PROT_MASK))
@@ -115,27 +209,20 @@ long do_mprotect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot)
         for (struct vma *w = vma_find(mm, addr); w && w->start < end; w = vma_next(mm, w))
             if (w->flags & VM_NOMAYWRITE)
                 return -EACCES;
+    if (!mprotect_data_ok(mm, addr, end, prot))
+        return -ENOMEM;
     struct vma *v = vma_find(mm, addr);
     if (v->start < addr && !(v = vma_split(mm, v, addr)))
         return -ENOMEM;
-    for (; v && v->start < end; v = vma_next(mm, v)) {
+    long r = 0;
+    for (; v && v->start < end && !r; v = vma_next(mm, v)) {
         if (v->end > end && !vma_split(mm, v, end))
-            return -ENOMEM;
-        vma_set_prot(v, prot);
-        /* Pages already present take the new permissions now (with invlpg). */
-        for (uintptr_t va = v->start; va < v->end; va += PAGE_SIZE) {
-            int level;
-            pte_t *e = paging_walk(mm->pml4, va, false, &level);
-            if (!e || level != 1 || !(*e & (PTE_P | PTE_PROTNONE)))
-                continue;
-            uint64_t flags = vma_pte_flags(v);
-            if (!(v->flags & VM_SHARED) && !page_anon_exclusive(phys_to_page(*e & PTE_ADDR_MASK)))
-                flags &= ~PTE_RW; /* not ours alone (or a clean file copy): the first write copies */
-            paging_protect(mm->pml4, va, flags);
-        }
+            r = -ENOMEM;
+        else
+            r = mprotect_fixup(mm, v, prot); /* Linux too leaves the VMAs before a failure changed */
     }
     vm_check_after("mprotect");
-    return 0;
+    return r;
 }
 
 long do_madvise(struct mm *mm, uintptr_t addr, size_t len, int advice)
@@ -170,23 +257,36 @@ long do_madvise(struct mm *mm, uintptr_t addr, size_t len, int advice)
     }
 }
 
+/* Grow the heap from old_end to new_end: stretch the [heap] VMA, or make
+ * one (always charged: brk has no MAP_NORESERVE). Returns 0 or -ENOMEM. */
+static int brk_expand(struct mm *mm, uintptr_t old_end, uintptr_t new_end)
+{
+    if (vma_overlaps(mm, old_end, new_end))
+        return -ENOMEM;
+    struct vma *heap = old_end > mm->start_brk ? vma_find(mm, old_end - 1) : NULL;
+    uint64_t pages = (new_end - old_end) / PAGE_SIZE;
+    if (heap && heap->end == old_end && (heap->flags & VM_HEAP)) {
+        if (!may_expand_vm(mm, heap->prot, heap->flags, pages))
+            return -ENOMEM;
+        if ((heap->flags & VM_ACCOUNT) && vm_enough_memory(mm, pages))
+            return -ENOMEM;
+        heap->end = new_end; /* grow the [heap] VMA; its charge grew with it */
+        return 0;
+    }
+    return mmap_region(mm, old_end, new_end, VM_READ | VM_WRITE, VM_HEAP, VMA_ANON, "[heap]") ? 0 : -ENOMEM;
+}
+
+/* brk(2): the new break, or the old one when the request is refused
+ * (out of range, RLIMIT_DATA or RLIMIT_AS, overcommit). Shrinking always
+ * works. */
 long do_brk(struct mm *mm, uintptr_t brk)
 {
     if (brk < mm->start_brk || brk >= mm->stack_top - USER_STACK_LIMIT)
         return (long)mm->brk;
     uintptr_t old_end = ALIGN_UP(mm->brk, PAGE_SIZE), new_end = ALIGN_UP(brk, PAGE_SIZE);
     if (new_end > old_end) {
-        if (vma_overlaps(mm, old_end, new_end))
+        if (brk_expand(mm, old_end, new_end))
             return (long)mm->brk;
-        struct vma *heap = old_end > mm->start_brk ? vma_find(mm, old_end - 1) : NULL;
-        if (heap && heap->end == old_end && (heap->flags & VM_HEAP)) {
-            heap->end = new_end; /* grow the [heap] VMA */
-        } else {
-            heap = vma_add(mm, old_end, new_end, VM_READ | VM_WRITE, VMA_ANON, "[heap]");
-            if (!heap)
-                return (long)mm->brk;
-            heap->flags |= VM_HEAP;
-        }
     } else if (new_end < old_end) {
         vma_unmap_range(mm, new_end, old_end); /* shrinking frees the pages */
     }

@@ -40,6 +40,15 @@ struct mmap_file {
     const char *name;
 };
 
+/* A new private VMA [start, end) in mm with flags vm_flags (VM_HEAP,
+ * VM_GROWSDOWN, VM_NORESERVE), after Linux's checks (mmap_region):
+ * RLIMIT_AS and RLIMIT_DATA, then, if it is writable, its pages charged
+ * to Committed_AS (VM_ACCOUNT) unless VM_NORESERVE (MAP_NORESERVE was
+ * honoured). NULL if refused or out of memory: the caller's ENOMEM. For
+ * mmap, brk and exec (the program's segments and its stack). */
+struct vma *mmap_region(struct mm *mm, uintptr_t start, uintptr_t end, unsigned prot, unsigned vm_flags,
+                        enum vma_backing backing, const char *name);
+
 /* Each returns what the syscall returns: an address or 0, or -errno. */
 long do_mmap(struct mm *mm, uintptr_t addr, size_t len, unsigned prot, unsigned flags, const struct mmap_file *file,
              uint64_t off);

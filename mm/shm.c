@@ -17,6 +17,7 @@
 #include "kernel/errno.h"
 #include "kernel/string.h"
 #include "mm/kmalloc.h"
+#include "mm/commit.h"
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
 #include "mm/swap.h"
@@ -64,6 +65,7 @@ static void shm_object_free(struct shm_object *obj)
         page_put(p); /* freed unless a PTE still maps it */
     }
     list_del(&obj->all);
+    vm_unacct_memory(obj->committed);
     vfree(obj->pages);
     kfree(obj);
 }
@@ -182,6 +184,8 @@ long shm_map(struct mm *mm, struct shm_object *obj, uintptr_t addr, size_t len, 
     } else if (vma_overlaps(mm, addr, addr + len)) {
         return -EINVAL;
     }
+    if (!may_expand_vm(mm, prot, VM_SHARED, len / PAGE_SIZE)) /* RLIMIT_AS counts shmat too */
+        return -ENOMEM;
     struct vma *v = vma_add(mm, addr, addr + len, prot, VMA_SHARED, name);
     if (!v)
         return -ENOMEM;

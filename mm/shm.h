@@ -25,6 +25,7 @@ struct shm_object {
     bool has_segment;     /* a SysV segment still owns it (until IPC_RMID) */
     struct shm_segment *segment; /* the SysV identity, or NULL */
     struct list_head all; /* in the list of every object (shm_object_list) */
+    uint64_t committed;   /* pages charged to Committed_AS when it was made (mm/commit.h) */
 };
 
 /* A page on swap is recorded in the object as its slot, tagged with bit 0

@@ -10,6 +10,7 @@
 #include "kernel/errno.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
+#include "mm/commit.h"
 #include "mm/kmalloc.h"
 #include "mm/memlayout.h"
 #include "mm/shm.h"
@@ -31,6 +32,7 @@
 #define IPC_64 0x0100
 #define SHM_RDONLY 010000
 #define SHM_RND 020000
+#define SHM_NORESERVE 010000 /* shmget: do not charge Committed_AS */
 #define SHM_DEST 01000 /* mode bit: removed, freed at the last detach */
 #define ID_SEQ_SHIFT 12 /* id = seq << 12 | slot, so a reused slot gets a new id */
 #define MODE_BITS 0777
@@ -89,6 +91,16 @@ static long create(int32_t key, size_t size, int flags, const struct shm_caller 
     if (!obj) {
         kfree(seg);
         return -ENOMEM;
+    }
+    /* Committed_AS: charged whole now, given back when the object is freed
+     * (mm/shm.c); SHM_NORESERVE is honoured unless overcommit is off. */
+    if (!((flags & SHM_NORESERVE) && overcommit_mode() != OVERCOMMIT_NEVER)) {
+        if (vm_enough_memory(NULL, pages)) {
+            shm_object_put_unused(obj);
+            kfree(seg);
+            return -ENOMEM;
+        }
+        obj->committed = pages;
     }
     *seg = (struct shm_segment){.key = key, .id = (int)(++ipc.seq << ID_SEQ_SHIFT | (unsigned)slot),
                                 .mode = (uint32_t)flags & MODE_BITS, .size = size, .cpid = c->pid,

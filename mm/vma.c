@@ -6,6 +6,7 @@
 #include "kernel/compiler.h"
 #include "kernel/errno.h"
 #include "kernel/string.h"
+#include "mm/commit.h"
 #include "mm/kmalloc.h"
 #include "mm/memlayout.h"
 #include "mm/mm.h"
@@ -54,11 +55,19 @@ struct vma *vma_add(struct mm *mm, uintptr_t start, uintptr_t end, unsigned prot
     return v;
 }
 
+/* The copy of a charged VMA is charged again (Linux's dup_mmap): in mode
+ * 2 a fork whose copies do not fit fails with ENOMEM. The charge comes
+ * after the allocation, so that a vm_check run by reclaim in between sees
+ * the count and the flag agree. */
 struct vma *vma_dup(struct mm *mm, const struct vma *v)
 {
     struct vma *c = vma_add(mm, v->start, v->end, v->prot, v->backing, v->name);
     if (!c)
         return NULL;
+    if ((v->flags & VM_ACCOUNT) && vm_enough_memory(v->mm, vma_pages(v))) {
+        vma_free(mm, c); /* not charged yet: no VM_ACCOUNT */
+        return NULL;
+    }
     struct list_head link = c->list;
     *c = *v;
     c->list = link;
@@ -79,9 +88,13 @@ void vma_free(struct mm *mm, struct vma *v)
         shm_object_put(v->shm, v);
     else
         anon_vma_unlink(v);
+    if (v->flags & VM_ACCOUNT) /* munmap, brk shrink, exit: the promise ends */
+        vm_unacct_memory(vma_pages(v));
     kfree(v);
 }
 
+/* Both halves keep vma's flags: with VM_ACCOUNT, their pages still add
+ * up to what was charged (Committed_AS does not move). */
 struct vma *vma_split(struct mm *mm, struct vma *vma, uintptr_t addr)
 {
     (void)mm;

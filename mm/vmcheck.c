@@ -44,6 +44,7 @@
 #include "kernel/proc.h"
 #include "kernel/string.h"
 #include "kernel/x86.h"
+#include "mm/commit.h"
 #include "mm/memlayout.h"
 #include "mm/mm.h"
 #include "mm/pmm.h"
@@ -356,6 +357,18 @@ static void check_shm_objects(struct vmcheck *c)
     }
 }
 
+/* Committed_AS: the counter equals the pages of every VMA marked
+ * VM_ACCOUNT plus every shm object's charge (mm/commit.c). */
+static void check_commit(struct vmcheck *c)
+{
+    uint64_t bad, found = vm_commit_recount(&bad);
+    if (found != vm_committed_pages())
+        VIOLATION(c, "Committed_AS: %lu pages kept, %lu charged by VMAs and shm objects\n", vm_committed_pages(),
+                  found);
+    if (bad)
+        VIOLATION(c, "Committed_AS: %lu shared or MAP_NORESERVE VMAs are marked VM_ACCOUNT\n", bad);
+}
+
 /* Pass 3a: every frame's books against what passes 1 and 2 found. */
 static void check_frame(struct vmcheck *c, uint64_t pfn)
 {
@@ -472,6 +485,7 @@ unsigned vm_check(char *buf, size_t size)
         check_mm(&c, list_entry(pos, struct mm, all));
     }
     check_shm_objects(&c);
+    check_commit(&c);
     check_frames(&c);
     if (vc.nr_slots)
         check_slots(&c);

@@ -83,6 +83,17 @@ for prog, timeout in (("t_lazy", 120), ("t_proc", 180), ("t_hostile", 120), ("t_
     if prog in ("t_cow", "t_shm"):  # their swapped-out cases (MADV_PAGEOUT) need a swap disk
         BOOTS[-1]["swap"] = "64M"
 
+# ---- overcommit and the address-space limits (tests/user/t_overcommit.c):
+# the three modes on 128 MiB without swap (the reported sbrk(1000 MiB)) and
+# again with 64 MiB of swap (CommitLimit counts it), vm_check after every
+# event (it recounts Committed_AS).
+BOOTS += [
+    {"name": "t_overcommit", "cmdline": f"vmcheck init={TESTDIR}/t_overcommit", "mem": "128M", "timeout": 120,
+     "kind": "tests"},
+    {"name": "t_overcommit_swap", "cmdline": f"vmcheck init={TESTDIR}/t_overcommit", "mem": "128M", "swap": "64M",
+     "timeout": 120, "kind": "tests"},
+]
+
 # ---- the shell, driven through the serial console like a user would:
 # each step waits for the prompt, types, and expects a line back.
 BOOTS.append({

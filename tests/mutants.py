@@ -72,6 +72,11 @@ muts = [
  ("fork links the child's VMA to no anon_vma (reverse map misses the child)", "mm/vma.c", "        anon_vma_link(c, v); /* the child's pages are the parent's: one reverse-map object */", "        c->anon_vma = NULL;", [], "t_cow,t_swap"),
  ("a VMA split leaves the upper half off the anon_vma list", "mm/vma.c", "    } else {\n        anon_vma_link(upper, vma);\n    }", "    } else {\n        upper->anon_vma = NULL;\n    }", [], "t_cow,t_lazy,t_mmfuzz"),
  ("a timed wait never times out (a lost disk interrupt hangs)", "kernel/sched.c", "        if (t->wait_deadline <= now && t->state == TASK_SLEEPING)", "        if (0)", [], "ktest"),
+ # ---- overcommit and the address-space limits (docs/overcommit.md) ----
+ ("mode 0 accepts a request larger than RAM + swap (sbrk 1000 MiB on 128 MiB)", "mm/commit.c", "        if (pages <= pmm_nr_managed() + swap_total_pages())", "        if (1)", [], "t_overcommit"),
+ ("munmap keeps the pages' charge in Committed_AS", "mm/vma.c", "        vm_unacct_memory(vma_pages(v));\n    kfree(v);", "    kfree(v);", [], "t_overcommit"),
+ ("fork does not charge the child's copy", "mm/vma.c", "    if ((v->flags & VM_ACCOUNT) && vm_enough_memory(v->mm, vma_pages(v))) {", "    if (0) {", [], "t_overcommit"),
+ ("the stack ignores RLIMIT_STACK", "mm/fault.c", "    return MIN(mm_rlimit(RLIMIT_STACK), (uint64_t)(USER_STACK_TOP - USER_MMAP_BASE));", "    return USER_STACK_LIMIT;", [], "t_overcommit"),
  ("failed swap-in kills with SIGKILL, not SIGBUS", "mm/fault.c", "    if (r == -EIO)\n        fi->reason = \"swap-in failed (disk error)\";\n    if (r)\n        return r;\n    pte = paging_walk", "    if (r == -EIO)\n        fi->reason = \"swap-in failed (disk error)\";\n    if (r)\n        return -ENOMEM;\n    pte = paging_walk", [], "swap_read_error"),
 ]
 DEFAULT_BOOTS = "ktest,t_lazy,t_hostile,t_proc,t_cow,t_fuzz"
