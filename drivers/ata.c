@@ -258,6 +258,8 @@ int ata_submit(struct ata_request *rq)
     return 0;
 }
 
+unsigned ata_max_pages(void) { return ata.dma ? ATA_MAX_PAGES : 1; }
+
 void ata_abort(struct ata_request *rq)
 {
     bool irqs = irq_save();

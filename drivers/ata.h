@@ -47,6 +47,10 @@ bool ata_init(struct ata_disk_info *info, bool dma);
 /* Start a request. Returns 0, or -EBUSY if one is in flight (one at a
  * time: the caller queues). Interrupts may be on. */
 int ata_submit(struct ata_request *rq);
+/* Pages worth putting in one request: ATA_MAX_PAGES with DMA (one
+ * command, one interrupt); 1 with PIO, where every sector is an interrupt
+ * anyway and a long request only takes longer to time out. */
+unsigned ata_max_pages(void);
 /* Called by the submitter if a request never completes: give up on it
  * (the completion is not called) and reset the channel. */
 void ata_abort(struct ata_request *rq);

@@ -18,7 +18,8 @@
 #include "mm/vmscan.h"
 #include "mm/vmstat.h"
 
-#define SWAP_IO_TIMEOUT_NS 5000000000ull /* a lost interrupt: give up after 5 s */
+#define SWAP_IO_TIMEOUT_NS 5000000000ull  /* a lost interrupt: give up after 5 s, */
+#define SWAP_IO_TIMEOUT_PER_PAGE_NS 250000000ull /* and 1/4 s more per page of a cluster */
 #define SWAP_IO_TIMEOUT_TICKS (HZ / 2)     /* sleep at most this long between looks */
 
 struct swap_io {
@@ -74,8 +75,8 @@ static int do_pages_io(uint64_t slot, struct page *const *pages, unsigned n, boo
     int r = ata_submit(&s.rq);
     /* Wait, but not forever. Time is judged by the TSC clock: timer ticks
      * that were late under an emulator may arrive in a burst. */
-    uint64_t t0 = time_since_boot_ns();
-    while (r == 0 && !s.done && time_since_boot_ns() - t0 < SWAP_IO_TIMEOUT_NS) {
+    uint64_t t0 = time_since_boot_ns(), timeout = SWAP_IO_TIMEOUT_NS + (n - 1) * SWAP_IO_TIMEOUT_PER_PAGE_NS;
+    while (r == 0 && !s.done && time_since_boot_ns() - t0 < timeout) {
         if (current) /* a process: sleep while the disk works */
             sleep_on_timeout(&s.wait, SWAP_IO_TIMEOUT_TICKS);
         else
@@ -118,7 +119,7 @@ int swap_read_page(uint64_t slot, struct page *p) { return do_pages_io(slot, &p,
 static unsigned readaround_prepare(uint64_t slot, struct swap_readaround *ra, struct page **pages)
 {
     unsigned k = 0;
-    while (k < ra->n && pmm_nr_free() > WMARK_MIN) {
+    while (k < ra->n && k + 1 < ata_max_pages() && pmm_nr_free() > WMARK_MIN) {
         uint64_t s = slot + 1 + k;
         if (swap_cache_lookup(s) || swap_slot_count(s) == 0)
             break;

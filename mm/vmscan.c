@@ -293,7 +293,7 @@ static unsigned reclaim_page(struct page *p, struct swap_batch *b)
     if (!write)
         return finish_swap_out(p, slot, 0);
     unsigned freed = 0;
-    if (b->n && (slot != b->first_slot + b->n || b->n == ATA_MAX_PAGES))
+    if (b->n && (slot != b->first_slot + b->n || b->n == ata_max_pages()))
         freed = swap_batch_flush(b);
     if (!b->n)
         b->first_slot = slot;
