@@ -3,6 +3,8 @@
  *
  *   /proc/meminfo         memory totals          (pmm, kmalloc, vmstat)
  *   /proc/vmstat          event counters         (mm/vmstat.c)
+ *   /proc/buddyinfo       free blocks per order  (mm/pmm.c)
+ *   /proc/sys/vm/compact_memory  write: compact   (mm/compaction.c)
  *   /proc/uptime          seconds since boot
  *   /proc/self            -> the reader's pid
  *   /proc/<pid>/maps      its VMAs               (mm/report.c)
@@ -17,6 +19,7 @@
 #include "kernel/procfs.h"
 
 #include "kernel/compiler.h"
+#include "kernel/cred.h"
 #include "kernel/errno.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
@@ -24,6 +27,7 @@
 #include "kernel/time.h"
 #include "kernel/uaccess.h"
 #include "kernel/vfs.h"
+#include "mm/compaction.h"
 #include "mm/kmalloc.h"
 #include "mm/memlayout.h"
 #include "mm/mm.h"
@@ -108,6 +112,29 @@ static long gen_vmcheck(struct inode *ino, char *buf, size_t size)
     (void)ino;
     vm_check(buf, size);
     return (long)strlen(buf);
+}
+
+/* /proc/buddyinfo: free blocks per order, in Linux's format (one zone).
+ * Frames in the order-0 cache are not in the lists, as on Linux. */
+static long gen_buddyinfo(struct inode *ino, char *buf, size_t size)
+{
+    (void)ino;
+    int n = snprintf(buf, size, "Node 0, zone   Normal ");
+    for (unsigned o = 0; o <= PMM_MAX_ORDER; o++)
+        n += snprintf(buf + n, size - (size_t)n, "%6lu ", pmm_nr_free_order(o));
+    return n + snprintf(buf + n, size - (size_t)n, "\n");
+}
+
+/* Writing anything to /proc/sys/vm/compact_memory compacts all memory
+ * (mm/compaction.c), as on Linux; root only. */
+static long write_compact_memory(struct file *f, const char *ubuf, size_t n, uint64_t *pos)
+{
+    (void)f, (void)ubuf;
+    if (!capable())
+        return -EACCES;
+    compact_memory();
+    *pos += n;
+    return (long)n;
 }
 
 static long readlink_self(struct inode *ino, char *buf, size_t size)
@@ -230,6 +257,8 @@ static const struct file_ops self_ops = {.readlink = readlink_self};
 static const struct file_ops sysvipc_shm_ops = {.generate = gen_sysvipc_shm};
 static const struct file_ops swaps_ops = {.generate = gen_swaps};
 static const struct file_ops vmcheck_ops = {.generate = gen_vmcheck};
+static const struct file_ops buddyinfo_ops = {.generate = gen_buddyinfo};
+static const struct file_ops compact_memory_ops = {.write = write_compact_memory};
 static const struct file_ops status_ops = {.generate = gen_status};
 static const struct file_ops stat_ops = {.generate = gen_stat};
 static const struct file_ops maps_ops = {.generate = gen_maps};
@@ -247,6 +276,8 @@ void procfs_init(void)
     vfs_add_node("/proc/sysvipc/shm", S_IFREG | 0444, &sysvipc_shm_ops);
     vfs_add_node("/proc/swaps", S_IFREG | 0444, &swaps_ops);
     vfs_add_node("/proc/vmcheck", S_IFREG | 0400, &vmcheck_ops); /* kernel pointers in its lines */
+    vfs_add_node("/proc/buddyinfo", S_IFREG | 0444, &buddyinfo_ops);
+    vfs_add_node("/proc/sys/vm/compact_memory", S_IFREG | 0200, &compact_memory_ops);
 }
 
 static const struct {
