@@ -5,6 +5,8 @@
  *   /proc/vmstat          event counters         (mm/vmstat.c)
  *   /proc/sys/vm/overcommit_memory, overcommit_ratio, admin_reserve_kbytes,
  *                user_reserve_kbytes: read by all, written by root (mm/commit.c)
+ *   /proc/buddyinfo       free blocks per order  (mm/pmm.c)
+ *   /proc/sys/vm/compact_memory  write: compact   (mm/compaction.c)
  *   /proc/uptime          seconds since boot
  *   /proc/self            -> the reader's pid
  *   /proc/<pid>/maps      its VMAs               (mm/report.c)
@@ -19,6 +21,7 @@
 #include "kernel/procfs.h"
 
 #include "kernel/compiler.h"
+#include "kernel/cred.h"
 #include "kernel/errno.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
@@ -27,6 +30,7 @@
 #include "kernel/uaccess.h"
 #include "kernel/vfs.h"
 #include "mm/commit.h"
+#include "mm/compaction.h"
 #include "mm/kmalloc.h"
 #include "mm/memlayout.h"
 #include "mm/mm.h"
@@ -173,6 +177,29 @@ static long write_vm_sysctl(struct file *f, const char *ubuf, size_t n, uint64_t
     return (long)n;
 }
 
+/* /proc/buddyinfo: free blocks per order, in Linux's format (one zone).
+ * Frames in the order-0 cache are not in the lists, as on Linux. */
+static long gen_buddyinfo(struct inode *ino, char *buf, size_t size)
+{
+    (void)ino;
+    int n = snprintf(buf, size, "Node 0, zone   Normal ");
+    for (unsigned o = 0; o <= PMM_MAX_ORDER; o++)
+        n += snprintf(buf + n, size - (size_t)n, "%6lu ", pmm_nr_free_order(o));
+    return n + snprintf(buf + n, size - (size_t)n, "\n");
+}
+
+/* Writing anything to /proc/sys/vm/compact_memory compacts all memory
+ * (mm/compaction.c), as on Linux; root only. */
+static long write_compact_memory(struct file *f, const char *ubuf, size_t n, uint64_t *pos)
+{
+    (void)f, (void)ubuf;
+    if (!capable())
+        return -EACCES;
+    compact_memory();
+    *pos += n;
+    return (long)n;
+}
+
 static long readlink_self(struct inode *ino, char *buf, size_t size)
 {
     (void)ino;
@@ -294,6 +321,8 @@ static const struct file_ops sysvipc_shm_ops = {.generate = gen_sysvipc_shm};
 static const struct file_ops swaps_ops = {.generate = gen_swaps};
 static const struct file_ops vmcheck_ops = {.generate = gen_vmcheck};
 static const struct file_ops vm_sysctl_ops = {.generate = gen_vm_sysctl, .write = write_vm_sysctl};
+static const struct file_ops buddyinfo_ops = {.generate = gen_buddyinfo};
+static const struct file_ops compact_memory_ops = {.write = write_compact_memory};
 static const struct file_ops status_ops = {.generate = gen_status};
 static const struct file_ops stat_ops = {.generate = gen_stat};
 static const struct file_ops maps_ops = {.generate = gen_maps};
@@ -318,6 +347,8 @@ void procfs_init(void)
         if (f)
             f->priv = (void *)(uintptr_t)i;
     }
+    vfs_add_node("/proc/buddyinfo", S_IFREG | 0444, &buddyinfo_ops);
+    vfs_add_node("/proc/sys/vm/compact_memory", S_IFREG | 0200, &compact_memory_ops);
 }
 
 static const struct {

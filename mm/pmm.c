@@ -293,6 +293,61 @@ void pmm_free(struct page *page, unsigned order)
     irq_restore(irqs);
 }
 
+/* The free block (PG_buddy head) that holds pfn, or NULL if pfn is not
+ * in the buddy lists. */
+static struct page *buddy_block_of(uint64_t pfn, unsigned *order)
+{
+    for (unsigned o = 0; o <= PMM_MAX_ORDER; o++) {
+        struct page *head = pfn_to_page(pfn & ~((1ul << o) - 1));
+        if ((head->flags & PG_buddy) && head->order == o && page_to_pfn(head) + (1ul << o) > pfn) {
+            *order = o;
+            return head;
+        }
+    }
+    return NULL;
+}
+
+bool pmm_is_free(uint64_t pfn)
+{
+    unsigned o;
+    const struct page *p = pfn_to_page(pfn);
+    return (p->flags & PG_pcp) || buddy_block_of(pfn, &o) != NULL;
+}
+
+struct page *pmm_take_free(uint64_t pfn)
+{
+    bool irqs = irq_save();
+    struct page *p = pfn_to_page(pfn);
+    unsigned o;
+    struct page *head;
+    if (p->flags & PG_pcp) {
+        list_del(&p->lru);
+        pmm.nr_pcp--;
+    } else if ((head = buddy_block_of(pfn, &o)) != NULL) {
+        list_del(&head->lru);
+        pmm.nr_free_blocks[o]--;
+        uint64_t base = page_to_pfn(head);
+        while (o > 0) { /* halve the block, give back the half without pfn */
+            o--;
+            uint64_t other = pfn < base + (1ul << o) ? base + (1ul << o) : base;
+            struct page *half = pfn_to_page(other);
+            half->flags = PG_buddy;
+            half->order = (uint8_t)o;
+            list_add(&half->lru, &pmm.free_list[o]);
+            pmm.nr_free_blocks[o]++;
+            if (other == base)
+                base += 1ul << o;
+        }
+    } else {
+        irq_restore(irqs);
+        return NULL;
+    }
+    *p = (struct page){.refcount = 1};
+    pmm.nr_free--;
+    irq_restore(irqs);
+    return p;
+}
+
 struct page *pmm_alloc_zeroed(void)
 {
     struct page *p = pmm_alloc(0);

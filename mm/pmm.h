@@ -34,6 +34,12 @@ void pmm_free(struct page *page, unsigned order);
 /* Give every cached free frame back to the buddy lists, where it can
  * merge (Linux: drain_all_pages). */
 void pmm_drain(void);
+/* Is frame pfn free (in a buddy block or the frame cache)? */
+bool pmm_is_free(uint64_t pfn);
+/* Take the free frame pfn itself out of the allocator (splitting its
+ * block; compaction's free scanner wants frames at the top of memory).
+ * Returns it as pmm_alloc(0) would, or NULL if it is not free. */
+struct page *pmm_take_free(uint64_t pfn);
 /* One zeroed frame, or NULL; its kernel address via page_to_virt(). */
 struct page *pmm_alloc_zeroed(void);
 

@@ -195,3 +195,8 @@ long shm_map(struct mm *mm, struct shm_object *obj, uintptr_t addr, size_t len, 
     shm_object_get(obj, v);
     return (long)addr;
 }
+
+void shm_object_replace_page(struct page *old, struct page *new)
+{
+    old->shm_owner->pages[old->shm_index] = (uintptr_t)new;
+}

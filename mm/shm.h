@@ -79,4 +79,7 @@ void sysv_shm_detached(struct shm_segment *seg);
 /* /proc/sysvipc/shm text. */
 size_t sysv_shm_report(char *buf, size_t size);
 
+/* The object's page at old's index is now new (compaction moved it). */
+void shm_object_replace_page(struct page *old, struct page *new);
+
 #endif

@@ -81,6 +81,8 @@ bool swap_slot_failed(uint64_t slot);
 struct page *swap_cache_lookup(uint64_t slot);
 void swap_cache_add(struct page *p, uint64_t slot);
 void swap_cache_remove(struct page *p);
+/* The slot's cached page is now new (compaction moved old's contents). */
+void swap_cache_replace(struct page *old, struct page *new);
 /* Drop p from the swap cache if nothing needs its copy any more (no PTE
  * maps it, no swap entry names its slot, no I/O on it). A pinned page may
  * go too: its pinner holds the frame. */

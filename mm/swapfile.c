@@ -231,6 +231,8 @@ void swap_cache_add(struct page *p, uint64_t slot)
     swp.nr_cached++;
 }
 
+void swap_cache_replace(struct page *old, struct page *new) { swp.cache[old->swap_slot] = new; }
+
 void swap_cache_remove(struct page *p)
 {
     uint64_t slot = p->swap_slot;

@@ -62,6 +62,15 @@ void lru_del(struct page *p)
     vm.nr_lru--;
 }
 
+void lru_replace(struct page *old, struct page *new)
+{
+    new->lru.next = old->lru.next;
+    new->lru.prev = old->lru.prev;
+    new->lru.next->prev = &new->lru;
+    new->lru.prev->next = &new->lru;
+    old->lru.next = old->lru.prev = NULL;
+}
+
 const struct list_head *lru_list(void) { return &vm.lru; }
 uint64_t lru_size(void) { return vm.nr_lru; }
 

@@ -39,6 +39,8 @@ void reclaim_init(const char *policy_name);
 /* A frame became a user page / stopped being one (mm/rmap.c). */
 void lru_add(struct page *p);
 void lru_del(struct page *p);
+/* new takes old's place on the list (compaction moved the page). */
+void lru_replace(struct page *old, struct page *new);
 /* The list and its length, as kept (mm/vmcheck.c recounts them). */
 const struct list_head *lru_list(void);
 uint64_t lru_size(void);

@@ -18,6 +18,9 @@ static const char *const vm_event_names[NR_VM_EVENTS] = {
     [NR_PGSCAN] = "pgscan",
     [NR_PGSTEAL] = "pgsteal",
     [NR_OOM_KILL] = "oom_kill",
+    [NR_PGMIGRATE_SUCCESS] = "pgmigrate_success",
+    [NR_COMPACT_MIGRATE_SCANNED] = "compact_migrate_scanned",
+    [NR_COMPACT_FREE_SCANNED] = "compact_free_scanned",
     [NR_SWAP_REQUESTS] = "nr_swap_requests",
     [NR_SWAP_READAROUND] = "nr_swap_readaround",
 };

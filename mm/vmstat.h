@@ -24,6 +24,9 @@ enum vm_event_item {
     NR_OOM_KILL,            /* processes killed for memory */
     NR_SWAP_REQUESTS,       /* disk requests that moved them (Pagewise's own: one per cluster) */
     NR_SWAP_READAROUND,     /* pages read with a faulting one, mapped before use (Pagewise's own) */
+    NR_PGMIGRATE_SUCCESS,   /* pages compaction moved to another frame */
+    NR_COMPACT_MIGRATE_SCANNED, /* frames its migrate scanner looked at */
+    NR_COMPACT_FREE_SCANNED,    /* frames its free scanner looked at */
     NR_VM_EVENTS,
 };
 

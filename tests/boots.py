@@ -156,6 +156,10 @@ BOOTS += [
     {"name": "t_mmfuzz", "cmdline": f"vmcheck=4 init={TESTDIR}/t_mmfuzz", "mem": "48M", "swap": "128M",
      "timeout": 300, "kind": "tests"},
     # RAM and swap both too small: the hog is OOM-killed, nothing else.
+    # Compaction moves pages under COW and shm sharing, with swap present
+    # and vm_check after the pass (mm/compaction.c).
+    {"name": "t_compact", "cmdline": f"vmcheck init={TESTDIR}/t_compact", "mem": "128M", "swap": "64M", "timeout": 300,
+     "kind": "tests"},
     {"name": "t_oom", "cmdline": f"vmcheck init={TESTDIR}/t_oom", "mem": "48M", "swap": "16M", "timeout": 600, "kind": "tests"},
     # Disk errors (QEMU blkdebug; a slot is 8 sectors, slot n = sectors 8n..8n+7):
     # a failed swap-out keeps the page in memory and retires the slot...

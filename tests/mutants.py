@@ -55,7 +55,9 @@ muts = [
  ("failed swap-out frees the page anyway", "mm/vmscan.c", "(the slot is retired) */\n        return false;", "(the slot is retired) */", [], "swap_write_error"),
  ("a cluster's pages all go to disk from the first page's frame", "drivers/ata.c", "virt_to_phys(rq->bufs[i]), PAGE_SIZE, 0}", "virt_to_phys(rq->bufs[0]), PAGE_SIZE, 0}", [], "t_swap,t_mmfuzz"),
  ("read-around looks one page too far (maps nothing)", "mm/fault.c", "        uintptr_t a = va + (i + 1) * PAGE_SIZE;", "        uintptr_t a = va + (i + 2) * PAGE_SIZE;", [], "t_swap"),
- ("read-around maps a page whose PTE changed while we slept", "mm/fault.c", "*e == swp_entry(0, slot + i + 1) && v", "is_swap_pte(*e) && v", [], "t_swap,t_mmfuzz,t_mmcompose"),
+ ("compaction rewrites PTEs without invlpg", "mm/compaction.c", "        tlb_flush_page(va);\n    r->found++;", "    r->found++;", [], "t_compact"),
+ ("compaction leaves the swap cache naming the old frame", "mm/compaction.c", "        swap_cache_replace(p, q);", "        (void)0;", [], "t_compact"),
+ ("compaction leaves the shm object naming the old frame", "mm/compaction.c", "        shm_object_replace_page(p, q);", "        (void)0;", [], "t_compact"),
  ("failed slot goes back to the free pool", "mm/swapfile.c", "    if (swp.failed[slot])\n        swp.map[slot] = SLOT_BAD;", "    if (0)\n        swp.map[slot] = SLOT_BAD;", [], "swap_write_error"),
  # ---- the page-ownership model (docs/page-lifecycle.md): each mutant puts a
  # bug back or breaks a count; a composing test or vm_check must notice ----

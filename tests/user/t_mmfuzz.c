@@ -20,6 +20,8 @@
  *                         parent's memory; parents exit before children
  *   pressure              map, touch and unmap MemTotal/2..MemTotal (on
  *                         Pagewise), pushing the others' pages to swap
+ *   compact               the driver writes /proc/sys/vm/compact_memory (on
+ *                         Pagewise): every movable page may change frames
  *
  * Each worker's memory under test is an arena of fixed addresses (at
  * ARENA_BASE, --pages pages) plus FILE_PAGES pages of an initialised static
@@ -81,6 +83,7 @@
 #define MAX_OBJ_PAGES 64               /* pages of a shared mapping or segment */
 #define MAX_SYSV 6                     /* SysV segments alive (not removed) at once */
 #define PRESSURE_ODDS 400              /* one op in this many is a pressure op */
+#define COMPACT_ODDS 250               /* ... and one in this many a compaction */
 #define NATIVE_PRESSURE_MAX (32 * MiB) /* Linux: no swap to push to, keep it quick */
 #define VMCHECK_EVERY 500              /* ops between two /proc/vmcheck reads */
 #define OP_TIMEOUT 60                  /* seconds a worker may take to answer */
@@ -376,7 +379,7 @@ struct config {
 
 struct stats {
     long ops, pages_read, mismatches, pages_written, forks, exits, dontneeds, pageouts, pageouts_einval, pressures,
-        pressure_mib, vmchecks, segments, failures;
+        pressure_mib, vmchecks, segments, failures, compactions;
     long long pswpout, pswpin; /* pages swapped out and in (/proc/vmstat) */
     long long readaround;      /* ... of which read with another's fault (Pagewise only) */
 };
@@ -1089,6 +1092,25 @@ static int op_pressure(struct run *r)
     return 0;
 }
 
+/* Compaction: every worker's pages may move to other frames; the model
+ * says nothing changes. Pagewise only (natively it would compact the
+ * build machine over and over); the draw is the same on both. */
+static int op_compact(struct run *r)
+{
+    begin(r, "compact_memory");
+    if (!on_pagewise())
+        return 0;
+    int fd = open("/proc/sys/vm/compact_memory", O_WRONLY);
+    if (fd < 0)
+        return 0; /* a kernel without compaction */
+    ssize_t n = write(fd, "1\n", 2);
+    close(fd);
+    if (n != 2)
+        return failf(r, "write /proc/sys/vm/compact_memory: %s", errname(errno));
+    r->st->compactions++;
+    return 0;
+}
+
 struct op {
     int (*fn)(struct run *r);
     int weight;
@@ -1106,6 +1128,8 @@ static int one_step(struct run *r)
     int total = 0;
     if (rnd(r, PRESSURE_ODDS) == 0)
         return op_pressure(r);
+    if (rnd(r, COMPACT_ODDS) == 0)
+        return op_compact(r);
     for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
         total += ops[i].weight;
     int x = (int)rnd(r, (uint64_t)total);
@@ -1355,11 +1379,11 @@ static void print_summary(const struct config *cfg, const struct stats *st)
 {
     out("# mmfuzz: %d seed(s) from %llu x %ld ops, %d workers x %d pages: %ld pages read and checked, %ld mismatches, "
         "%ld pages written, %ld forks, %ld exits, %ld dontneeds, %ld pageouts (%ld EINVAL: not supported), "
-        "%ld pressure ops (%ld MiB), %lld pages swapped out and %lld in (%lld by read-around), %ld SysV segments, %ld vmcheck runs, %ld "
+        "%ld pressure ops (%ld MiB), %ld compactions, %lld pages swapped out and %lld in (%lld by read-around), %ld SysV segments, %ld vmcheck runs, %ld "
         "failed seed(s)\n",
         cfg->seeds, (unsigned long long)cfg->first_seed, cfg->ops, cfg->slots, cfg->pages, st->pages_read,
         st->mismatches, st->pages_written, st->forks, st->exits, st->dontneeds, st->pageouts, st->pageouts_einval,
-        st->pressures, st->pressure_mib, st->pswpout, st->pswpin, st->readaround, st->segments, st->vmchecks, st->failures);
+        st->pressures, st->pressure_mib, st->compactions, st->pswpout, st->pswpin, st->readaround, st->segments, st->vmchecks, st->failures);
     if (last_vmcheck[0])
         out("# %s\n", last_vmcheck);
 }
