@@ -86,14 +86,16 @@ int main(int argc, char **argv)
         madvise(p + i * PAGE_SIZE, PAGE_SIZE, MADV_DONTNEED);
     show_buddyinfo("now");
 
-    printf("\n2. a word in each page we kept; the frames behind the first ones:\n");
-    uint64_t before[SHOWN];
-    for (long i = 0; i < pages; i += 2)
+    printf("\n2. a word in each page we kept, and the frame behind each (pagemap)\n");
+    uint64_t *before = calloc((size_t)pages / 2 + 1, sizeof(uint64_t));
+    if (!before)
+        return 1;
+    for (long i = 0; i < pages; i += 2) {
         *(uint64_t *)(p + i * PAGE_SIZE) = word((uint64_t)i);
-    for (int k = 0; k < SHOWN; k++) {
-        before[k] = pfn_of(p + 2 * k * PAGE_SIZE);
-        printf("   page %3d at %p: PFN %#llx\n", 2 * k, (void *)(p + 2 * k * PAGE_SIZE), (unsigned long long)before[k]);
+        before[i / 2] = pfn_of(p + i * PAGE_SIZE);
     }
+    if (!before[0])
+        printf("   (PFNs hidden: run as root to see them)\n");
 
     printf("\n3. echo 1 > /proc/sys/vm/compact_memory\n");
     int fd = open("/proc/sys/vm/compact_memory", O_WRONLY);
@@ -104,14 +106,18 @@ int main(int argc, char **argv)
     close(fd);
 
     printf("\n4. the same pages after compaction:\n");
-    long wrong = 0;
-    for (int k = 0; k < SHOWN; k++) {
-        uint64_t now = pfn_of(p + 2 * k * PAGE_SIZE);
-        printf("   page %3d at %p: PFN %#llx%s\n", 2 * k, (void *)(p + 2 * k * PAGE_SIZE), (unsigned long long)now,
-               now != before[k] ? "  (moved)" : "");
-    }
-    for (long i = 0; i < pages; i += 2)
+    long wrong = 0, moved = 0;
+    for (long i = 0; i < pages; i += 2) {
+        uint64_t now = pfn_of(p + i * PAGE_SIZE);
         wrong += *(uint64_t *)(p + i * PAGE_SIZE) != word((uint64_t)i);
+        if (now && now != before[i / 2] && moved++ < SHOWN)
+            printf("   page %4ld at %p: PFN %#llx -> %#llx, its word still %s\n", i, (void *)(p + i * PAGE_SIZE),
+                   (unsigned long long)before[i / 2], (unsigned long long)now,
+                   *(uint64_t *)(p + i * PAGE_SIZE) == word((uint64_t)i) ? "right" : "WRONG");
+    }
+    printf("   %ld of our %ld pages changed frames (%s).\n", moved, pages / 2,
+           moved ? "the kernel filled free frames at the top of RAM with pages from below"
+                 : "none: they were already where compaction moves pages to");
     show_buddyinfo("after");
     printf("\n   %ld of %ld words wrong: same addresses, same data, %s.\n", wrong, pages / 2,
            wrong ? "DATA LOST" : "other frames");
