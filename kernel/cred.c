@@ -14,10 +14,11 @@
  *   setresuid(r, e, s) each one: any of the current three
  *
  * -1 (INVALID_ID) leaves an id as it is. The same holds for groups
- * (setgid, setregid, setresgid). A change of euid or egid makes the
- * process non-dumpable (Linux's commit_creds): its /proc files then
- * belong to root, so a program that dropped privileges cannot be read by
- * the user it dropped to.
+ * (setgid, setregid, setresgid). Each call also sets the fs id to the new
+ * effective id. A change of the effective or fs id makes the process
+ * non-dumpable (Linux's commit_creds): its /proc files then belong to
+ * root, so a program that dropped privileges cannot be read by the user it
+ * dropped to (it may still hold secrets it read as root).
  */
 #include "kernel/cred.h"
 
@@ -27,7 +28,9 @@
 #include "kernel/syscall.h"
 #include "kernel/uaccess.h"
 
-bool capable(void) { return current->cred.euid == 0; }
+bool capable(void) { return !current || current->cred.euid == 0; }
+
+bool capable_fs(void) { return !current || current->cred.fsuid == 0; }
 
 void cred_init_root(struct cred *c)
 {
@@ -38,6 +41,16 @@ void cred_init_root(struct cred *c)
 bool cred_in_group(const struct cred *c, uint32_t gid)
 {
     if (gid == c->egid)
+        return true;
+    for (uint32_t i = 0; i < c->ngroups; i++)
+        if (c->groups[i] == gid)
+            return true;
+    return false;
+}
+
+bool cred_in_fsgroup(const struct cred *c, uint32_t gid)
+{
+    if (gid == c->fsgid)
         return true;
     for (uint32_t i = 0; i < c->ngroups; i++)
         if (c->groups[i] == gid)
@@ -59,7 +72,7 @@ bool cred_may_access(const struct task *target)
  * struct cred, laid out real, effective, saved, fs). */
 static void set_ids(uint32_t *ids, uint32_t r, uint32_t e, uint32_t s)
 {
-    bool changed = ids[1] != e;
+    bool changed = ids[1] != e || ids[3] != e;
     ids[0] = r;
     ids[1] = e;
     ids[2] = s;
@@ -73,6 +86,10 @@ static bool is_one_of(uint32_t id, const uint32_t *ids) { return id == ids[0] ||
 /* setresuid / setresgid: each new id (or -1) must be one of the current three. */
 static long do_setres(uint32_t *ids, uint32_t r, uint32_t e, uint32_t s)
 {
+    /* Nothing to change (Linux returns early: the fs id stays as it is). */
+    if ((r == INVALID_ID || r == ids[0]) && (e == INVALID_ID || (e == ids[1] && e == ids[3])) &&
+        (s == INVALID_ID || s == ids[2]))
+        return 0;
     if (!capable()) {
         if ((r != INVALID_ID && !is_one_of(r, ids)) || (e != INVALID_ID && !is_one_of(e, ids)) ||
             (s != INVALID_ID && !is_one_of(s, ids)))
@@ -140,10 +157,13 @@ SYSCALL_DEFINE(getresuid) { SYSCALL_UNUSED_ARGS(); return put_three(uids(), a0, 
 SYSCALL_DEFINE(getresgid) { SYSCALL_UNUSED_ARGS(); return put_three(gids(), a0, a1, a2); }
 
 /* setfsuid / setfsgid: return the old fs id; the new one is taken only if
- * root, or if it is one of the real, effective, saved or fs ids. */
+ * root, or if it is one of the real, effective, saved or fs ids. -1 changes
+ * nothing (the way to ask for the current fs id). */
 static long do_setfs(uint32_t *ids, uint32_t id)
 {
     uint32_t old = ids[3];
+    if (id == INVALID_ID)
+        return old;
     if (capable() || is_one_of(id, ids) || id == ids[3]) {
         if (id != ids[3])
             current->cred.dumpable = false;
@@ -179,7 +199,22 @@ SYSCALL_DEFINE(setgroups)
         return -EINVAL;
     if (copy_from_user(groups, (const void *)a1, a0 * sizeof(uint32_t)))
         return -EFAULT;
+    for (uint64_t i = 1; i < a0; i++) /* kept sorted, as Linux's groups_sort (getgroups shows it) */
+        for (uint64_t j = i; j > 0 && groups[j - 1] > groups[j]; j--) {
+            uint32_t g = groups[j];
+            groups[j] = groups[j - 1];
+            groups[j - 1] = g;
+        }
     memcpy(current->cred.groups, groups, a0 * sizeof(uint32_t));
     current->cred.ngroups = (uint32_t)a0;
     return 0;
+}
+
+void cred_exec(struct task *t, bool readable)
+{
+    struct cred *c = &t->cred;
+    bool fs_changed = c->fsuid != c->euid || c->fsgid != c->egid;
+    c->suid = c->fsuid = c->euid;
+    c->sgid = c->fsgid = c->egid;
+    c->dumpable = readable && c->euid == c->uid && c->egid == c->gid && !fs_changed;
 }

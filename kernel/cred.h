@@ -32,10 +32,23 @@ struct task;
 
 /* Is the current process privileged (euid 0)? */
 bool capable(void);
+/* Does the current process pass file permission checks as root? Linux
+ * gives the file capabilities (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, ...)
+ * to fsuid 0 and drops them when fsuid leaves 0; so does this. */
+bool capable_fs(void);
 /* The root credentials init starts with. */
 void cred_init_root(struct cred *c);
-/* Is gid the process's effective group or one of its supplementary ones? */
+/* Is gid the process's effective group or one of its supplementary ones?
+ * (Linux's in_egroup_p.) */
 bool cred_in_group(const struct cred *c, uint32_t gid);
+/* Is gid the process's file-system group or one of its supplementary
+ * ones? (Linux's in_group_p: what file and SysV IPC checks use.) */
+bool cred_in_fsgroup(const struct cred *c, uint32_t gid);
+/* execve's part (Linux's cap_bprm_creds_from_file and begin_new_exec): the
+ * saved and fs ids become the effective ones; the process is dumpable
+ * again if its real and effective ids agree and it could read the program
+ * file (readable), else not. No set-user-ID bits: ids otherwise stay. */
+void cred_exec(struct task *t, bool readable);
 /* May the current process read another's memory and maps (Linux:
  * ptrace_may_access with PTRACE_MODE_READ_FSCREDS)? Itself always; root
  * always; otherwise only a dumpable target whose real, effective and saved

@@ -21,6 +21,7 @@
 
 #include "kernel/compiler.h"
 #include "kernel/cpu.h"
+#include "kernel/cred.h"
 #include "kernel/errno.h"
 #include "kernel/gdt.h"
 #include "kernel/printk.h"
@@ -123,9 +124,12 @@ static int load_segments(struct mm *mm, const struct inode *ino, const struct el
 }
 
 /* Build the initial stack in mm (not the current address space: written
- * through mm_write). Returns the initial RSP or 0 on failure. */
+ * through mm_write). The auxiliary vector tells libc who runs it (c): its
+ * ids, and AT_SECURE when the effective ids differ from the real ones
+ * (Linux's secureexec; libc then distrusts the environment). Returns the
+ * initial RSP or 0 on failure. */
 static uint64_t build_stack(struct mm *mm, char *const argv[], char *const envp[], const char *execfn,
-                            const struct loaded_image *img)
+                            const struct loaded_image *img, const struct cred *c)
 {
     uint64_t sp = USER_STACK_TOP, argc = 0, envc = 0;
     while (argv[argc])
@@ -164,7 +168,8 @@ static uint64_t build_stack(struct mm *mm, char *const argv[], char *const envp[
     uint64_t auxv[NR_AUXV * 2] = {
         AT_PHDR, img->phdr_addr, AT_PHENT, sizeof(struct elf64_phdr), AT_PHNUM, img->phnum,
         AT_PAGESZ, PAGE_SIZE, AT_BASE, 0, AT_FLAGS, 0, AT_ENTRY, img->entry,
-        AT_UID, 0, AT_EUID, 0, AT_GID, 0, AT_EGID, 0, AT_SECURE, 0,
+        AT_UID, c->uid, AT_EUID, c->euid, AT_GID, c->gid, AT_EGID, c->egid,
+        AT_SECURE, c->euid != c->uid || c->egid != c->gid,
         AT_HWCAP, cpuid(1, 0).edx, AT_HWCAP2, 0, AT_CLKTCK, 100, AT_RANDOM, random_addr,
         AT_PLATFORM, platform_addr, AT_EXECFN, execfn_addr, AT_NULL, 0,
     };
@@ -205,10 +210,8 @@ int exec_program(struct task *t, const char *path, char *const argv[], char *con
     int r = vfs_lookup(t->cwd, path, true, &ino);
     if (r)
         return r;
-    if (S_ISDIR(ino->mode))
-        return -EACCES;
-    if (!S_ISREG(ino->mode) || !(ino->mode & 0111))
-        return -EACCES;
+    if (!S_ISREG(ino->mode) || vfs_permission(ino, MAY_EXEC))
+        return -EACCES; /* a directory, a device; or no x bit for us (root: for anyone) */
     const struct elf64_ehdr *eh;
     if ((r = elf_check(ino, &eh, path)))
         return r;
@@ -223,7 +226,7 @@ int exec_program(struct task *t, const char *path, char *const argv[], char *con
     mm->stack_top = USER_STACK_TOP;
     struct vma *stack = r ? NULL : mmap_region(mm, USER_STACK_TOP - USER_STACK_INITIAL, USER_STACK_TOP,
                                                VM_READ | VM_WRITE, VM_GROWSDOWN, VMA_ANON, "[stack]");
-    uint64_t sp = stack ? build_stack(mm, argv, envp, path, &img) : 0;
+    uint64_t sp = stack ? build_stack(mm, argv, envp, path, &img, &t->cred) : 0;
     if (!sp) {
         mm_destroy(mm);
         return r ? r : -ENOMEM;
@@ -235,6 +238,7 @@ int exec_program(struct task *t, const char *path, char *const argv[], char *con
         mm_switch(mm);
     if (old)
         mm_destroy(old);
+    cred_exec(t, vfs_permission(ino, MAY_READ) == 0); /* saved ids, dumpable */
     strlcpy(t->comm, basename(path), sizeof(t->comm));
     vfs_path_of(ino, t->exe, sizeof(t->exe));
     start_thread(t, img.entry, sp);

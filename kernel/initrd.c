@@ -6,7 +6,8 @@
  *   rdevmajor rdevminor namesize check    (13 fields of 8 hex digits)
  *   name (namesize bytes with the NUL), padded to a multiple of 4
  *   data (filesize bytes), padded to a multiple of 4
- * The archive ends with an entry named "TRAILER!!!".
+ * The archive ends with an entry named "TRAILER!!!". Each file keeps the
+ * mode, uid and gid of its header (iso/mkinitrd.py writes root, 0).
  */
 #include "kernel/initrd.h"
 
@@ -46,9 +47,10 @@ int initrd_unpack(const void *archive, size_t size)
     int files = 0;
     while (off + CPIO_HEADER_LEN <= size) {
         const char *hdr = base + off;
-        uint32_t mode, filesize, namesize;
-        if (memcmp(hdr, CPIO_MAGIC, 6) != 0 || !hex_field(hdr, F_MODE, &mode) ||
-            !hex_field(hdr, F_FILESIZE, &filesize) || !hex_field(hdr, F_NAMESIZE, &namesize))
+        uint32_t mode, uid, gid, filesize, namesize;
+        if (memcmp(hdr, CPIO_MAGIC, 6) != 0 || !hex_field(hdr, F_MODE, &mode) || !hex_field(hdr, F_UID, &uid) ||
+            !hex_field(hdr, F_GID, &gid) || !hex_field(hdr, F_FILESIZE, &filesize) ||
+            !hex_field(hdr, F_NAMESIZE, &namesize))
             goto bad;
         const char *name = hdr + CPIO_HEADER_LEN;
         size_t data_off = ALIGN_UP(off + CPIO_HEADER_LEN + namesize, 4);
@@ -60,10 +62,15 @@ int initrd_unpack(const void *archive, size_t size)
         while (*path == '.' && path[1] == '/')
             path += 2;
         if (strcmp(path, ".") != 0 && *path) {
+            struct inode *ino = NULL;
             if (S_ISDIR(mode))
-                vfs_add_node(path, mode, NULL);
+                ino = vfs_add_node(path, mode, NULL);
             else if (S_ISREG(mode) || S_ISLNK(mode))
-                files += vfs_add_file(path, base + data_off, filesize, mode) == 0;
+                files += (ino = vfs_add_file(path, base + data_off, filesize, mode)) != NULL;
+            if (ino) {
+                ino->uid = uid;
+                ino->gid = gid;
+            }
         }
         off = ALIGN_UP(data_off + filesize, 4);
     }

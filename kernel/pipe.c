@@ -113,8 +113,30 @@ static long pipe_ioctl(struct file *f, unsigned cmd, uintptr_t arg)
     return -ENOTTY;
 }
 
+/* Linux's pipe_poll: the read end is readable with data in the pipe and
+ * hung up without writers; the write end is writable with room for an
+ * atomic write, in error without readers. */
+static unsigned pipe_poll(struct file *f)
+{
+    struct pipe *p = f->inode->priv;
+    unsigned mask = 0;
+    if ((f->flags & O_ACCMODE) != O_WRONLY) {
+        if (used(p))
+            mask |= POLLIN | POLLRDNORM;
+        if (!p->writers)
+            mask |= POLLHUP;
+    }
+    if ((f->flags & O_ACCMODE) != O_RDONLY) {
+        if (PIPE_SIZE - used(p) >= PIPE_BUF)
+            mask |= POLLOUT | POLLWRNORM;
+        if (!p->readers)
+            mask |= POLLERR;
+    }
+    return mask;
+}
+
 static const struct file_ops pipe_ops = {
-    .read = pipe_read, .write = pipe_write, .ioctl = pipe_ioctl, .release = pipe_release};
+    .read = pipe_read, .write = pipe_write, .ioctl = pipe_ioctl, .release = pipe_release, .poll = pipe_poll};
 
 int pipe_create(unsigned flags, struct file **rd, struct file **wr)
 {

@@ -16,7 +16,10 @@
  *   /proc/<pid>/cmdline   its argv, NUL-separated
  *   /proc/<pid>/exe       -> its program
  * Text files are generated whole on each read (kernel/file.c), like
- * Linux's seq_file; docs/proc.md lists each field's source.
+ * Linux's seq_file; docs/proc.md lists each field's source. /proc/<pid>
+ * belongs to the process's user while it is dumpable (task_owner); its
+ * maps, pagemap and exe are for that user and root only (may_read_task),
+ * and pagemap's PFNs for root only (docs/users.md).
  */
 #include "kernel/procfs.h"
 
@@ -284,13 +287,48 @@ static long gen_cmdline(struct inode *ino, char *buf, size_t size)
     return (long)n;
 }
 
+/* Who owns /proc/<pid> and its files (Linux's task_dump_owner): the
+ * process's euid and egid; but a process that is not dumpable (it changed
+ * ids, or asked with prctl) has its files owned by root, so the user it
+ * switched to cannot open its 0400 files (pagemap). The directory itself
+ * keeps the euid/egid (ps learns a process's user from it), and the files
+ * of a process without memory (a zombie) belong to root. */
+static void task_owner(const struct inode *ino, uint32_t *uid, uint32_t *gid)
+{
+    struct task *t = proc_find_any(pid_of(ino));
+    *uid = *gid = 0;
+    if (t && (ino->mode == (S_IFDIR | 0555) || (t->mm && t->cred.dumpable))) {
+        *uid = t->cred.euid;
+        *gid = t->cred.egid;
+    }
+}
+
+/* Opening another process's maps or pagemap (or following its exe) needs
+ * Linux's ptrace read check (mm_access with PTRACE_MODE_READ_FSCREDS):
+ * kernel/cred.c:cred_may_access. A process without memory has nothing to
+ * hide. */
+static long may_read_task(const struct inode *ino)
+{
+    struct task *t = proc_find_any(pid_of(ino));
+    if (!t)
+        return -ESRCH;
+    return !t->mm || cred_may_access(t) ? 0 : -EACCES;
+}
+
+static long open_mem(struct file *f) { return may_read_task(f->inode); }
+
 static long readlink_exe(struct inode *ino, char *buf, size_t size)
 {
+    long r = may_read_task(ino);
+    if (r == -EACCES)
+        return r;
     struct task *t = proc_find_any(pid_of(ino));
     return snprintf(buf, size, "%s", t ? t->exe : "");
 }
 
-/* pagemap: entry i describes virtual page i; reads start at offset i * 8. */
+/* pagemap: entry i describes virtual page i; reads start at offset i * 8.
+ * PFNs only for a reader that was root when it opened the file (Linux
+ * decides with the opener's credentials, file->f_cred). */
 static long read_pagemap(struct file *f, char *ubuf, size_t n, uint64_t *pos)
 {
     struct task *t = proc_find_any(pid_of(f->inode));
@@ -303,7 +341,7 @@ static long read_pagemap(struct file *f, char *ubuf, size_t n, uint64_t *pos)
     while (done < n) {
         size_t k = MIN((n - done) / PAGEMAP_ENTRY, (size_t)PAGEMAP_BATCH);
         for (size_t i = 0; i < k; i++)
-            entries[i] = mm_report_pagemap(t->mm, (*pos / PAGEMAP_ENTRY + i) * PAGE_SIZE);
+            entries[i] = mm_report_pagemap(t->mm, (*pos / PAGEMAP_ENTRY + i) * PAGE_SIZE, f->privileged);
         if (copy_to_user(ubuf + done, entries, k * PAGEMAP_ENTRY))
             return done ? (long)done : -EFAULT;
         done += k * PAGEMAP_ENTRY;
@@ -325,10 +363,10 @@ static const struct file_ops buddyinfo_ops = {.generate = gen_buddyinfo};
 static const struct file_ops compact_memory_ops = {.write = write_compact_memory};
 static const struct file_ops status_ops = {.generate = gen_status};
 static const struct file_ops stat_ops = {.generate = gen_stat};
-static const struct file_ops maps_ops = {.generate = gen_maps};
+static const struct file_ops maps_ops = {.generate = gen_maps, .open = open_mem};
 static const struct file_ops cmdline_ops = {.generate = gen_cmdline};
 static const struct file_ops exe_ops = {.readlink = readlink_exe};
-static const struct file_ops pagemap_ops = {.read = read_pagemap};
+static const struct file_ops pagemap_ops = {.read = read_pagemap, .open = open_mem};
 
 void procfs_init(void)
 {
@@ -369,11 +407,14 @@ void procfs_add_task(struct task *t)
     if (!dir)
         return;
     dir->priv = (void *)(uintptr_t)t->pid;
+    dir->get_owner = task_owner;
     for (unsigned i = 0; i < ARRAY_SIZE(pid_files); i++) {
         snprintf(path, sizeof(path), "/proc/%d/%s", t->pid, pid_files[i].name);
         struct inode *f = vfs_add_node(path, pid_files[i].mode, pid_files[i].ops);
-        if (f)
+        if (f) {
             f->priv = (void *)(uintptr_t)t->pid;
+            f->get_owner = task_owner;
+        }
     }
 }
 

@@ -3,11 +3,15 @@
  * reading, stat, directories, the current directory.
  */
 #include "kernel/compiler.h"
+#include "kernel/cred.h"
 #include "kernel/errno.h"
 #include "kernel/pipe.h"
 #include "kernel/proc.h"
+#include "kernel/sched.h"
+#include "kernel/signal.h"
 #include "kernel/string.h"
 #include "kernel/syscall.h"
+#include "kernel/time.h"
 #include "kernel/uaccess.h"
 #include "kernel/vfs.h"
 #include "mm/kmalloc.h"
@@ -74,58 +78,131 @@ static char *get_path(uint64_t upath, long *err)
     return p;
 }
 
-/* Resolve (dirfd, path) as the *at calls do. */
+/* Resolve a path (in kernel memory) from dirfd as the *at calls do.
+ * missing: see vfs_lookup_create (may be NULL). */
+static long resolve(int dirfd, const char *path, bool follow, unsigned at_flags, struct inode **out, bool *missing)
+{
+    struct inode *base = current->cwd;
+    if (!path[0] && !(at_flags & AT_EMPTY_PATH))
+        return -ENOENT; /* before dirfd is even looked at (Linux's getname) */
+    if (path[0] != '/' && dirfd != AT_FDCWD) {
+        struct file *d = fd_get((uint64_t)dirfd);
+        if (!d)
+            return -EBADF;
+        base = d->inode;
+        if (path[0] && !S_ISDIR(base->mode))
+            return -ENOTDIR;
+    }
+    if (!path[0]) { /* AT_EMPTY_PATH: dirfd itself */
+        *out = base;
+        return 0;
+    }
+    return vfs_lookup_create(base, path, follow, out, missing);
+}
+
+/* Resolve (dirfd, user path) as the *at calls do. */
 static long lookup_at(int dirfd, uint64_t upath, bool follow, unsigned at_flags, struct inode **out)
 {
     long err = 0;
     char *path = get_path(upath, &err);
     if (!path)
         return err;
-    struct inode *base = current->cwd;
-    if (path[0] != '/' && dirfd != AT_FDCWD) {
-        struct file *d = fd_get((uint64_t)dirfd);
-        if (!d)
-            err = -EBADF;
-        else if (!path[0] && (at_flags & AT_EMPTY_PATH))
-            *out = d->inode;
-        else if (!S_ISDIR(d->inode->mode))
-            err = -ENOTDIR;
-        base = d ? d->inode : base;
-        if (err || !path[0]) {
-            kfree(path);
-            return err ? err : 0;
-        }
-    }
-    err = vfs_lookup(base, path, follow, out);
+    err = resolve(dirfd, path, follow, at_flags, out, NULL);
     kfree(path);
     return err;
 }
 
+/* Is ino a file of the read-only initrd (as opposed to a device or a /proc
+ * node, which have their own operations)? Writing it is EROFS before any
+ * permission check, as Linux's sb_permission does on a read-only mount. */
+static bool on_readonly_fs(const struct inode *ino)
+{
+    uint32_t type = ino->mode & S_IFMT;
+    return !ino->ops && (type == S_IFREG || type == S_IFDIR || type == S_IFLNK);
+}
+
+/* open(O_CREAT) of a path whose last component is a name followed by "/":
+ * Linux says EISDIR once the directory it would go in is found. Returns 1
+ * where that rule does not apply ("/", "x/./", no trailing slash). */
+static long create_trailing_slash(int dirfd, char *path)
+{
+    size_t n = strlen(path);
+    if (n == 0 || path[n - 1] != '/')
+        return 1;
+    while (n > 0 && path[n - 1] == '/')
+        n--;
+    size_t start = n;
+    while (start > 0 && path[start - 1] != '/')
+        start--;
+    size_t len = n - start;
+    if (len == 0 || (len == 1 && path[start] == '.') || (len == 2 && path[start] == '.' && path[start + 1] == '.'))
+        return 1;
+    path[n] = '\0';
+    struct inode *ino;
+    bool missing = false;
+    long r = resolve(dirfd, path, false, 0, &ino, &missing);
+    return r == 0 || (r == -ENOENT && missing) ? -EISDIR : r;
+}
+
+/* open and openat, in Linux's order of checks: the name (EFAULT, ENOENT
+ * for "", ENAMETOOLONG), a free descriptor (EMFILE), the walk (ENOENT,
+ * ENOTDIR, EACCES to search, ELOOP), creating (EISDIR, EROFS: this file
+ * system is read-only), what was found (EEXIST, EISDIR, ENOTDIR, ELOOP),
+ * then permission: EROFS for a write to the initrd, EACCES from the mode
+ * bits, and last the file's own open (/proc/<pid>/maps: another user's). */
 static long do_open(int dirfd, uint64_t upath, unsigned flags)
 {
-    struct inode *ino;
-    long r = lookup_at(dirfd, upath, !(flags & O_NOFOLLOW), 0, &ino);
-    if (r == -ENOENT && (flags & O_CREAT))
-        return -EROFS;
+    long r = 0;
+    char *path = get_path(upath, &r);
+    if (!path)
+        return r;
+    struct inode *ino = NULL;
+    bool missing = false, excl = (flags & O_CREAT) && (flags & O_EXCL);
+    if (!path[0])
+        r = -ENOENT;
+    else if (fd_alloc(0) < 0)
+        r = -EMFILE;
+    else if ((flags & O_CREAT) && (r = create_trailing_slash(dirfd, path)) <= 0)
+        ;
+    else
+        r = resolve(dirfd, path, !(flags & O_NOFOLLOW) && !excl, 0, &ino, &missing);
+    kfree(path);
+    if (r == -ENOENT && missing && (flags & O_CREAT))
+        return -EROFS; /* the directory is there; nothing can be created in it */
     if (r)
         return r;
-    if ((flags & O_CREAT) && (flags & O_EXCL))
+    if (excl)
         return -EEXIST;
+    if ((flags & O_CREAT) && S_ISDIR(ino->mode))
+        return -EISDIR;
     if ((flags & O_DIRECTORY) && !S_ISDIR(ino->mode))
         return -ENOTDIR;
+    if (S_ISLNK(ino->mode))
+        return -ELOOP; /* O_NOFOLLOW met a symlink */
     unsigned acc = flags & O_ACCMODE;
-    if (acc != O_RDONLY && (S_ISDIR(ino->mode)))
+    bool write = acc != O_RDONLY;
+    if (write && S_ISDIR(ino->mode))
         return -EISDIR;
-    if (acc != O_RDONLY && !(ino->ops && ino->ops->write))
+    int mask = (acc == O_RDONLY || acc == O_RDWR ? MAY_READ : 0) | (write || (flags & O_TRUNC) ? MAY_WRITE : 0);
+    if ((mask & MAY_WRITE) && on_readonly_fs(ino))
+        return -EROFS;
+    if ((r = vfs_permission(ino, mask)))
+        return r;
+    if (write && !(ino->ops && ino->ops->write))
         return -EROFS;
     int fd = fd_alloc(0);
     if (fd < 0)
         return fd;
-    char path[128];
-    vfs_path_of(ino, path, sizeof(path));
-    struct file *f = file_open(ino, flags, path);
+    char kpath[128];
+    vfs_path_of(ino, kpath, sizeof(kpath));
+    struct file *f = file_open(ino, flags, kpath);
     if (!f)
         return -ENOMEM;
+    f->privileged = capable();
+    if (ino->ops && ino->ops->open && (r = ino->ops->open(f))) {
+        file_put(f);
+        return r;
+    }
     fd_install(fd, f, flags & O_CLOEXEC);
     return fd;
 }
@@ -263,6 +340,7 @@ static long stat_to_user(const struct inode *ino, uint64_t ubuf)
     st.st_ino = ino->ino;
     st.st_nlink = S_ISDIR(ino->mode) ? 2 : 1;
     st.st_mode = ino->mode;
+    vfs_owner(ino, &st.st_uid, &st.st_gid);
     st.st_rdev = ino->rdev;
     st.st_size = (int64_t)ino->size;
     st.st_blksize = PAGE_SIZE;
@@ -288,24 +366,45 @@ SYSCALL_DEFINE(stat) { SYSCALL_UNUSED_ARGS(); return do_stat(AT_FDCWD, a0, a1, 0
 SYSCALL_DEFINE(lstat) { SYSCALL_UNUSED_ARGS(); return do_stat(AT_FDCWD, a0, a1, AT_SYMLINK_NOFOLLOW); }
 SYSCALL_DEFINE(newfstatat) { SYSCALL_UNUSED_ARGS(); return do_stat((int)a0, a1, a2, (unsigned)a3); }
 
-static long do_access(int dirfd, uint64_t upath, unsigned mode)
+#define AT_EACCESS 0x200
+
+/* access, faccessat, faccessat2: the check is made with the *real* ids
+ * (Linux's access_override_creds: "could the user who ran me do this?"),
+ * search permission on the way included; AT_EACCESS uses the effective
+ * (fs) ids as open would. W_OK on the read-only initrd is EROFS. */
+static long do_access(int dirfd, uint64_t upath, unsigned mode, unsigned flags)
 {
     if (mode & ~7u)
         return -EINVAL;
-    struct inode *ino;
-    long r = lookup_at(dirfd, upath, true, 0, &ino);
-    if (r)
+    if (flags & ~(unsigned)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+        return -EINVAL;
+    long r = 0;
+    char *path = get_path(upath, &r);
+    if (!path)
         return r;
-    if ((mode & W_OK) && !(ino->ops && ino->ops->write))
-        return -EROFS;
-    if ((mode & X_OK) && !(ino->mode & 0111))
-        return -EACCES;
-    return 0;
+    struct cred *c = &current->cred;
+    uint32_t fsuid = c->fsuid, fsgid = c->fsgid;
+    if (!(flags & AT_EACCESS)) { /* nothing below sleeps: no one sees the swap */
+        c->fsuid = c->uid;
+        c->fsgid = c->gid;
+    }
+    struct inode *ino;
+    r = resolve(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), flags, &ino, NULL);
+    if (!r && (mode & W_OK) && on_readonly_fs(ino))
+        r = -EROFS;
+    if (!r)
+        r = vfs_permission(ino, (int)mode);
+    if (!r && (mode & W_OK) && !(ino->ops && ino->ops->write))
+        r = -EROFS;
+    c->fsuid = fsuid;
+    c->fsgid = fsgid;
+    kfree(path);
+    return r;
 }
 
-SYSCALL_DEFINE(access) { SYSCALL_UNUSED_ARGS(); return do_access(AT_FDCWD, a0, (unsigned)a1); }
-SYSCALL_DEFINE(faccessat) { SYSCALL_UNUSED_ARGS(); return do_access((int)a0, a1, (unsigned)a2); }
-SYSCALL_DEFINE(faccessat2) { SYSCALL_UNUSED_ARGS(); return do_access((int)a0, a1, (unsigned)a2); }
+SYSCALL_DEFINE(access) { SYSCALL_UNUSED_ARGS(); return do_access(AT_FDCWD, a0, (unsigned)a1, 0); }
+SYSCALL_DEFINE(faccessat) { SYSCALL_UNUSED_ARGS(); return do_access((int)a0, a1, (unsigned)a2, 0); }
+SYSCALL_DEFINE(faccessat2) { SYSCALL_UNUSED_ARGS(); return do_access((int)a0, a1, (unsigned)a2, (unsigned)a3); }
 
 static long do_dup(uint64_t oldfd, int newfd_min, int exact, bool cloexec)
 {
@@ -398,6 +497,8 @@ SYSCALL_DEFINE(chdir)
         return r;
     if (!S_ISDIR(ino->mode))
         return -ENOTDIR;
+    if ((r = vfs_permission(ino, MAY_EXEC)))
+        return r;
     current->cwd = ino;
     return 0;
 }
@@ -415,8 +516,9 @@ static long do_readlink(int dirfd, uint64_t upath, uint64_t ubuf, uint64_t size)
     char *target = kmalloc(PATH_MAX);
     if (!target)
         return -ENOMEM;
-    size_t len = MIN((size_t)vfs_readlink(ino, target, PATH_MAX), size);
-    r = copy_to_user((void *)ubuf, target, len) ? -EFAULT : (long)len;
+    long n = vfs_readlink(ino, target, PATH_MAX); /* < 0: refused (another user's /proc/<pid>/exe) */
+    size_t len = n < 0 ? 0 : MIN((size_t)n, size);
+    r = n < 0 ? n : copy_to_user((void *)ubuf, target, len) ? -EFAULT : (long)len;
     kfree(target);
     return r;
 }
@@ -453,3 +555,57 @@ static long do_pipe(uint64_t ufds, uint64_t flags)
 
 SYSCALL_DEFINE(pipe) { SYSCALL_UNUSED_ARGS(); return do_pipe(a0, 0); }
 SYSCALL_DEFINE(pipe2) { SYSCALL_UNUSED_ARGS(); return do_pipe(a0, a1); }
+
+/* struct pollfd. */
+struct pollfd_k {
+    int32_t fd;
+    int16_t events, revents;
+};
+
+/* poll(fds, nfds, timeout_ms): which descriptors are ready. A closed one
+ * reads POLLNVAL, a negative one is skipped; POLLERR, POLLHUP and POLLNVAL
+ * are reported whether asked for or not. Nothing ready: sleep a timer tick
+ * and look again (Pagewise has no wait queue that spans files), until the
+ * timeout (-1: none) or a signal (EINTR). musl calls poll at start-up in a
+ * program whose real and effective ids differ, to check fds 0-2. */
+SYSCALL_DEFINE(poll)
+{
+    SYSCALL_UNUSED_ARGS();
+    int timeout = (int)a2;
+    if (a1 > NR_OPEN)
+        return -EINVAL; /* Linux: more than RLIMIT_NOFILE */
+    size_t bytes = a1 * sizeof(struct pollfd_k);
+    struct pollfd_k *fds = kmalloc(bytes ? bytes : 1);
+    if (!fds)
+        return -ENOMEM;
+    long r = copy_from_user(fds, (const void *)a0, bytes) ? -EFAULT : 0;
+    uint64_t deadline = timeout < 0 ? UINT64_MAX : jiffies() + ((uint64_t)timeout * HZ + 999) / 1000;
+    while (r == 0) {
+        long ready = 0;
+        for (uint64_t i = 0; i < a1; i++) {
+            struct pollfd_k *p = &fds[i];
+            p->revents = 0;
+            if (p->fd < 0)
+                continue;
+            struct file *f = fd_get((uint64_t)p->fd);
+            unsigned mask = POLLNVAL;
+            if (f)
+                mask = f->inode->ops && f->inode->ops->poll ? f->inode->ops->poll(f) : DEFAULT_POLLMASK;
+            p->revents = (int16_t)(mask & ((uint16_t)p->events | POLLERR | POLLHUP | POLLNVAL));
+            ready += p->revents != 0;
+        }
+        if (ready || timeout == 0 || jiffies() >= deadline) {
+            r = ready;
+            break;
+        }
+        if (signal_pending(current)) {
+            r = -EINTR;
+            break;
+        }
+        sleep_until(MIN(deadline, jiffies() + 1));
+    }
+    if (r >= 0 && copy_to_user((void *)a0, fds, bytes))
+        r = -EFAULT;
+    kfree(fds);
+    return r;
+}

@@ -1,6 +1,7 @@
 /*
  * kernel/sys_shm.c - the SysV shared memory system calls: copy arguments
- * in and out, then mm/sysv_shm.c does the work.
+ * in and out, then mm/sysv_shm.c does the work (and checks the caller's
+ * ids against the segment's owner and mode bits).
  */
 #include "kernel/errno.h"
 #include "kernel/proc.h"
@@ -15,7 +16,10 @@
 #define SHMID_DS_SIZE 112
 #define NS_PER_SEC 1000000000ul
 
-static struct shm_caller caller(void) { return (struct shm_caller){current->pid, time_realtime_ns() / NS_PER_SEC}; }
+static struct shm_caller caller(void)
+{
+    return (struct shm_caller){current->pid, time_realtime_ns() / NS_PER_SEC, &current->cred};
+}
 
 /* Implicit detaches (exit, munmap, execve) also stamp lpid and dtime. */
 static struct shm_caller caller_hook(void) { return caller(); }

@@ -4,7 +4,7 @@
  * Pagewise implements. X(number, name).
  */
 #define SYSCALL_LIST(X)                                                                             \
-    X(0, read) X(1, write) X(2, open) X(3, close) X(4, stat) X(5, fstat) X(6, lstat) X(8, lseek)   \
+    X(0, read) X(1, write) X(2, open) X(3, close) X(4, stat) X(5, fstat) X(6, lstat) X(7, poll) X(8, lseek)   \
     X(9, mmap) X(10, mprotect) X(11, munmap) X(12, brk) X(13, rt_sigaction) X(14, rt_sigprocmask) X(15, rt_sigreturn)   \
     X(16, ioctl) X(17, pread64) X(19, readv) X(20, writev) X(21, access) X(22, pipe) X(24, sched_yield)         \
     X(28, madvise) X(29, shmget) X(30, shmat) X(31, shmctl) X(32, dup) X(33, dup2) X(34, pause) X(35, nanosleep) X(36, getitimer) X(37, alarm) X(38, setitimer) X(39, getpid)              \

@@ -244,7 +244,14 @@ static long tty_ioctl(struct file *f, unsigned cmd, uintptr_t arg)
     }
 }
 
-const struct file_ops tty_ops = {.read = tty_read, .write = tty_write, .ioctl = tty_ioctl};
+/* Readable with a line (canonical mode) or a byte waiting; always writable. */
+static unsigned tty_poll(struct file *f)
+{
+    (void)f;
+    return POLLOUT | POLLWRNORM | (readable() ? POLLIN | POLLRDNORM : 0);
+}
+
+const struct file_ops tty_ops = {.read = tty_read, .write = tty_write, .ioctl = tty_ioctl, .poll = tty_poll};
 
 void tty_init(void)
 {

@@ -5,16 +5,22 @@
  *   /bin/...     regular files: bytes straight from the initrd in memory
  *   /dev/...     devices: struct file_ops (kernel/dev.c)
  *   /proc/...    generated text (kernel/procfs.c)
+ *
+ * Every inode has an owner (uid, gid) and mode bits; vfs_permission checks
+ * them as Linux's generic_permission does, for open, execve, access and
+ * for each directory a path passes through (search permission, x).
  */
 #include "kernel/vfs.h"
 
 #include "kernel/compiler.h"
+#include "kernel/cred.h"
 #include "kernel/dev.h"
 #include "kernel/initrd.h"
 #include "kernel/printk.h"
 #include "kernel/procfs.h"
 #include "kernel/errno.h"
 #include "kernel/panic.h"
+#include "kernel/proc.h"
 #include "kernel/string.h"
 #include "mm/kmalloc.h"
 
@@ -89,14 +95,14 @@ static struct inode *vfs_create(const char *path, uint32_t mode)
     return dir;
 }
 
-int vfs_add_file(const char *path, const void *data, size_t size, uint32_t mode)
+struct inode *vfs_add_file(const char *path, const void *data, size_t size, uint32_t mode)
 {
     struct inode *ino = vfs_create(path, mode);
     if (!ino)
-        return -ENOMEM;
+        return NULL;
     ino->data = data;
     ino->size = size;
-    return 0;
+    return ino;
 }
 
 struct inode *vfs_add_node(const char *path, uint32_t mode, const struct file_ops *ops)
@@ -128,13 +134,52 @@ static bool only_slashes(const char *p)
     return *p == '\0';
 }
 
-/* Walk path from start, component by component. depth counts symlinks. */
-static int lookup_at(struct inode *start, const char *path, bool follow, int depth, struct inode **out)
+void vfs_owner(const struct inode *ino, uint32_t *uid, uint32_t *gid)
+{
+    if (ino->get_owner) {
+        ino->get_owner(ino, uid, gid);
+    } else {
+        *uid = ino->uid;
+        *gid = ino->gid;
+    }
+}
+
+int vfs_permission(const struct inode *ino, int mask)
+{
+    if (!current)
+        return 0; /* early boot: the kernel itself */
+    const struct cred *c = &current->cred;
+    uint32_t uid, gid, bits;
+    mask &= MAY_READ | MAY_WRITE | MAY_EXEC;
+    vfs_owner(ino, &uid, &gid);
+    if (c->fsuid == uid)
+        bits = ino->mode >> 6; /* the owner's bits, and only those */
+    else if (cred_in_fsgroup(c, gid))
+        bits = ino->mode >> 3;
+    else
+        bits = ino->mode;
+    if (!(mask & ~bits & 7))
+        return 0;
+    /* Root: CAP_DAC_OVERRIDE (and CAP_DAC_READ_SEARCH). */
+    if (!capable_fs())
+        return -EACCES;
+    if (S_ISDIR(ino->mode) || !(mask & MAY_EXEC) || (ino->mode & S_IXUGO))
+        return 0;
+    return -EACCES; /* not even root runs a file nobody may execute */
+}
+
+/* Walk path from start, component by component. depth counts symlinks.
+ * missing (may be NULL) is set when only the final component is missing
+ * (open with O_CREAT would create it there). */
+static int lookup_at(struct inode *start, const char *path, bool follow, int depth, struct inode **out, bool *missing)
 {
     if (depth > SYMLOOP_MAX)
         return -ELOOP;
-    if (strnlen(path, PATH_MAX) == PATH_MAX)
+    size_t plen = strnlen(path, PATH_MAX);
+    if (plen == PATH_MAX)
         return -ENAMETOOLONG;
+    bool want_dir = plen > 0 && path[plen - 1] == '/'; /* "name/": a directory, symlinks followed */
+    follow |= want_dir;
     struct inode *cur = *path == '/' ? vfs.root : start;
     while (*path) {
         while (*path == '/')
@@ -143,31 +188,40 @@ static int lookup_at(struct inode *start, const char *path, bool follow, int dep
             break;
         const char *end = strchr(path, '/');
         size_t len = end ? (size_t)(end - path) : strlen(path);
-        if (len > NAME_MAX)
-            return -ENAMETOOLONG;
+        /* Linux's order: not a directory, no search permission, then the
+         * name itself (too long, not there). */
         if (!S_ISDIR(cur->mode))
             return -ENOTDIR;
+        if (vfs_permission(cur, MAY_EXEC))
+            return -EACCES;
+        if (len > NAME_MAX)
+            return -ENAMETOOLONG;
         struct inode *next;
         if (len == 1 && path[0] == '.')
             next = cur;
         else if (len == 2 && path[0] == '.' && path[1] == '.')
             next = cur->parent;
-        else if (!(next = dir_find(cur, path, len)))
+        else if (!(next = dir_find(cur, path, len))) {
+            if (missing)
+                *missing = only_slashes(path + len);
             return -ENOENT;
+        }
         path += len;
         bool last = only_slashes(path);
         if (S_ISLNK(next->mode) && (!last || follow)) {
             char *target = kmalloc(PATH_MAX); /* not on the stack: this recurses */
             if (!target)
                 return -ENOMEM;
-            vfs_readlink(next, target, PATH_MAX);
-            int r = lookup_at(cur, target, true, depth + 1, &next);
+            long n = vfs_readlink(next, target, PATH_MAX);
+            int r = n < 0 ? (int)n : lookup_at(cur, target, true, depth + 1, &next, last ? missing : NULL);
             kfree(target);
             if (r)
                 return r;
         }
         cur = next;
     }
+    if (want_dir && !S_ISDIR(cur->mode))
+        return -ENOTDIR;
     *out = cur;
     return 0;
 }
@@ -192,11 +246,18 @@ void vfs_remove(struct inode *node)
         kfree(node);
 }
 
-int vfs_lookup(struct inode *cwd, const char *path, bool follow, struct inode **out)
+int vfs_lookup_create(struct inode *cwd, const char *path, bool follow, struct inode **out, bool *missing)
 {
+    if (missing)
+        *missing = false;
     if (!*path)
         return -ENOENT;
-    return lookup_at(cwd ? cwd : vfs.root, path, follow, 0, out);
+    return lookup_at(cwd ? cwd : vfs.root, path, follow, 0, out, missing);
+}
+
+int vfs_lookup(struct inode *cwd, const char *path, bool follow, struct inode **out)
+{
+    return vfs_lookup_create(cwd, path, follow, out, NULL);
 }
 
 long vfs_path_of(struct inode *ino, char *buf, size_t size)

@@ -26,6 +26,13 @@
 #define S_ISDIR(m) (((m)&S_IFMT) == S_IFDIR)
 #define S_ISREG(m) (((m)&S_IFMT) == S_IFREG)
 #define S_ISLNK(m) (((m)&S_IFMT) == S_IFLNK)
+#define S_IXUGO 0111
+
+/* What a permission check asks for (Linux's MAY_*, the same as the x, w
+ * and r bits of a mode and of access(2)'s X_OK, W_OK, R_OK). */
+#define MAY_EXEC 1
+#define MAY_WRITE 2
+#define MAY_READ 4
 
 /* open(2) flags. */
 #define O_ACCMODE 03
@@ -57,13 +64,34 @@ struct file_ops {
     long (*generate)(struct inode *ino, char *buf, size_t size);
     /* The last descriptor of an open file closed (pipes count their ends). */
     void (*release)(struct file *f);
-    /* Symlinks whose target changes (/proc/self, /proc/<pid>/exe). */
+    /* Symlinks whose target changes (/proc/self, /proc/<pid>/exe); a
+     * negative errno refuses (another user's /proc/<pid>/exe: -EACCES). */
     long (*readlink)(struct inode *ino, char *buf, size_t size);
+    /* Called by open after the mode bits allowed it: 0, or an errno that
+     * refuses the open (/proc/<pid>/maps of another user's process). */
+    long (*open)(struct file *f);
+    /* poll(2): which POLL* events are ready now. NULL: always readable
+     * and writable (files, /proc, /dev/null), as Linux's DEFAULT_POLLMASK. */
+    unsigned (*poll)(struct file *f);
 };
+
+/* poll(2) events (Linux's values). */
+#define POLLIN 0x001
+#define POLLOUT 0x004
+#define POLLERR 0x008
+#define POLLHUP 0x010
+#define POLLNVAL 0x020
+#define POLLRDNORM 0x040
+#define POLLWRNORM 0x100
+#define DEFAULT_POLLMASK (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
 
 struct inode {
     uint64_t ino;
     uint32_t mode;          /* S_IF* | permission bits */
+    uint32_t uid, gid;      /* owner (vfs_owner: what the checks and stat use) */
+    /* The owner when it changes with time (/proc/<pid>: the process's
+     * euid/egid while it is dumpable), else NULL: uid and gid above. */
+    void (*get_owner)(const struct inode *ino, uint32_t *uid, uint32_t *gid);
     uint64_t size;          /* regular files: bytes; symlinks: target length */
     const uint8_t *data;    /* regular files and symlinks: the bytes, in kernel memory */
     const struct file_ops *ops; /* devices and generated files */
@@ -82,16 +110,28 @@ struct file {
     uint64_t pos;
     unsigned flags; /* O_ACCMODE | O_APPEND | O_NONBLOCK */
     int refcount;   /* descriptors (across processes) sharing it */
+    bool privileged; /* the opener was root (pagemap shows PFNs to those only) */
     char path[128]; /* as opened, for /proc/<pid>/fd and exe (truncated) */
 };
 
 /* Build the tree: the initrd (cpio "newc" at [start, end) in kernel
  * memory), /dev and /proc. Called once from kmain. */
 void vfs_init(const void *initrd, size_t size);
-/* Add a regular file (e.g. a program passed by QEMU fw_cfg) at path. */
-int vfs_add_file(const char *path, const void *data, size_t size, uint32_t mode);
-/* Add a node whose contents come from ops (devices, /proc). */
+/* Add a regular file or symlink (e.g. a program passed by QEMU fw_cfg) at
+ * path, owned by root. Returns its inode or NULL. */
+struct inode *vfs_add_file(const char *path, const void *data, size_t size, uint32_t mode);
+/* Add a node whose contents come from ops (devices, /proc), owned by root. */
 struct inode *vfs_add_node(const char *path, uint32_t mode, const struct file_ops *ops);
+
+/* Who owns ino (its get_owner, or uid and gid). */
+void vfs_owner(const struct inode *ino, uint32_t *uid, uint32_t *gid);
+/* May the current process do mask (MAY_READ | MAY_WRITE | MAY_EXEC) to
+ * ino? Linux's generic_permission, with the fs ids: the owner's bits if
+ * fsuid owns it, else the group's if fsgid or a supplementary group is its
+ * group, else the others'. Root (fsuid 0) may read and write anything,
+ * search any directory, and execute a file with at least one x bit.
+ * Returns 0 or -EACCES. */
+int vfs_permission(const struct inode *ino, int mask);
 
 /* Take node out of the tree with everything below it (/proc/<pid> when
  * the process is reaped). Inodes still open are freed at their last close. */
@@ -99,8 +139,13 @@ void vfs_remove(struct inode *node);
 /* The target of a symlink into buf (NUL-terminated); returns its length. */
 long vfs_readlink(struct inode *ino, char *buf, size_t size);
 /* Resolve path (absolute, or relative to cwd) to an inode. follow: follow
- * a final symlink. Returns 0 and *out, or -ENOENT/-ENOTDIR/-ELOOP/-ENAMETOOLONG. */
+ * a final symlink. Each directory passed through must allow the current
+ * process to search it (x). A trailing slash demands a directory.
+ * Returns 0 and *out, or -ENOENT/-ENOTDIR/-ELOOP/-ENAMETOOLONG/-EACCES. */
 int vfs_lookup(struct inode *cwd, const char *path, bool follow, struct inode **out);
+/* The same; *missing says whether -ENOENT means that only the final
+ * component is missing (where open(O_CREAT) would create the file). */
+int vfs_lookup_create(struct inode *cwd, const char *path, bool follow, struct inode **out, bool *missing);
 struct inode *vfs_root(void);
 /* Write the absolute path of ino into buf; returns its length or -ERANGE. */
 long vfs_path_of(struct inode *ino, char *buf, size_t size);

@@ -44,18 +44,23 @@ size_t mm_report_maps(struct mm *mm, char *buf, size_t size)
     return len;
 }
 
-uint64_t mm_report_pagemap(struct mm *mm, uintptr_t va)
+/* The frame field (bits 0-54: a PFN, or a swap type and offset) is shown
+ * only when show_pfn (a privileged reader, as Linux since 4.2: knowing
+ * where data sits in physical memory helps Rowhammer-style attacks); the
+ * flags in bits 55-63 are shown to everyone. */
+uint64_t mm_report_pagemap(struct mm *mm, uintptr_t va, bool show_pfn)
 {
     int level;
+    uint64_t frame_mask = show_pfn ? PM_PFN_MASK : 0;
     if (va >= USER_SPACE_END)
         return 0;
     pte_t *e = paging_walk(mm->pml4, va, false, &level);
     if (e && level == 1 && is_swap_pte(*e)) /* bits 0-4 swap type, 5-54 offset */
-        return PM_SWAP | (swp_offset(*e) << SWP_TYPE_BITS);
+        return PM_SWAP | ((swp_offset(*e) << SWP_TYPE_BITS) & frame_mask);
     if (!e || level != 1 || !(*e & (PTE_P | PTE_PROTNONE)))
         return 0;
     struct page *p = phys_to_page(*e & PTE_ADDR_MASK);
-    uint64_t entry = PM_PRESENT | ((*e & PTE_ADDR_MASK) >> PAGE_SHIFT);
+    uint64_t entry = PM_PRESENT | (((*e & PTE_ADDR_MASK) >> PAGE_SHIFT) & frame_mask);
     if (rmap_count(p) == 1)
         entry |= PM_MMAP_EXCLUSIVE;
     if (!(p->flags & PG_anon)) /* shared memory, or a clean copy of the program file */

@@ -6,6 +6,7 @@
 #ifndef PAGEWISE_MM_REPORT_H
 #define PAGEWISE_MM_REPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,8 +28,9 @@ struct mm_usage {
 
 /* Linux's /proc/<pid>/maps text for mm into buf; returns its length. */
 size_t mm_report_maps(struct mm *mm, char *buf, size_t size);
-/* The 64-bit pagemap entry for the page at va. */
-uint64_t mm_report_pagemap(struct mm *mm, uintptr_t va);
+/* The 64-bit pagemap entry for the page at va; the PFN (or swap entry)
+ * bits only if show_pfn, else 0 there and the flags alone. */
+uint64_t mm_report_pagemap(struct mm *mm, uintptr_t va, bool show_pfn);
 void mm_report_usage(struct mm *mm, struct mm_usage *u);
 
 #endif

@@ -62,9 +62,11 @@ long shm_map(struct mm *mm, struct shm_object *obj, uintptr_t addr, size_t len, 
              const char *name);
 
 /* SysV IPC (mm/sysv_shm.c): the system calls' work, for kernel/sys_shm.c. */
+struct cred;
 struct shm_caller {
     int pid;
     uint64_t now; /* seconds since the epoch */
+    const struct cred *cred; /* whose permissions are checked (kernel/cred.h) */
 };
 long sysv_shmget(int32_t key, size_t size, int flags, const struct shm_caller *c);
 long sysv_shmat(struct mm *mm, int id, uintptr_t addr, int flags, const struct shm_caller *c);

@@ -2,11 +2,22 @@
  * mm/sysv_shm.c - System V shared memory: named segments (shmget), attached
  * into address spaces (shmat/shmdt), inspected and removed (shmctl).
  *
- * A segment is an identity (key, id, mode, times, pids) around a shared
- * memory object (mm/shm.c), which holds the pages. Limits are Linux's
- * defaults: SHMMNI segments, SHMMAX bytes each, SHMALL pages in all.
+ * A segment is an identity (key, id, owner, mode, times, pids) around a
+ * shared memory object (mm/shm.c), which holds the pages. Limits are
+ * Linux's defaults: SHMMNI segments, SHMMAX bytes each, SHMALL pages in all.
+ *
+ * Who may do what (Linux's ipc/util.c): the creator's euid and egid become
+ * both the owner (uid, gid: IPC_SET may change them) and the creator
+ * (cuid, cgid: fixed). ipcperms() picks one class of the mode bits - the
+ * owner's if the caller's euid is uid or cuid, else the group's if one of
+ * its groups is gid or cgid, else the others' - and every bit asked for
+ * must be there: shmget of an existing key asks for its own mode argument,
+ * shmat for r (SHM_RDONLY) or rw, IPC_STAT for r; else EACCES. IPC_SET
+ * and IPC_RMID are for the owner or creator only: EPERM. Root passes all
+ * (CAP_IPC_OWNER, CAP_SYS_ADMIN).
  */
 #include "kernel/compiler.h"
+#include "kernel/cred.h"
 #include "kernel/errno.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
@@ -40,6 +51,8 @@
 struct shm_segment {
     int32_t key;
     int id;
+    uint32_t uid, gid;   /* owner: IPC_SET may give it away */
+    uint32_t cuid, cgid; /* creator */
     uint32_t mode;
     size_t size;
     int cpid, lpid;
@@ -74,6 +87,30 @@ static struct shm_segment *find_key(int32_t key)
     return NULL;
 }
 
+/* Root (euid 0): CAP_IPC_OWNER and CAP_SYS_ADMIN. A caller without
+ * credentials is the kernel itself. */
+static bool privileged(const struct shm_caller *c) { return !c->cred || c->cred->euid == 0; }
+
+/* Linux's ipcperms: may the caller have the access in flag (any of the
+ * r/w bits of any class: 0400, 0040, 0004 all mean read) to seg? */
+static bool ipcperms(const struct shm_segment *seg, const struct shm_caller *c, int flag)
+{
+    if (privileged(c))
+        return true;
+    uint32_t requested = ((uint32_t)flag >> 6 | (uint32_t)flag >> 3 | (uint32_t)flag) & 7, granted = seg->mode;
+    if (c->cred->euid == seg->cuid || c->cred->euid == seg->uid)
+        granted >>= 6;
+    else if (cred_in_fsgroup(c->cred, seg->cgid) || cred_in_fsgroup(c->cred, seg->gid))
+        granted >>= 3;
+    return !(requested & ~granted & 7);
+}
+
+/* IPC_SET and IPC_RMID: the owner, the creator or root. */
+static bool owner_or_creator(const struct shm_segment *seg, const struct shm_caller *c)
+{
+    return privileged(c) || c->cred->euid == seg->cuid || c->cred->euid == seg->uid;
+}
+
 static long create(int32_t key, size_t size, int flags, const struct shm_caller *c)
 {
     if (size < SHMMIN || size > SHMMAX)
@@ -102,7 +139,9 @@ static long create(int32_t key, size_t size, int flags, const struct shm_caller 
         }
         obj->committed = pages;
     }
+    uint32_t euid = c->cred ? c->cred->euid : 0, egid = c->cred ? c->cred->egid : 0;
     *seg = (struct shm_segment){.key = key, .id = (int)(++ipc.seq << ID_SEQ_SHIFT | (unsigned)slot),
+                                .uid = euid, .gid = egid, .cuid = euid, .cgid = egid,
                                 .mode = (uint32_t)flags & MODE_BITS, .size = size, .cpid = c->pid,
                                 .ctime = c->now, .obj = obj};
     obj->has_segment = true;
@@ -123,7 +162,9 @@ long sysv_shmget(int32_t key, size_t size, int flags, const struct shm_caller *c
         return -EEXIST;
     if (size > seg->size)
         return -EINVAL;
-    return seg->id; /* every process runs as root: no EACCES (Linux: CAP_IPC_OWNER) */
+    if (!ipcperms(seg, c, flags & MODE_BITS))
+        return -EACCES; /* the mode bits asked for are not ours */
+    return seg->id;
 }
 
 /* The segment and its id go; the object (and the memory) goes with its
@@ -157,9 +198,11 @@ long sysv_shmat(struct mm *mm, int id, uintptr_t addr, int flags, const struct s
             addr = ALIGN_DOWN(addr, SHMLBA);
         else if (!IS_ALIGNED(addr, SHMLBA))
             return -EINVAL;
-        if (addr + ALIGN_UP(seg->size, PAGE_SIZE) > USER_SPACE_END || addr < USER_IMAGE_BASE)
-            return -EINVAL;
     }
+    if (!ipcperms(seg, c, (flags & SHM_RDONLY) ? 0444 : 0666))
+        return -EACCES;
+    if (addr && (addr + ALIGN_UP(seg->size, PAGE_SIZE) > USER_SPACE_END || addr < USER_IMAGE_BASE))
+        return -EINVAL;
     unsigned prot = (flags & SHM_RDONLY) ? VM_READ : VM_READ | VM_WRITE;
     char name[VMA_NAME_MAX];
     snprintf(name, sizeof(name), "/SYSV%08x (deleted)", (uint32_t)seg->key);
@@ -233,14 +276,23 @@ long sysv_shmctl(int id, int cmd, void *ds, const struct shm_caller *c)
     if (!seg)
         return -EINVAL;
     struct shmid64_ds_k *d = ds;
+    if ((cmd == IPC_SET || cmd == IPC_RMID) && !owner_or_creator(seg, c))
+        return -EPERM;
     switch (cmd) {
     case IPC_STAT:
-        *d = (struct shmid64_ds_k){.key = seg->key, .mode = seg->mode, .seq = (uint16_t)(seg->id >> ID_SEQ_SHIFT),
+        if (!ipcperms(seg, c, 0444))
+            return -EACCES;
+        *d = (struct shmid64_ds_k){.key = seg->key, .uid = seg->uid, .gid = seg->gid, .cuid = seg->cuid,
+                                   .cgid = seg->cgid, .mode = seg->mode, .seq = (uint16_t)(seg->id >> ID_SEQ_SHIFT),
                                    .segsz = seg->size, .atime = (int64_t)seg->atime, .dtime = (int64_t)seg->dtime,
                                    .ctime = (int64_t)seg->ctime, .cpid = seg->cpid, .lpid = seg->lpid,
                                    .nattch = seg->obj->nr_vmas};
         return 0;
     case IPC_SET:
+        if (d->uid == INVALID_ID || d->gid == INVALID_ID)
+            return -EINVAL; /* (uid_t)-1 is no user */
+        seg->uid = d->uid;
+        seg->gid = d->gid;
         seg->mode = (seg->mode & ~MODE_BITS) | (d->mode & MODE_BITS);
         seg->ctime = c->now;
         return 0;
@@ -271,8 +323,8 @@ size_t sysv_shm_report(char *buf, size_t size)
             rss += s->obj->pages[p] && !(s->obj->pages[p] & 1); /* in memory, not on swap */
         len += (size_t)snprintf(buf + len, size - len,
                                 "%10d %10d %5o %21lu %5d %5d %6u %5u %5u %5u %5u %10lu %10lu %10lu %21lu %21lu\n",
-                                s->key, s->id, s->mode, s->size, s->cpid, s->lpid, s->obj->nr_vmas, 0u, 0u, 0u, 0u,
-                                s->atime, s->dtime, s->ctime, rss * PAGE_SIZE, 0ul);
+                                s->key, s->id, s->mode, s->size, s->cpid, s->lpid, s->obj->nr_vmas, s->uid, s->gid,
+                                s->cuid, s->cgid, s->atime, s->dtime, s->ctime, rss * PAGE_SIZE, 0ul);
     }
     return len;
 }

@@ -78,9 +78,9 @@ BOOTS = [
 # same binaries pass on Linux: tests/user/run-host.sh (make test-host).
 for prog, timeout in (("t_lazy", 120), ("t_proc", 180), ("t_hostile", 120), ("t_files", 60), ("t_busybox", 120),
                       ("t_shm", 120), ("t_cow", 180), ("t_exec", 120), ("t_pipe", 120), ("t_signal", 120),
-                      ("t_procfs", 120), ("t_fuzz", 300), ("t_tlb", 60)):
+                      ("t_procfs", 120), ("t_fuzz", 300), ("t_tlb", 60), ("t_creds", 120)):
     BOOTS.append({"name": prog, "cmdline": f"vmcheck init={TESTDIR}/{prog}", "timeout": timeout, "kind": "tests"})
-    if prog in ("t_cow", "t_shm"):  # their swapped-out cases (MADV_PAGEOUT) need a swap disk
+    if prog in ("t_cow", "t_shm", "t_creds"):  # their swapped-out cases (MADV_PAGEOUT) need a swap disk
         BOOTS[-1]["swap"] = "64M"
 
 # ---- overcommit and the address-space limits (tests/user/t_overcommit.c):

@@ -80,6 +80,18 @@ muts = [
  ("fork does not charge the child's copy", "mm/vma.c", "    if ((v->flags & VM_ACCOUNT) && vm_enough_memory(v->mm, vma_pages(v))) {", "    if (0) {", [], "t_overcommit"),
  ("the stack ignores RLIMIT_STACK", "mm/fault.c", "    return MIN(mm_rlimit(RLIMIT_STACK), (uint64_t)(USER_STACK_TOP - USER_MMAP_BASE));", "    return USER_STACK_LIMIT;", [], "t_overcommit"),
  ("failed swap-in kills with SIGKILL, not SIGBUS", "mm/fault.c", "    if (r == -EIO)\n        fi->reason = \"swap-in failed (disk error)\";\n    if (r)\n        return r;\n    pte = paging_walk", "    if (r == -EIO)\n        fi->reason = \"swap-in failed (disk error)\";\n    if (r)\n        return -ENOMEM;\n    pte = paging_walk", [], "swap_read_error"),
+ # ---- users and permissions (docs/users.md) ----
+ ("non-root setuid to any id", "kernel/cred.c", "    if (id != ids[0] && id != ids[2])\n        return -EPERM;", "", [], "t_creds"),
+ ("an id change keeps the process dumpable", "kernel/cred.c", "    if (changed)\n        current->cred.dumpable = false;", "    (void)changed;", [], "t_creds"),
+ ("exec keeps the saved ids", "kernel/cred.c", "    c->suid = c->fsuid = c->euid;\n    c->sgid = c->fsgid = c->egid;", "", [], "t_creds"),
+ ("pagemap shows PFNs to everyone", "mm/report.c", "uint64_t frame_mask = show_pfn ? PM_PFN_MASK : 0;", "uint64_t frame_mask = PM_PFN_MASK;", [], "t_creds"),
+ ("anyone may open another process's maps", "kernel/procfs.c", "    return !t->mm || cred_may_access(t) ? 0 : -EACCES;", "    return 0;", [], "t_creds"),
+ ("/proc/<pid> belongs to its user even when not dumpable", "kernel/procfs.c", "(ino->mode == (S_IFDIR | 0555) || (t->mm && t->cred.dumpable))", "(1)", [], "t_creds"),
+ ("file mode bits are not checked", "kernel/vfs.c", "    if (!capable_fs())\n        return -EACCES;", "", [], "t_creds"),
+ ("access() asks with the effective ids", "kernel/sys_fs.c", "    if (!(flags & AT_EACCESS)) {", "    if (0) {", [], "t_creds"),
+ ("SysV shm ignores the mode bits", "mm/sysv_shm.c", "    return !(requested & ~granted & 7);", "    return requested == granted || true;", [], "t_shm"),
+ ("anyone may IPC_RMID", "mm/sysv_shm.c", "    return privileged(c) || c->cred->euid == seg->cuid || c->cred->euid == seg->uid;", "    return seg || c;", [], "t_shm"),
+ ("open(O_CREAT) of a missing name in a missing directory is EROFS", "kernel/sys_fs.c", "    if (r == -ENOENT && missing && (flags & O_CREAT))", "    if (r == -ENOENT && (flags & O_CREAT))", [], "t_files"),
 ]
 DEFAULT_BOOTS = "ktest,t_lazy,t_hostile,t_proc,t_cow,t_fuzz"
 

@@ -17,6 +17,7 @@
 #include <elf.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -308,6 +309,58 @@ static const char *files_open_errors(void)
     return PASS;
 }
 
+/* The order in which Linux judges a path, and so must Pagewise: the name
+ * first (empty: ENOENT; 4096 bytes or more: ENAMETOOLONG), then the walk
+ * in order (a missing directory: ENOENT; a file used as a directory, or a
+ * trailing slash after one: ENOTDIR; a component over 255 bytes:
+ * ENAMETOOLONG, unless the walk failed before it), then what O_CREAT finds
+ * (a name with a trailing slash, or a directory: EISDIR; an existing file
+ * with O_EXCL: EEXIST), and only then the file system: Pagewise is
+ * read-only, so creating is EROFS (creat("") was EROFS once). None of
+ * these calls creates anything on Linux either. */
+static const char *files_path_errno_order(void)
+{
+    char path[PATH_MAX + 2 * NAME_MAX], longname[NAME_MAX + 2];
+    struct stat st;
+
+    CHECK(self, "cannot open our own program file (argv[0] = %s)", test_argv0);
+    CHECK_ERRNO(creat("", 0644), ENOENT);
+    CHECK_ERRNO(open("", O_WRONLY | O_CREAT | O_EXCL, 0644), ENOENT);
+    CHECK_ERRNO(access("", F_OK), ENOENT);
+    CHECK_ERRNO(stat("", &st), ENOENT);
+    memset(path, 'a', PATH_MAX); /* 4096 bytes without the NUL: one too many */
+    path[0] = '/';
+    path[PATH_MAX] = '\0';
+    CHECK_ERRNO(creat(path, 0644), ENAMETOOLONG);
+    CHECK_ERRNO(creat("/no-such-dir-pagewise/new-file", 0644), ENOENT);
+    snprintf(path, sizeof(path), "%s/new-file", self);
+    CHECK_ERRNO(creat(path, 0644), ENOTDIR);
+    memset(longname, 'b', sizeof(longname) - 1); /* 256 bytes: one too many */
+    longname[sizeof(longname) - 1] = '\0';
+    snprintf(path, sizeof(path), "/%s", longname);
+    CHECK_ERRNO(creat(path, 0644), ENAMETOOLONG);
+    CHECK_ERRNO(open(path, O_RDONLY), ENAMETOOLONG);
+    snprintf(path, sizeof(path), "/no-such-dir-pagewise/%s", longname);
+    CHECK_ERRNO(creat(path, 0644), ENOENT);
+    snprintf(path, sizeof(path), "%s/%s", self, longname);
+    CHECK_ERRNO(creat(path, 0644), ENOTDIR);
+    snprintf(path, sizeof(path), "%s/", self);
+    CHECK_ERRNO(open(path, O_RDONLY), ENOTDIR);
+    CHECK_ERRNO(stat(path, &st), ENOTDIR);
+    CHECK_ERRNO(open(path, O_WRONLY | O_CREAT, 0644), EISDIR);
+    CHECK_ERRNO(open("/no-such-name-pagewise/", O_WRONLY | O_CREAT, 0644), EISDIR);
+    CHECK_ERRNO(open("/", O_RDONLY | O_CREAT, 0644), EISDIR);
+    CHECK_ERRNO(open(self_dir, O_RDONLY | O_CREAT, 0644), EISDIR);
+    CHECK_ERRNO(open(self, O_RDONLY | O_CREAT | O_EXCL, 0644), EEXIST);
+    if (on_pagewise()) {
+        CHECK_ERRNO(creat("/pagewise-new-file", 0644), EROFS);
+        snprintf(path, sizeof(path), "%s/pagewise-new-file", self_dir);
+        CHECK_ERRNO(creat(path, 0644), EROFS);
+        CHECK_ERRNO(open("/proc/pagewise-new-file", O_RDONLY | O_CREAT, 0644), EROFS);
+    }
+    return PASS;
+}
+
 /* "." and ".." and doubled slashes in a path mean what they always mean. */
 static const char *files_path_dots(void)
 {
@@ -401,6 +454,42 @@ static const char *files_open_for_write_refused(void)
         CHECK(fd == -1 && (e == EROFS || e == ETXTBSY || e == EACCES),
               "open(\"%s\", O_WRONLY) of the running program returned %d (%s)", self, fd, errname(e));
     }
+    return PASS;
+}
+
+/* poll: a closed descriptor reads POLLNVAL, a negative one is skipped;
+ * /dev/null is always ready; a pipe's read end is readable once there is
+ * data and hung up once the writer is gone, its write end writable; with
+ * nothing ready a timeout of 50 ms waits about that long. (musl calls poll
+ * at the start of a program whose real and effective ids differ.) */
+static const char *files_poll(void)
+{
+    int fds[2], null = open("/dev/null", O_RDWR);
+    CHECK(null >= 0, "open(/dev/null): %s", errname(errno));
+    CHECK_OK(pipe(fds));
+    struct pollfd p[4] = {{.fd = 1000, .events = POLLIN},
+                          {.fd = -1, .events = POLLIN},
+                          {.fd = null, .events = POLLIN | POLLOUT},
+                          {.fd = fds[0], .events = POLLIN}};
+    int n = poll(p, 4, 0);
+    CHECK(n == 2, "poll returned %d (%s), expected 2 ready", n, errname(errno));
+    CHECK(p[0].revents == POLLNVAL && p[1].revents == 0 && p[2].revents == (POLLIN | POLLOUT) && p[3].revents == 0,
+          "revents %#x %#x %#x %#x, expected POLLNVAL, 0, POLLIN|POLLOUT, 0", p[0].revents, p[1].revents, p[2].revents,
+          p[3].revents);
+    long long t0 = now_ns();
+    n = poll(&p[3], 1, 50);
+    long long waited_ms = (now_ns() - t0) / 1000000;
+    CHECK(n == 0 && waited_ms >= 40 && waited_ms < 2000, "poll of an empty pipe for 50 ms returned %d after %lld ms", n,
+          waited_ms);
+    CHECK(write(fds[1], "x", 1) == 1, "write to the pipe: %s", errname(errno));
+    struct pollfd w = {.fd = fds[1], .events = POLLOUT};
+    CHECK(poll(&p[3], 1, 0) == 1 && p[3].revents == POLLIN, "a pipe with data: revents %#x", p[3].revents);
+    CHECK(poll(&w, 1, 0) == 1 && w.revents == POLLOUT, "the write end: revents %#x", w.revents);
+    close(fds[1]);
+    CHECK(poll(&p[3], 1, 0) == 1 && p[3].revents == (POLLIN | POLLHUP),
+          "data and no writer: revents %#x, expected POLLIN|POLLHUP", p[3].revents);
+    close(fds[0]);
+    close(null);
     return PASS;
 }
 
@@ -592,6 +681,8 @@ static const struct test tests[] = {
     TEST(files_getdents_errors),
     TEST(files_read_directory),
     TEST(files_open_errors),
+    TEST(files_path_errno_order),
+    TEST(files_poll),
     TEST(files_path_dots),
     TEST(files_chdir_getcwd),
     TEST(files_chdir_errors),

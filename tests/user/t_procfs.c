@@ -26,6 +26,7 @@
 #include <dirent.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 static int main_argc;
 static char **main_argv;
@@ -794,6 +795,33 @@ static const char *procfs_pagemap_cow(void)
 }
 
 /* The cases, in the order they run. */
+/* Who owns /proc/<pid> (stat): the process's effective uid and gid, for
+ * the directory and, while the process is dumpable (it is, unless it
+ * changed ids or said otherwise: t_creds checks those), for its files,
+ * with their modes: status 0444, pagemap 0400 (t_creds shows what the
+ * owner decides). */
+static const char *procfs_pid_owner(void)
+{
+    static const struct {
+        const char *path;
+        unsigned mode;
+    } files[] = {{"/proc/self", S_IFDIR | 0555},
+                 {"/proc/self/status", S_IFREG | 0444},
+                 {"/proc/self/maps", S_IFREG | 0444},
+                 {"/proc/self/pagemap", S_IFREG | 0400}};
+    struct stat st;
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        CHECK(stat(files[i].path, &st) == 0, "stat(%s): %s", files[i].path, errname(errno));
+        CHECK(st.st_uid == geteuid() && st.st_gid == getegid(), "%s belongs to %u:%u, expected our %u:%u",
+              files[i].path, (unsigned)st.st_uid, (unsigned)st.st_gid, (unsigned)geteuid(), (unsigned)getegid());
+        CHECK(st.st_mode == files[i].mode, "%s has mode 0%o, expected 0%o", files[i].path, (unsigned)st.st_mode,
+              files[i].mode);
+    }
+    CHECK(stat("/proc/meminfo", &st) == 0 && st.st_uid == 0 && (st.st_mode & 0777) == 0444,
+          "/proc/meminfo: owner %u mode 0%o, expected root's, 0444", (unsigned)st.st_uid, (unsigned)st.st_mode & 0777);
+    return PASS;
+}
+
 /* clang-format off */
 static const struct test tests[] = {
     TEST(procfs_meminfo),
@@ -806,6 +834,7 @@ static const struct test tests[] = {
     TEST(procfs_self_link),
     TEST(procfs_uptime),
     TEST(procfs_pid_dirs),
+    TEST(procfs_pid_owner),
     TEST(procfs_pagemap),
     TEST(procfs_pagemap_cow),
 };

@@ -36,9 +36,10 @@
  *     even if the first page was munmapped already.
  *   - shm_segsz is the size asked for, not rounded to pages.
  *
- * Everything runs as root (on Linux run this natively as root; Pagewise
- * has no other user), so EACCES for a segment's permission bits cannot
- * happen and is not tested: root passes every permission check.
+ * The test runs as root (on Linux run this natively as root), which passes
+ * every permission check; the permission cases (shm_perm_*) become other
+ * users in children to check the mode bits (EACCES) and the owner/creator
+ * rule (EPERM) as Linux's ipcperms has them. Not root: they are skipped.
  *
  * Every segment a case creates is removed (IPC_RMID) when the case ends,
  * passed or failed, so that repeated native runs leave nothing behind:
@@ -46,6 +47,7 @@
  */
 #include "testlib.h"
 
+#include <grp.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/ipc.h>
@@ -1745,6 +1747,249 @@ SHM_CASE(shm_proc_sysvipc)
 }
 
 /* ---------------------------------------------------------------------------
+ * Permissions, as Linux's ipcperms: other users, in children.
+ *
+ * The creator's euid/egid become owner (uid, gid) and creator (cuid,
+ * cgid). One class of the mode bits applies: the owner's if the caller's
+ * euid is uid or cuid, else the group's if one of its groups is gid or
+ * cgid, else the others'; each bit asked for must be in it (EACCES).
+ * IPC_SET and IPC_RMID: owner, creator or root (EPERM). These cases need
+ * root to start with (to become the users).
+ * ------------------------------------------------------------------------- */
+
+#define NOBODY 65534
+#define PERM_SIZE 5000
+
+/* The operations a user tries: each works (0) or fails with an errno;
+ * SKIP: not tried. */
+enum { OP_GET_RW, OP_GET_R, OP_GET_NONE, OP_AT_RW, OP_AT_RO, OP_STAT, OP_SET_SAME, OP_RMID, OP_SET_NEW, NR_OPS };
+#define SKIP (-1)
+static const char *const op_names[NR_OPS] = {"shmget(key, 0, 0600)",
+                                             "shmget(key, 0, 0444)",
+                                             "shmget(key, 0, 0)",
+                                             "shmat(id, 0, 0)",
+                                             "shmat(id, 0, SHM_RDONLY)",
+                                             "shmctl(IPC_STAT)",
+                                             "shmctl(IPC_SET) (no change)",
+                                             "shmctl(IPC_RMID)",
+                                             "shmctl(IPC_SET) (new owner/mode)"};
+
+struct actor {
+    const char *name;
+    uid_t uid;
+    gid_t gid, group; /* effective gid; one supplementary group (0: none) */
+    int expect[NR_OPS];
+};
+
+static struct {
+    key_t key;
+    int id;
+    struct shmid_ds ds; /* the segment now, for "IPC_SET, no change" */
+    uid_t set_uid;      /* what OP_SET_NEW asks for */
+    gid_t set_gid;
+    unsigned set_mode;
+} perm;
+
+static int try_op(int op)
+{
+    struct shmid_ds ds;
+    void *p;
+    int r;
+    errno = 0;
+    switch (op) {
+    case OP_GET_RW: r = shmget(perm.key, 0, 0600); break;
+    case OP_GET_R: r = shmget(perm.key, 0, 0444); break;
+    case OP_GET_NONE: r = shmget(perm.key, 0, 0); break; /* asks for no access at all */
+    case OP_AT_RW:
+    case OP_AT_RO:
+        p = shmat(perm.id, NULL, op == OP_AT_RO ? SHM_RDONLY : 0);
+        if (p == SHM_FAILED)
+            return errno;
+        shmdt(p);
+        return 0;
+    case OP_STAT: return shmctl(perm.id, IPC_STAT, &ds) == 0 ? 0 : errno;
+    case OP_SET_SAME: ds = perm.ds; return shmctl(perm.id, IPC_SET, &ds) == 0 ? 0 : errno;
+    case OP_RMID: return shmctl(perm.id, IPC_RMID, NULL) == 0 ? 0 : errno;
+    case OP_SET_NEW:
+        ds = perm.ds;
+        ds.shm_perm.uid = perm.set_uid;
+        ds.shm_perm.gid = perm.set_gid;
+        ds.shm_perm.mode = perm.set_mode;
+        return shmctl(perm.id, IPC_SET, &ds) == 0 ? 0 : errno;
+    default: return -1;
+    }
+    return r == perm.id ? 0 : r < 0 ? errno : -2; /* -2: another segment's id */
+}
+
+/* Become uid, gid (all three ids) with one or no supplementary group. */
+static int become_user(uid_t uid, gid_t gid, gid_t group)
+{
+    if (setgroups(group ? 1 : 0, &group) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0)
+        return -1;
+    return 0;
+}
+
+/* In a child: become the actor and try each operation. */
+static const char *actor_tries(const struct actor *a)
+{
+    if (become_user(a->uid, a->gid, a->group) != 0)
+        return FAIL("%s: cannot take uid %u gid %u: %s", a->name, a->uid, a->gid, errname(errno));
+    for (int op = 0; op < NR_OPS; op++) {
+        if (a->expect[op] == SKIP)
+            continue;
+        int got = try_op(op);
+        CHECK(got == a->expect[op], "%s: %s gave %s, expected %s", a->name, op_names[op],
+              got ? errname(got) : "success", a->expect[op] ? errname(a->expect[op]) : "success");
+    }
+    return PASS;
+}
+
+/* Each actor in its own child, after a fresh look at the segment. */
+static const char *actors_try(const struct actor *actors, int n)
+{
+    for (int i = 0; i < n; i++) {
+        int fds[2];
+        CHECK_OK(shmctl(perm.id, IPC_STAT, &perm.ds));
+        CHECK_OK(pipe(fds));
+        pid_t pid = fork_child();
+        CHECK(pid >= 0, "fork: %s", errname(errno));
+        if (pid == 0) {
+            close(fds[0]);
+            child_verdict(fds[1], actor_tries(&actors[i]));
+        }
+        close(fds[1]);
+        const char *why = parent_verdict(fds[0], pid);
+        close(fds[0]);
+        if (why != PASS)
+            return why;
+    }
+    return PASS;
+}
+
+/* A child as uid/gid creates segment key with mode; we (root) find its id. */
+static const char *create_as(uid_t uid, gid_t gid, key_t key, int mode)
+{
+    track_key(key);
+    pid_t pid = fork_child();
+    CHECK(pid >= 0, "fork: %s", errname(errno));
+    if (pid == 0)
+        _exit(become_user(uid, gid, 0) != 0 ? 2 : shmget(key, PERM_SIZE, IPC_CREAT | IPC_EXCL | mode) < 0 ? 3 : 0);
+    int st = wait_for(pid);
+    CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the creator (uid %u) %s (2: setresuid, 3: shmget)", uid,
+          status_str(st));
+    perm.key = key;
+    perm.id = shmget(key, 0, 0);
+    CHECK(perm.id >= 0, "shmget of the segment uid %u made: %s", uid, errname(errno));
+    if (n_ids < MAX_TRACKED)
+        tracked_ids[n_ids++] = perm.id;
+    return PASS;
+}
+
+/* IPC_STAT (as root) and the /proc/sysvipc/shm line show these owners. */
+static const char *owners_are(uid_t uid, gid_t gid, uid_t cuid, gid_t cgid, unsigned mode)
+{
+    struct shmid_ds ds;
+    struct sysvipc_line sl;
+    CHECK_OK(shmctl(perm.id, IPC_STAT, &ds));
+    CHECK(ds.shm_perm.uid == uid && ds.shm_perm.gid == gid && ds.shm_perm.cuid == cuid && ds.shm_perm.cgid == cgid,
+          "IPC_STAT: uid %u gid %u cuid %u cgid %u, expected %u %u %u %u", (unsigned)ds.shm_perm.uid,
+          (unsigned)ds.shm_perm.gid, (unsigned)ds.shm_perm.cuid, (unsigned)ds.shm_perm.cgid, uid, gid, cuid, cgid);
+    CHECK((ds.shm_perm.mode & 0777) == mode, "IPC_STAT: mode 0%o, expected 0%o", ds.shm_perm.mode & 0777, mode);
+    CHECK(find_sysvipc_line(perm.id, &sl) == 1, "/proc/sysvipc/shm has no line for segment %d", perm.id);
+    CHECK(sl.uid == uid && sl.gid == gid && sl.cuid == cuid && sl.cgid == cgid && sl.perms == mode,
+          "/proc/sysvipc/shm: perms %o uid %lld gid %lld cuid %lld cgid %lld, expected %o %u %u %u %u", sl.perms,
+          sl.uid, sl.gid, sl.cuid, sl.cgid, mode, uid, gid, cuid, cgid);
+    return PASS;
+}
+
+#define NEED_ROOT(name)                                                                                                \
+    do {                                                                                                               \
+        if (getuid() != 0 || geteuid() != 0) {                                                                         \
+            out("# %s: not run as root (the case takes other users' ids): skipped\n", name);                           \
+            return PASS;                                                                                               \
+        }                                                                                                              \
+    } while (0)
+
+#define TRY(call)                                                                                                      \
+    do {                                                                                                               \
+        const char *w_ = (call);                                                                                       \
+        if (w_ != PASS)                                                                                                \
+            return w_;                                                                                                 \
+    } while (0)
+
+/* Mode 0640 of uid 1000, gid 2000: the owner reads and writes, the group
+ * (effective or supplementary) reads, others nothing (shmget asking for no
+ * access still finds it); only owner and root may IPC_SET or IPC_RMID. */
+SHM_CASE(shm_perm_matrix)
+{
+    NEED_ROOT("shm_perm_matrix");
+    TRY(create_as(1000, 2000, key_for(9), 0640));
+    TRY(owners_are(1000, 2000, 1000, 2000, 0640));
+    static const struct actor actors[] = {
+        {"the owner (uid 1000, gid 9)", 1000, 9, 0, {0, 0, 0, 0, 0, 0, 0, SKIP, SKIP}},
+        {"the group (uid 3000, gid 2000)", 3000, 2000, 0, {EACCES, 0, 0, EACCES, 0, 0, EPERM, EPERM, EPERM}},
+        {"a supplementary member of the group (uid 3000, gid 9, groups 2000)",
+         3000,
+         9,
+         2000,
+         {EACCES, 0, 0, EACCES, 0, 0, EPERM, EPERM, EPERM}},
+        {"nobody", NOBODY, NOBODY, 0, {EACCES, EACCES, 0, EACCES, EACCES, EACCES, EPERM, EPERM, EPERM}},
+        {"root", 0, 0, 0, {0, 0, 0, 0, 0, 0, 0, SKIP, SKIP}},
+    };
+    perm.set_uid = NOBODY, perm.set_gid = NOBODY, perm.set_mode = 0666; /* what the refused IPC_SETs ask */
+    TRY(actors_try(actors, (int)(sizeof(actors) / sizeof(actors[0]))));
+    TRY(owners_are(1000, 2000, 1000, 2000, 0640));
+    return PASS;
+}
+
+/* IPC_SET gives the segment away (uid, gid, the low 9 mode bits); the
+ * creator keeps its rights. Exactly one class applies: with mode 0604 the
+ * group may do nothing although others may read; with 0460 the creator
+ * (owner class) may not write although its group may. uid -1: EINVAL. */
+SHM_CASE(shm_perm_owner_and_creator)
+{
+    NEED_ROOT("shm_perm_owner_and_creator");
+    TRY(create_as(1000, 2000, key_for(10), 0640));
+    static const struct actor bad_set[] = {
+        {"the creator setting uid -1", 1000, 2000, 0, {SKIP, SKIP, SKIP, SKIP, SKIP, SKIP, SKIP, SKIP, EINVAL}}};
+    perm.set_uid = (uid_t)-1, perm.set_gid = 2000, perm.set_mode = 0604;
+    TRY(actors_try(bad_set, 1));
+    static const struct actor give[] = {
+        {"the creator", 1000, 2000, 0, {SKIP, SKIP, SKIP, SKIP, SKIP, SKIP, SKIP, SKIP, 0}}};
+    perm.set_uid = 4000, perm.set_gid = 2000, perm.set_mode = 01604; /* only the low 9 bits are taken */
+    TRY(actors_try(give, 1));
+    TRY(owners_are(4000, 2000, 1000, 2000, 0604));
+    static const struct actor after_give[] = {
+        {"the new owner (uid 4000, gid 9)", 4000, 9, 0, {0, 0, 0, 0, 0, 0, 0, SKIP, SKIP}},
+        {"the creator (uid 1000, gid 9)", 1000, 9, 0, {0, 0, 0, 0, 0, 0, 0, SKIP, SKIP}},
+        {"the group (uid 3000, gid 2000)",
+         3000,
+         2000,
+         0,
+         {EACCES, EACCES, 0, EACCES, EACCES, EACCES, EPERM, EPERM, SKIP}},
+        {"nobody", NOBODY, NOBODY, 0, {EACCES, 0, 0, EACCES, 0, 0, EPERM, EPERM, SKIP}},
+    };
+    TRY(actors_try(after_give, (int)(sizeof(after_give) / sizeof(after_give[0]))));
+    static const struct actor remode[] = {
+        {"the new owner", 4000, 9, 0, {SKIP, SKIP, SKIP, SKIP, SKIP, SKIP, SKIP, SKIP, 0}}};
+    perm.set_uid = 4000, perm.set_gid = 2000, perm.set_mode = 0460;
+    TRY(actors_try(remode, 1));
+    static const struct actor after_remode[] = {
+        {"the creator (uid 1000, gid 2000)", 1000, 2000, 0, {EACCES, 0, 0, EACCES, 0, 0, 0, SKIP, SKIP}},
+        {"the group (uid 3000, gid 2000)", 3000, 2000, 0, {0, 0, 0, 0, 0, 0, EPERM, EPERM, SKIP}},
+        {"nobody", NOBODY, NOBODY, 0, {EACCES, EACCES, 0, EACCES, EACCES, EACCES, EPERM, EPERM, SKIP}},
+        {"the creator removing it", 1000, 2000, 0, {SKIP, SKIP, SKIP, SKIP, SKIP, SKIP, SKIP, 0, SKIP}},
+    };
+    TRY(actors_try(after_remode, (int)(sizeof(after_remode) / sizeof(after_remode[0]))));
+    for (int i = 0; i < n_ids; i++) /* gone: cleanup must not touch the id again */
+        if (tracked_ids[i] == perm.id)
+            tracked_ids[i] = -1;
+    struct shmid_ds ds;
+    CHECK_ERRNO(shmctl(perm.id, IPC_STAT, &ds), EINVAL);
+    return PASS;
+}
+
+/* ---------------------------------------------------------------------------
  * Many: no leak over 100 lifetimes, 20 attachers at once.
  * ------------------------------------------------------------------------- */
 
@@ -1920,6 +2165,8 @@ static const struct test tests[] = {
     TEST(shm_sysv_swapped_both_ways),
     TEST(shm_proc_maps_lines),
     TEST(shm_proc_sysvipc),
+    TEST(shm_perm_matrix),
+    TEST(shm_perm_owner_and_creator),
     TEST(shm_no_leak_100_cycles),
     TEST(shm_twenty_attachers),
 };
