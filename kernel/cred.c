@@ -24,6 +24,7 @@
 
 #include "kernel/errno.h"
 #include "kernel/proc.h"
+#include "kernel/signal.h"
 #include "kernel/string.h"
 #include "kernel/syscall.h"
 #include "kernel/uaccess.h"
@@ -217,4 +218,14 @@ void cred_exec(struct task *t, bool readable)
     c->suid = c->fsuid = c->euid;
     c->sgid = c->fsgid = c->egid;
     c->dumpable = readable && c->euid == c->uid && c->egid == c->gid && !fs_changed;
+}
+
+bool cred_may_signal(const struct task *target, int sig)
+{
+    const struct cred *me = &current->cred, *t = &target->cred;
+    if (capable())
+        return true;
+    if (sig == SIGCONT && target->sid == current->sid)
+        return true; /* job control inside a session */
+    return me->euid == t->suid || me->euid == t->uid || me->uid == t->suid || me->uid == t->uid;
 }

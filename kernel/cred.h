@@ -55,4 +55,10 @@ void cred_exec(struct task *t, bool readable);
  * uid and gid all equal the caller's fsuid and fsgid. */
 bool cred_may_access(const struct task *target);
 
+/* May the current process send sig to target (Linux's
+ * check_kill_permission)? Root may; others only to a process whose real
+ * or saved uid is their real or effective uid; SIGCONT also within the
+ * session. */
+bool cred_may_signal(const struct task *target, int sig);
+
 #endif

@@ -282,6 +282,10 @@ SYSCALL_DEFINE(wait4)
 
 /* kill's pid: > 0 one process, 0 my group, -1 everyone but init and me,
  * < -1 the group -pid. */
+/* kill(2)'s targets, with Linux's permission rule (kernel/cred.c:
+ * cred_may_signal): one process (EPERM if not allowed), every process
+ * but init and ourselves (-1: success if there was anyone, even if every
+ * one refused, as Linux), or a process group (EPERM if none allowed). */
 static long send_to(int pid, int sig, int code)
 {
     if (sig < 0 || sig > NSIG)
@@ -290,24 +294,30 @@ static long send_to(int pid, int sig, int code)
         struct task *t = proc_find(pid);
         if (!t)
             return -ESRCH;
+        if (!cred_may_signal(t, sig))
+            return -EPERM;
         if (sig)
             signal_send_info(t, sig, code, 0, current->pid, 0);
         return 0;
     }
-    if (pid == -1) {
-        int n = 0;
-        for (int p = 2; p < 1 << 15; p++) {
-            struct task *t = proc_find(p);
-            if (t && t != current) {
-                n++;
-                if (sig)
-                    signal_send_info(t, sig, code, 0, current->pid, 0);
-            }
-        }
-        return n ? 0 : -ESRCH;
-    }
     int pgrp = pid == 0 ? current->pgid : -pid;
-    return (sig ? proc_signal_group(pgrp, sig) : proc_group_exists(pgrp)) ? 0 : -ESRCH;
+    long found = 0, sent = 0, last = 0;
+    for (int p = pid == -1 ? 2 : 1; p <= proc_max_pid(); p++) { /* -1 spares init */
+        struct task *t = proc_find(p);
+        if (!t || t->state == TASK_ZOMBIE || (pid == -1 ? t == current : t->pgid != pgrp))
+            continue;
+        found++;
+        if (!cred_may_signal(t, sig)) {
+            last = pid == -1 ? last : -EPERM;
+            continue;
+        }
+        sent++;
+        if (sig)
+            signal_send_info(t, sig, code, 0, current->pid, 0);
+    }
+    if (!found)
+        return -ESRCH;
+    return sent ? 0 : last;
 }
 
 SYSCALL_DEFINE(kill)

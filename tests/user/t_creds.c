@@ -653,6 +653,53 @@ static const char *creds_other_users_memory_refused(void)
     return why;
 }
 
+/* kill(2) as nobody: not a root process (EPERM, even with signal 0, and
+ * the victim lives on), but a process of our own user; kill(-1, 0) finds
+ * someone and says 0 (Linux: EPERM from each refused target is not
+ * reported when there was anyone). */
+static const char *killer(void)
+{
+    if (become(NOBODY, NOBODY) != 0)
+        return FAIL("becoming nobody: %s", errname(errno));
+    CHECK_ERRNO(kill(victims.root, 0), EPERM);
+    CHECK_ERRNO(kill(victims.root, SIGKILL), EPERM);
+    CHECK_OK(kill(victims.same, 0));
+    CHECK_OK(kill(-1, 0));
+    return PASS;
+}
+
+static const char *creds_kill_needs_same_user(void)
+{
+    int ready[2], hold[2];
+    const char *why = PASS;
+
+    NEED_ROOT();
+    CHECK_OK(pipe(ready));
+    if (pipe(hold) != 0) {
+        close(ready[0]);
+        close(ready[1]);
+        return FAIL("pipe: %s", errname(errno));
+    }
+    victims.root = start_victim(0, 1, ready, hold);
+    victims.same = start_victim(NOBODY, 1, ready, hold);
+    close(ready[1]);
+    close(hold[0]);
+    for (int i = 0; i < 2 && why == PASS; i++)
+        if (wait_go(ready[0]) != 0)
+            why = FAIL("a victim process did not start");
+    if (why == PASS)
+        why = in_child(killer);
+    close(hold[1]);
+    close(ready[0]);
+    pid_t all[2] = {victims.root, victims.same};
+    for (int i = 0; i < 2; i++) {
+        int st = wait_for(all[i]);
+        if (why == PASS && !(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0))
+            why = FAIL("victim %d (%s) %s", i, i ? "nobody" : "root", status_str(st));
+    }
+    return why;
+}
+
 /* ---------------------------------------------------------------------------
  * pagemap: PFNs for root only.
  * ------------------------------------------------------------------------- */
@@ -845,6 +892,7 @@ static const struct test tests[] = {
     TEST(creds_dumpable_cleared_by_id_change),
     TEST(creds_proc_owner_follows_dumpable),
     TEST(creds_other_users_memory_refused),
+    TEST(creds_kill_needs_same_user),
     TEST(creds_pagemap_hides_pfns),
     TEST(creds_pagemap_pfn_decided_at_open),
     TEST(creds_file_mode_bits),
