@@ -22,6 +22,7 @@
 #include "kernel/panic.h"
 #include "kernel/proc.h"
 #include "kernel/string.h"
+#include "mm/ptdump.h"
 #include "mm/kmalloc.h"
 
 static struct {
@@ -124,6 +125,7 @@ void vfs_init(const void *initrd, size_t size)
         pr_warn("vfs: no initrd module: / is empty\n");
     dev_init();
     procfs_init();
+    ptdump_init(); /* /sys/kernel/debug/page_tables */
 }
 
 /* Is the rest of the path empty (or just slashes)? */

@@ -160,6 +160,8 @@ BOOTS += [
     # and vm_check after the pass (mm/compaction.c).
     {"name": "t_compact", "cmdline": f"vmcheck init={TESTDIR}/t_compact", "mem": "128M", "swap": "64M", "timeout": 300,
      "kind": "tests"},
+    # The page tables as Linux's ptdump prints them (mm/ptdump.c).
+    {"name": "t_ptdump", "cmdline": f"init={TESTDIR}/t_ptdump", "timeout": 120, "kind": "tests"},
     {"name": "t_oom", "cmdline": f"vmcheck init={TESTDIR}/t_oom", "mem": "48M", "swap": "16M", "timeout": 600, "kind": "tests"},
     # Disk errors (QEMU blkdebug; a slot is 8 sectors, slot n = sectors 8n..8n+7):
     # a failed swap-out keeps the page in memory and retires the slot...

@@ -38,6 +38,7 @@ muts = [
  ("a drained frame keeps PG_pcp inside a merged block", "mm/pmm.c", "        p->flags = 0; /* if it merges", "        (void)0; /* if it merges", [], "ktest,t_proc,t_mmfuzz"),
  ("a new page table is not put on its PML4's list (exit leaks it)", "mm/paging.c", "        list_add(&p->lru, &virt_to_page(pml4)->lru);", "        list_init(&p->lru);", [], "ktest,t_proc,t_mmfuzz"),
  ("kill lets anyone signal anyone", "kernel/cred.c", "    if (capable())\n        return true;\n    if (sig == SIGCONT", "    if (1)\n        return true;\n    if (sig == SIGCONT", [], "t_creds"),
+ ("ptdump calls every page writable", "mm/ptdump.c", "(prot & PTE_RW) ? \"RW \" : \"ro \"", "\"RW \"", [], "t_ptdump"),
  ("kmalloc leaks empty slabs", "mm/kmalloc.c", "    if (p->slab.inuse == 0) {", "    if (p->slab.inuse == 0 && 0) {"),
  # ---- user processes (caught by the user-space test boots) ----
  ("uaccess trusts the pointer", "kernel/uaccess.c", "    return addr <= USER_SPACE_END && len <= USER_SPACE_END - addr;", "    return (void)addr, (void)len, true;"),
