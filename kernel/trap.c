@@ -11,6 +11,7 @@
 
 #include "drivers/irq.h"
 #include "kernel/compiler.h"
+#include "kernel/cpu.h"
 #include "kernel/errno.h"
 #include "kernel/extable.h"
 #include "kernel/panic.h"
@@ -72,12 +73,26 @@ static void handle_double_fault(struct trap_frame *tf)
  * copy_to_user and friends) go to the mm's fault handler; what it cannot
  * fix kills the process (user mode) or becomes -EFAULT through the
  * exception table (kernel mode). */
+/* The kernel touched a user address outside the uaccess helpers (which
+ * set RFLAGS.AC with stac), or fetched an instruction from a user page:
+ * SMAP or SMEP refused it (SDM Vol 3A §4.6.1). That is a kernel bug, not
+ * a fault to resolve: the page may be fine, and "fixing" it would retry
+ * the access forever (Linux checks the same before handle_mm_fault). */
+static bool kernel_broke_smap_smep(const struct trap_frame *tf, uint64_t addr)
+{
+    if (trap_from_user(tf) || addr >= USER_SPACE_END)
+        return false;
+    if ((tf->error_code & PF_I) && boot_cpu.smep)
+        return true;
+    return boot_cpu.smap && !(tf->rflags & RFLAGS_AC);
+}
+
 static void handle_page_fault(struct trap_frame *tf)
 {
     uint64_t addr = read_cr2();
     bool user = trap_from_user(tf);
     struct mm *mm = current ? current->mm : NULL; /* no task yet in early boot */
-    if (mm && (user || addr < USER_SPACE_END)) {
+    if (mm && (user || addr < USER_SPACE_END) && !kernel_broke_smap_smep(tf, addr)) {
         struct fault_info fi;
         /* The fault path may sleep (swap-in), so it wants interrupts on;
          * but a kernel path that faulted with them off (a copy_to_user
@@ -109,6 +124,9 @@ static void handle_page_fault(struct trap_frame *tf)
         signal_fault(SIGSEGV, SEGV_MAPERR, addr, tf->rip, "user access to kernel address");
         return;
     }
+    if (kernel_broke_smap_smep(tf, addr))
+        panic_trap(tf, "%s: the kernel %s user address %#lx outside the uaccess helpers",
+                   (tf->error_code & PF_I) ? "SMEP" : "SMAP", (tf->error_code & PF_I) ? "ran code at" : "touched", addr);
     panic_trap(tf, NULL);
 }
 

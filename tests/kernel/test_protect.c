@@ -5,6 +5,8 @@
 #include "kernel/cpu.h"
 #include "kernel/errno.h"
 #include "kernel/extable.h"
+#include "kernel/proc.h"
+#include "mm/mm.h"
 #include "kernel/trap.h"
 #include "kernel/x86.h"
 #include "mm/kmalloc.h"
@@ -106,4 +108,33 @@ KTEST(smep_smap_block_user_pages)
     KT_ASSERT(t, r_ac == 0 && v == code[0], "with stac the read still failed");
     KT_ASSERT(t, x == -EFAULT, "SMEP: the kernel executed a user page");
     KT_ASSERT(t, fx.error_code == (PF_P | PF_I), "SMEP fault error code %#lx, expected P|I", fx.error_code);
+}
+
+/* The same SMAP fault while a process's address space is loaded, on a
+ * page its VMA allows: the fault handler must not "resolve" it (the PTE
+ * is fine, so it would look spurious and the access would be retried
+ * forever); it goes to the exception table, and without an entry it
+ * would be a panic that names SMAP. */
+KTEST(smap_fault_not_retried_with_an_mm)
+{
+    if (!boot_cpu.smap)
+        return;
+    struct mm *mm = mm_create();
+    struct page *p = pmm_alloc_zeroed();
+    KT_ASSERT(t, mm && p, "no memory");
+    struct vma *v = vma_add(mm, KT_USER_VA, KT_USER_VA + PAGE_SIZE, VM_READ | VM_WRITE, VMA_ANON, "ktest");
+    int mapped = v ? paging_map(mm->pml4, KT_USER_VA, page_to_phys(p), PTE_US | PTE_RW) : -1;
+    struct mm *saved = current->mm;
+    current->mm = mm;
+    mm_switch(mm);
+    uint8_t val = 0;
+    struct probe_fault f;
+    int r = mapped == 0 ? probe_read((void *)KT_USER_VA, &val, &f) : 0;
+    current->mm = saved;
+    mm_switch_kernel();
+    paging_unmap(mm->pml4, KT_USER_VA, NULL);
+    pmm_free(p, 0);
+    mm_destroy(mm);
+    KT_ASSERT(t, mapped == 0, "could not map the user page");
+    KT_ASSERT(t, r == -EFAULT, "SMAP: the kernel read a user page of the loaded address space");
 }
