@@ -346,8 +346,10 @@ int handle_mm_fault(struct mm *mm, uintptr_t addr, uint64_t err, struct fault_in
     fi->major = false;
     fi->si_code = 0;
     fi->reason = NULL;
-    if (addr >= USER_SPACE_END)
+    if (addr >= KERNEL_HALF_START)
         return bad_access(fi, SEGV_MAPERR, "user access to kernel address");
+    if (addr >= USER_SPACE_END)
+        return bad_access(fi, SEGV_MAPERR, "not mapped (the last page below 2^47 is never mapped)");
     struct vma *vma = vma_find(mm, addr);
     if (!vma)
         return bad_access(fi, SEGV_MAPERR, "not mapped");
