@@ -21,6 +21,12 @@
  *   kernel          the kernel's own PML4 (paging_init's), both halves
  *   current_kernel  the reading process's PML4, kernel half
  *   current_user    the reading process's PML4, user half
+ *
+ * And one of Pagewise's own, for a single address (xv6's vmprint, one
+ * path of it): /sys/kernel/debug/pagewalk, binary like pagemap. Reading
+ * 32 bytes at offset (va >> 12) * 32 gives the four raw entries the MMU
+ * reads for va in the reader's tables: PML4E, PDPTE, PDE, PTE (0 past a
+ * missing entry or below a large page). `pagewalk ADDR` decodes them.
  */
 #include "mm/ptdump.h"
 
@@ -30,6 +36,7 @@
 #include "kernel/proc.h"
 #include "kernel/string.h"
 #include "kernel/x86.h"
+#include "kernel/uaccess.h"
 #include "kernel/vfs.h"
 #include "mm/memlayout.h"
 #include "mm/mm.h"
@@ -166,6 +173,37 @@ size_t ptdump_show(pte_t *pml4, enum ptdump_part part, char *buf, size_t size)
     return d.len < size ? d.len : size - 1;
 }
 
+#define WALK_RECORD (4 * sizeof(pte_t)) /* one address: PML4E, PDPTE, PDE, PTE */
+
+/* The entries the MMU would read for va in pml4, top level first. */
+static void walk_one(pte_t *pml4, uint64_t va, pte_t out[4])
+{
+    const pte_t *table = pml4;
+    for (int level = 4, i = 0; level >= 1; level--, i++) {
+        out[i] = table ? table[(va >> LEVEL_SHIFT(level)) & (ENTRIES - 1)] : 0;
+        bool descend = level > 1 && (out[i] & PTE_P) && !(out[i] & PTE_PS);
+        table = descend ? phys_to_virt(out[i] & PTE_ADDR_MASK) : NULL;
+    }
+}
+
+static long read_pagewalk(struct file *f, char *ubuf, size_t n, uint64_t *pos)
+{
+    (void)f;
+    if (!capable())
+        return -EACCES; /* physical addresses of page tables: root only */
+    if (*pos % WALK_RECORD || n < WALK_RECORD)
+        return -EINVAL;
+    uint64_t va = canonical(*pos / WALK_RECORD << PAGE_SHIFT);
+    pte_t entries[4];
+    walk_one(current->mm ? current->mm->pml4 : paging_kernel_pml4(), va, entries);
+    if (copy_to_user(ubuf, entries, sizeof(entries)))
+        return -EFAULT;
+    *pos += WALK_RECORD;
+    return WALK_RECORD;
+}
+
+static const struct file_ops pagewalk_ops = {.read = read_pagewalk};
+
 /* The three files: which tree, which half (the inode's priv). */
 static long gen_page_tables(struct inode *ino, char *buf, size_t size)
 {
@@ -193,4 +231,6 @@ void ptdump_init(void)
         if (f)
             f->priv = (void *)(uintptr_t)files[i].part;
     }
+    vfs_add_node("/sys/kernel/debug/pagewalk", S_IFREG | 0400, &pagewalk_ops);
 }
+

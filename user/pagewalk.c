@@ -3,6 +3,9 @@
  *
  *   pagewalk          the address of a fresh heap variable (malloc)
  *   pagewalk ADDR     any address, in hex (0x401000 or 401000)
+ *   pagewalk ADDR N   ... and the frames behind N pages from there: pages
+ *                     next to each other in virtual memory need not be
+ *                     next to each other in RAM
  *
  * x86-64 with 4-level paging cuts a 48-bit virtual address into five
  * parts: four 9-bit indices, one per level of page table (each table is
@@ -20,6 +23,11 @@
  * /proc/self/pagemap (one 64-bit entry per virtual page: bit 63 present,
  * bit 62 swapped, bits 0-54 the PFN; Linux shows the PFN only to root).
  * The physical address is PFN * 4096 + offset.
+ *
+ * As root on Pagewise it also prints the four entries the MMU really
+ * reads (from /sys/kernel/debug/pagewalk, mm/ptdump.c), with their flags:
+ * for a kernel address, U/S is clear at the top, which is why a user
+ * access faults even though the walk exists.
  *
  * Kernel code: mm/paging.c (the walk), kernel/procfs.c (pagemap).
  */
@@ -212,6 +220,75 @@ static void show_user_page(uint64_t va)
     explain_entry(va, pagemap_entry(va));
 }
 
+#define WALK_FILE "/sys/kernel/debug/pagewalk"
+#define PTE_ADDR 0x000ffffffffff000ULL
+
+/* The flags of one paging entry, named as in the SDM (Vol 3A §4.5). */
+static void entry_flags(uint64_t e, int level, char *out, size_t size)
+{
+    snprintf(out, size, "%s%s%s%s%s%s%s%s", e & 1 ? "P" : "not present", e & 2 ? " RW" : "", e & 4 ? " US" : "",
+             e & 0x20 ? " A" : "", e & 0x40 ? " D" : "", (level > 1 && (e & 0x80)) ? " PS" : "",
+             e & 0x100 ? " G" : "", e >> 63 ? " XD" : "");
+}
+
+/* The real PML4E, PDPTE, PDE and PTE for va, if the kernel lets us see
+ * them (root on Pagewise). */
+static void show_real_entries(uint64_t va)
+{
+    static const char *const names[] = {"PML4E", "PDPTE", "PDE", "PTE"};
+    uint64_t e[4];
+    int fd = open(WALK_FILE, O_RDONLY);
+    off_t off = (off_t)((va >> 12) & ((1ULL << 36) - 1)) * (off_t)sizeof(e);
+    if (fd < 0 || pread(fd, e, sizeof(e), off) != (ssize_t)sizeof(e)) {
+        if (fd >= 0)
+            close(fd);
+        printf("  (the real entries: " WALK_FILE " is for root on Pagewise)\n");
+        return;
+    }
+    close(fd);
+    printf("  the entries the MMU reads (" WALK_FILE "):\n");
+    for (int i = 0; i < 4; i++) {
+        char flags[64];
+        entry_flags(e[i], 4 - i, flags, sizeof(flags));
+        printf("    %-5s 0x%016llx  %-22s", names[i], (unsigned long long)e[i], flags);
+        if (!(e[i] & 1)) {
+            printf("  the walk stops: a fault\n");
+            break;
+        }
+        if (i == 3 || (e[i] & 0x80)) {
+            printf("  -> frame 0x%llx\n", (unsigned long long)(e[i] & PTE_ADDR));
+            break;
+        }
+        printf("  -> table at 0x%llx\n", (unsigned long long)(e[i] & PTE_ADDR));
+    }
+    if ((e[0] & 1) && !(e[0] & 4))
+        printf("  U/S is clear in the PML4 entry: user mode may not use anything below\n"
+               "  it, whatever the lower entries say (the CPU ANDs U/S over the levels).\n");
+}
+
+/* The frames behind n pages from va: consecutive virtual pages, frames
+ * anywhere (the buddy allocator hands out whatever is free). */
+static void show_frames(uint64_t va, long n)
+{
+    uint64_t base = va & ~(PAGE_SIZE - 1), prev = 0;
+    long adjacent = 0;
+    printf("\n  the frames behind %ld pages from 0x%llx:\n", n, (unsigned long long)base);
+    for (long i = 0; i < n; i++) {
+        uint64_t page = base + (uint64_t)i * PAGE_SIZE, e = pagemap_entry(page), pfn = e & PM_PFN_MASK;
+        int next = (e & PM_PRESENT) && prev && pfn == prev + 1;
+        if (e & PM_PRESENT)
+            printf("    0x%llx -> PFN 0x%llx%s\n", (unsigned long long)page, (unsigned long long)pfn,
+                   next ? "  (right after the previous one)" : "");
+        else
+            printf("    0x%llx -> not present\n", (unsigned long long)page);
+        adjacent += next;
+        prev = (e & PM_PRESENT) ? pfn : 0;
+    }
+    printf("  %ld of %ld neighbours are neighbours in RAM too: the MMU makes memory look\n"
+           "  contiguous; the frames behind it need not be.\n",
+           adjacent, n - 1);
+}
+
 /* Parse "0x401000" or "401000". Returns 0, or -1 if it is not hex. */
 static int parse_address(const char *s, uint64_t *va)
 {
@@ -226,11 +303,12 @@ int main(int argc, char **argv)
 {
     uint64_t va;
 
-    if (argc > 2 || (argc == 2 && parse_address(argv[1], &va) < 0)) {
-        fprintf(stderr, "usage: pagewalk [ADDR]   (ADDR in hex, e.g. 0x401000)\n");
+    long npages = argc == 3 ? atol(argv[2]) : 0;
+    if (argc > 3 || (argc >= 2 && parse_address(argv[1], &va) < 0) || (argc == 3 && (npages < 1 || npages > 4096))) {
+        fprintf(stderr, "usage: pagewalk [ADDR [N]]   (ADDR in hex, e.g. 0x401000; N pages, 1..4096)\n");
         return 2;
     }
-    if (argc == 2) {
+    if (argc >= 2) {
         printf("pagewalk: the address 0x%llx\n\n", (unsigned long long)va);
     } else {
         int *v = malloc(sizeof(*v));
@@ -252,8 +330,13 @@ int main(int argc, char **argv)
                "  /proc/self/pagemap covers only the user half.\n");
     else
         show_user_page(va);
+    if (canonical(va))
+        show_real_entries(va);
+    if (npages && canonical(va) && va < USER_END)
+        show_frames(va, npages);
     printf("\nTry also: pagewalk %p (main, program text), pagewalk 0 (NULL),\n"
-           "pagewalk ffffffff80100000 (kernel text), pagewalk 800000000000\n",
-           (void *)main);
+           "pagewalk ffffffff80100000 (kernel text), pagewalk 800000000000,\n"
+           "pagewalk %p 8 (the frames behind 8 pages of text)\n",
+           (void *)main, (void *)main);
     return 0;
 }

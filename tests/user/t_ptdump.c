@@ -193,10 +193,45 @@ static const char *ptdump_root_only(void)
     return PASS;
 }
 
+/* /sys/kernel/debug/pagewalk (Pagewise's own): the four entries of one
+ * address. Our text: present, user, read-only, executable, and its frame
+ * is pagemap's PFN; a kernel address: U/S clear at the PML4 already. */
+static const char *ptdump_pagewalk_entries(void)
+{
+    if (!on_pagewise()) {
+        out("# %s: /sys/kernel/debug/pagewalk is Pagewise's own: skipped\n", __func__);
+        return PASS;
+    }
+    uint64_t e[4], k[4], pm = 0;
+    uintptr_t text = (uintptr_t)&ptdump_pagewalk_entries;
+    int fd = open("/sys/kernel/debug/pagewalk", O_RDONLY);
+    CHECK(fd >= 0, "open /sys/kernel/debug/pagewalk: %s", errname(errno));
+    ssize_t n = pread(fd, e, sizeof(e), (off_t)(text >> 12) * (off_t)sizeof(e));
+    ssize_t m = pread(fd, k, sizeof(k), (off_t)((0xffffffff80000000ull >> 12) & ((1ull << 36) - 1)) * (off_t)sizeof(k));
+    close(fd);
+    int pfd = open("/proc/self/pagemap", O_RDONLY);
+    if (pfd >= 0) {
+        if (pread(pfd, &pm, sizeof(pm), (off_t)(text >> 12) * 8) != 8)
+            pm = 0;
+        close(pfd);
+    }
+    CHECK(n == (ssize_t)sizeof(e) && m == (ssize_t)sizeof(k), "short reads: %zd, %zd", n, m);
+    for (int i = 0; i < 4; i++)
+        CHECK((e[i] & 1) && (e[i] & 4), "our text: level %d entry %#llx is not present and user", 4 - i,
+              (unsigned long long)e[i]);
+    CHECK(!(e[3] & 2) && !(e[3] >> 63), "our text's PTE %#llx: want read-only, executable", (unsigned long long)e[3]);
+    CHECK(((e[3] & 0x000ffffffffff000ull) >> 12) == (pm & ((1ull << 55) - 1)), "PTE frame %#llx, pagemap PFN %#llx",
+          (unsigned long long)(e[3] >> 12), (unsigned long long)(pm & ((1ull << 55) - 1)));
+    CHECK((k[0] & 1) && !(k[0] & 4), "the kernel image's PML4 entry %#llx: want present, U/S clear",
+          (unsigned long long)k[0]);
+    return PASS;
+}
+
 static const struct test tests[] = {
     TEST(ptdump_user_half_matches),
     TEST(ptdump_kernel_half_wx),
     TEST(ptdump_root_only),
+    TEST(ptdump_pagewalk_entries),
 };
 
 int main(int argc, char **argv) { return run_tests(argc, argv, tests, NTESTS(tests)); }
