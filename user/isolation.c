@@ -25,7 +25,13 @@
  * the upper half of every process's tables, but with the U/S bit clear:
  * a user-mode access faults, and the kernel kills the process.
  *
- * The demo forks two children that map a page at the SAME address, write
+ * First the old way, simulated: two "programs" share one region of memory
+ * at the same addresses (MAP_SHARED), and B's buffer overrun silently
+ * destroys A's data. Then the same bug with an address space each: B's
+ * writes land in its own copy, the overrun hits an unmapped page, SIGSEGV
+ * kills B alone, and A's data is intact.
+ *
+ * Then the demo forks two children that map a page at the SAME address, write
  * different text there, wait until both have written, and read their own
  * text back. /proc/self/pagemap shows the two frames (PFNs) are different
  * (Linux shows PFNs to root only: "PFN hidden (not root?)"). Then two more
@@ -161,6 +167,84 @@ static int release(struct child *ch)
     return write(ch->go, "g", 1) == 1 && read(ch->ready, &ch->r, sizeof(ch->r)) == sizeof(ch->r) ? 0 : -1;
 }
 
+#define BUG_OVERRUN 64 /* how far program B's loop runs past its buffer */
+#define A_TEXT "program A: balance 100"
+
+/* Program B's bug: it fills its one-page buffer, and 64 bytes more. */
+static void program_b_bug(char *buf)
+{
+    for (size_t i = 0; i < PAGE_SIZE + BUG_OVERRUN; i++)
+        buf[i] = 'B';
+}
+
+/* Step 0: one address space for two programs, as before the MMU, shown
+ * with a MAP_SHARED region that both processes see at the same address
+ * with nothing between them: B's buffer is the page just below A's data.
+ * Returns 1 if B overwrote A (the lesson). */
+static int single_space_step(void)
+{
+    printf("0. One address space for two programs (simulated: a MAP_SHARED region\n"
+           "   that both see at the same address, nothing between them).\n"
+           "   Program B's buffer is the page just below program A's data, and B has\n"
+           "   a bug: its loop writes %d bytes past the end of its buffer.\n",
+           BUG_OVERRUN);
+    char *mem = mmap(NULL, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) {
+        perror("mmap");
+        return 0;
+    }
+    char *a_data = mem + PAGE_SIZE;
+    strcpy(a_data, A_TEXT);
+    printf("   A's data at %p: \"%s\"\n", (void *)a_data, a_data);
+    pid_t b = fork();
+    if (b == 0) {
+        program_b_bug(mem);
+        _exit(0);
+    }
+    int st = 0;
+    waitpid(b, &st, 0);
+    int hit = strcmp(a_data, A_TEXT) != 0;
+    printf("   B ran and exited normally (%s). A's data now: \"%.30s%s\"\n", WIFEXITED(st) ? "status 0" : "killed",
+           a_data, strlen(a_data) > 30 ? "..." : "");
+    printf("   %s\n\n", hit ? "A's data is gone, and nobody was told: one program's bug is another's\n"
+                              "   corruption. (On MS-DOS it could as well have been the system's.)"
+                            : "A's data survived (unexpected here)");
+    munmap(mem, 2 * PAGE_SIZE);
+    return hit;
+}
+
+/* Step 0b: the same bug with an address space each. B, a fork, has its
+ * own copy of A's page at the same address, and the page after its
+ * buffer is not mapped at all. Returns 1 if B died and A's data stayed. */
+static int own_space_step(void)
+{
+    printf("0b. The same two programs, an address space each (fork, private memory).\n");
+    char *mem = mmap(NULL, 3 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) {
+        perror("mmap");
+        return 0;
+    }
+    munmap(mem + PAGE_SIZE, PAGE_SIZE); /* nothing right after B's buffer */
+    char *a_data = mem + 2 * PAGE_SIZE;
+    strcpy(a_data, A_TEXT);
+    pid_t b = fork();
+    if (b == 0) {
+        strcpy(a_data, "BBBB: B wrote at A's address"); /* its own copy: A never sees it */
+        program_b_bug(mem);                              /* runs into the hole: SIGSEGV */
+        _exit(0);
+    }
+    int st = 0;
+    waitpid(b, &st, 0);
+    int ok = WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV && strcmp(a_data, A_TEXT) == 0;
+    printf("   B wrote at A's address %p (into its own copy), then overran its buffer\n"
+           "   into an unmapped page: %s.\n"
+           "   A's data: \"%s\" (%s).\n\n",
+           (void *)a_data, WIFSIGNALED(st) ? strsignal(WTERMSIG(st)) : "it exited", a_data,
+           strcmp(a_data, A_TEXT) == 0 ? "untouched" : "CHANGED");
+    munmap(mem, 3 * PAGE_SIZE);
+    return ok;
+}
+
 /* Step 1: two processes, one address, two frames. Returns 1 if isolated. */
 static int same_address_step(void)
 {
@@ -234,6 +318,8 @@ int main(void)
            "  | program A  |    can write         kernel: in every PML4, upper half,\n"
            "  | program B  |    anywhere            U/S = 0: user access faults\n"
            "  +------------+\n\n");
+    int scribbled = single_space_step();
+    int contained = own_space_step();
     int isolated = same_address_step();
     int killed = kernel_read_step(2, DIRECT_MAP_1M,
                                   "the direct map of RAM (physical 1 MiB).\n"
@@ -241,11 +327,15 @@ int main(void)
     killed += kernel_read_step(3, KERNEL_IMAGE,
                                "where the kernel image area starts.\n"
                                "   Mapped or not, a user access to the kernel half is refused alike");
-    printf("Summary: %s;\n%d of 2 kernel reads killed the reader with SIGSEGV%s.\n"
+    printf("Summary: in one shared address space B's bug %s A's data; with an address\n"
+           "space each it %s;\n",
+           scribbled ? "destroyed" : "did NOT destroy (unexpected)",
+           contained ? "killed only B" : "was NOT contained (see above)");
+    printf("%s;\n%d of 2 kernel reads killed the reader with SIGSEGV%s.\n"
            "Each process sees only its own memory and cannot touch the kernel's:\n"
            "the page tables, not the programs' good manners, keep them apart.\n",
            isolated ? "same address, own data (and own frame) in each process"
                     : "the two processes were NOT isolated (see above)",
            killed, killed == 2 ? "" : " (EXPECTED 2)");
-    return isolated && killed == 2 ? 0 : 1;
+    return scribbled && contained && isolated && killed == 2 ? 0 : 1;
 }
