@@ -144,6 +144,12 @@ BOOTS += [
     # reclaim pass (after every one: 150 s; make soak runs longer).
     {"name": "t_mmfuzz", "cmdline": f"vmcheck=4 init={TESTDIR}/t_mmfuzz", "mem": "48M", "swap": "128M",
      "timeout": 300, "kind": "tests"},
+    # Limits (docs/limits.md): a root fork bomb stops at threads-max (1,000
+    # tasks on 128 MiB) with EAGAIN and nothing is OOM-killed; RLIMIT_NPROC,
+    # RLIMIT_NOFILE, oom_score_adj. vm_check after every 16th fork, exit...:
+    # the bomb's 936 processes share one anon_vma, so one check walks
+    # 936 VMAs per shared page (9 s; every 4th: 50 s; every one: > 10 min).
+    {"name": "t_limits", "cmdline": f"vmcheck=16 init={TESTDIR}/t_limits", "mem": "128M", "timeout": 600, "kind": "tests"},
     # RAM and swap both too small: the hog is OOM-killed, nothing else.
     {"name": "t_oom", "cmdline": f"vmcheck init={TESTDIR}/t_oom", "mem": "48M", "swap": "16M", "timeout": 600, "kind": "tests"},
     # Disk errors (QEMU blkdebug; a slot is 8 sectors, slot n = sectors 8n..8n+7):
