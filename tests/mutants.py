@@ -70,6 +70,10 @@ muts = [
  ("a VMA split leaves the upper half off the anon_vma list", "mm/vma.c", "    } else {\n        anon_vma_link(upper, vma);\n    }", "    } else {\n        upper->anon_vma = NULL;\n    }", [], "t_cow,t_lazy,t_mmfuzz"),
  ("a timed wait never times out (a lost disk interrupt hangs)", "kernel/sched.c", "        if (t->wait_deadline <= now && t->state == TASK_SLEEPING)", "        if (0)", [], "ktest"),
  ("failed swap-in kills with SIGKILL, not SIGBUS", "mm/fault.c", "    if (r == -EIO)\n        fi->reason = \"swap-in failed (disk error)\";\n    if (r)\n        return r;\n    pte = paging_walk", "    if (r == -EIO)\n        fi->reason = \"swap-in failed (disk error)\";\n    if (r)\n        return -ENOMEM;\n    pte = paging_walk", [], "swap_read_error"),
+ # ---- limits and the OOM killer's choice (docs/limits.md) ----
+ ("fork ignores threads-max (a root fork bomb runs until memory is gone)", "kernel/resource.c", "    if ((uint64_t)proc_count() >= max_threads)\n        return -EAGAIN;", "", [], "t_limits"),
+ ("RLIMIT_NPROC is not enforced", "kernel/resource.c", "    return (int64_t)proc_count_uid(uid) + extra > (int64_t)limit;", "    return (void)extra, false;", [], "t_limits"),
+ ("the OOM killer ignores oom_score_adj", "mm/oom_kill.c", " || t->oom_score_adj == OOM_SCORE_ADJ_MIN)", ")", [("(long)t->oom_score_adj * (long)(totalpages / OOM_ADJ_SCALE)", "0")], "t_oom,t_limits"),
 ]
 DEFAULT_BOOTS = "ktest,t_lazy,t_hostile,t_proc,t_cow,t_fuzz"
 

@@ -30,7 +30,7 @@
 #define THREAD_BUDGET (128 * KiB) /* RAM per task in Linux's formula: 8 * THREAD_SIZE (16 KiB) */
 #define BOMB_FANOUT 8         /* children per bomb process ... */
 #define BOMB_DEPTH 5          /* ... and generations: 8^5 = 32768, past any threads-max we boot */
-#define BOMB_TIMEOUT 600      /* seconds: a thousand forks and exits under vmcheck */
+#define BOMB_TIMEOUT 120      /* seconds: a thousand forks and exits take 10 under vmcheck=16 */
 #define NR_OPEN_LINUX 1048576 /* fs.nr_open's default: the ceiling of RLIMIT_NOFILE */
 
 /* ---- helpers ---- */
