@@ -16,6 +16,8 @@
 #include "mm/kmalloc.h"
 #include "mm/memlayout.h"
 #include "mm/mm.h"
+#include "mm/pmm.h"
+#include "mm/vmscan.h"
 
 #define CLONE_VM 0x00000100
 #define CLONE_VFORK 0x00004000
@@ -31,20 +33,36 @@
 #define PR_SET_NAME 15
 #define PR_GET_NAME 16
 
+/* Is there memory for fork's bookkeeping? Below WMARK_MIN the free frames
+ * are the reserve that lets running processes fault and the kernel make
+ * page tables; fork must not take it (or each new child's first
+ * copy-on-write fault calls the OOM killer, and a bomb lives on what its
+ * victims free). Reclaim first, as a Linux GFP_KERNEL allocation would;
+ * if that frees nothing: ENOMEM. */
+static bool fork_memory_available(void)
+{
+    if (pmm_nr_free() > WMARK_MIN)
+        return true;
+    return try_to_free_pages(SWAP_CLUSTER) > 0 && pmm_nr_free() > WMARK_MIN;
+}
+
 /* fork: a new task with a copy of the address space (copy-on-write:
  * mm/mm.c mm_fork shares the frames read-only), the same open files and
  * the same registers, except RAX = 0 in the child. Refused with EAGAIN at
- * threads-max or RLIMIT_NPROC (kernel/resource.c), with ENOMEM when the
- * kernel's own allocations fail: the task, its kernel stack, its /proc
- * directory, page tables and VMAs all come from pmm_alloc/kmalloc/vmalloc,
- * which fail rather than reclaim or call the OOM killer, and a half-built
- * child is taken apart again (mm_fork's own undo, then proc_free). */
+ * threads-max or RLIMIT_NPROC (kernel/resource.c); with ENOMEM when only
+ * the reserve is left or when the kernel's own allocations fail: the
+ * task, its kernel stack, its /proc directory, page tables and VMAs all
+ * come from pmm_alloc/kmalloc/vmalloc, which fail rather than call the
+ * OOM killer, and a half-built child is taken apart again (mm_fork's own
+ * undo, then proc_free). */
 static long do_fork(uint64_t clone_flags, uint64_t child_tid)
 {
     struct task *parent = current;
     long err = rlimit_check_fork();
     if (err)
         return err;
+    if (!fork_memory_available())
+        return -ENOMEM;
     struct task *child = proc_alloc();
     if (!child)
         return -ENOMEM;

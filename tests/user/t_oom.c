@@ -110,7 +110,9 @@ static const char *oom_adj_protects(void)
     if (h == 0)
         _exit(hog());
     int sh = h > 0 ? wait_for(h) : -1;
+    signal(SIGPIPE, SIG_IGN); /* if the protected process was killed, nobody reads the go */
     send_go(go[1]);
+    signal(SIGPIPE, SIG_DFL);
     int sp = wait_for(p);
     close(ready[0]);
     close(go[1]);
