@@ -27,6 +27,7 @@
 #include "kernel/x86.h"
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
+#include "mm/pmm.h"
 #include "mm/vmalloc.h"
 
 #define INIT_PID 1
@@ -47,6 +48,7 @@ void proc_init(struct task *idle);
 void proc_init(struct task *idle)
 {
     list_init(&procs.all);
+    threads_max_init(pmm_nr_managed()); /* before any task inherits the limits it sets */
     __asm__ volatile("fninit; fxsave64 %0" : "=m"(procs.fpu_initial));
     idle->pid = 0;
     strlcpy(idle->comm, "swapper", sizeof(idle->comm));
@@ -78,9 +80,13 @@ struct task *proc_alloc(void)
     t->cwd = vfs_root();
     cred_init_root(&t->cred); /* fork copies the parent's over these */
     rlimit_init_defaults(t->rlim);
+    if (procfs_add_task(t) != 0) {
+        kstack_free(t->kstack_top);
+        kfree(t);
+        return NULL;
+    }
     list_add_tail(&t->all_node, &procs.all);
     procs.count++;
-    procfs_add_task(t);
     return t;
 }
 
@@ -94,6 +100,22 @@ void proc_free(struct task *t)
 }
 
 int proc_count(void) { return procs.count; }
+
+uint64_t proc_count_uid(uint32_t uid)
+{
+    uint64_t n = 0;
+    struct list_head *pos;
+    list_for_each(pos, &procs.all)
+        n += list_entry(pos, struct task, all_node)->cred.uid == uid;
+    return n;
+}
+
+void proc_for_each(void (*fn)(struct task *t, void *arg), void *arg)
+{
+    struct list_head *pos;
+    list_for_each(pos, &procs.all)
+        fn(list_entry(pos, struct task, all_node), arg);
+}
 
 struct task *proc_find_any(int pid)
 {

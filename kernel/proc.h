@@ -67,6 +67,9 @@ struct task {
     struct mm *mm;
     struct cred cred;        /* user and group ids (kernel/cred.h) */
     struct rlimit_k rlim[RLIM_NLIMITS]; /* resource limits (kernel/resource.h) */
+    uint32_t nproc_uid;      /* real uid at the last fork or execve (rlimit_check_exec) */
+    int16_t oom_score_adj;   /* -1000..1000, added to OOM badness (mm/oom_kill.c) */
+    int16_t oom_score_adj_min; /* the lowest an unprivileged write may set it to */
 
     struct file *fd[NR_OPEN];
     bool cloexec[NR_OPEN];   /* fd closes on execve */
@@ -119,8 +122,15 @@ void proc_free(struct task *t);
 struct task *kthread_create(void (*fn)(void *), void *arg, const char *name);
 /* Load the initial FPU state (fninit, default MXCSR) for t, now running. */
 void proc_fpu_reset(struct task *t);
-/* Frames in use (for the leak tests and /proc/meminfo). */
+/* Tasks that exist (zombies and kernel threads too): what threads-max
+ * limits. */
 int proc_count(void);
+/* Tasks, zombies included, whose real uid is uid (Linux's per-user
+ * process count, which RLIMIT_NPROC limits). */
+uint64_t proc_count_uid(uint32_t uid);
+/* Call fn(t, arg) for every task, zombies and kernel threads too (the
+ * OOM killer's census). fn must not create or free tasks. */
+void proc_for_each(void (*fn)(struct task *t, void *arg), void *arg);
 
 /* From the timer: send SIGALRM to tasks whose alarm() time has come. */
 void proc_check_alarms(uint64_t now);

@@ -15,6 +15,9 @@
  *   /proc/<pid>/stat      the same on one line, for ps
  *   /proc/<pid>/cmdline   its argv, NUL-separated
  *   /proc/<pid>/exe       -> its program
+ *   /proc/<pid>/oom_score      how likely the OOM killer takes it (mm/oom_kill.c)
+ *   /proc/<pid>/oom_score_adj  -1000..1000, read and write
+ *   /proc/sys/kernel/threads-max  the ceiling on tasks (kernel/resource.c), root writes
  * Text files are generated whole on each read (kernel/file.c), like
  * Linux's seq_file; docs/proc.md lists each field's source. /proc/<pid>
  * belongs to the process's user while it is dumpable (task_owner); its
@@ -36,6 +39,7 @@
 #include "mm/compaction.h"
 #include "mm/kmalloc.h"
 #include "mm/memlayout.h"
+#include "mm/oom_kill.h"
 #include "mm/mm.h"
 #include "mm/pmm.h"
 #include "mm/report.h"
@@ -50,6 +54,10 @@
 #define CMDLINE_MAX 4096
 #define SYSCTL_TEXT_MAX 32 /* a written /proc/sys value: one number */
 #define NS_PER_CENTISEC 10000000ul
+#define PROC_NUMBUF 13 /* Linux's buffer for a number written to /proc */
+#define NUMBER_BASE_HEX 16
+#define NUMBER_BASE_OCT 8
+#define NUMBER_BASE_DEC 10
 
 static int pid_of(const struct inode *ino) { return (int)(uintptr_t)ino->priv; }
 
@@ -203,6 +211,77 @@ static long write_compact_memory(struct file *f, const char *ubuf, size_t n, uin
     return (long)n;
 }
 
+/* The value of a hex digit, or -1. */
+static int digit_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + NUMBER_BASE_DEC;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + NUMBER_BASE_DEC;
+    return -1;
+}
+
+/* A number written to a /proc file, as Linux's kstrtoint(strstrip(s), 0):
+ * white space around, an optional sign, then 0x.. hex, 0.. octal or
+ * decimal digits, nothing else. At most PROC_NUMBUF - 1 bytes are read.
+ * Returns 0 and *out, -EFAULT, -EINVAL (not a number) or -ERANGE. */
+static long parse_user_int(const char *ubuf, size_t n, int *out)
+{
+    char buf[PROC_NUMBUF] = {0};
+    if (copy_from_user(buf, ubuf, MIN(n, sizeof(buf) - 1)))
+        return -EFAULT;
+    const char *p = buf;
+    while (*p == ' ' || *p == '\t' || *p == '\n')
+        p++;
+    bool neg = *p == '-';
+    p += *p == '-' || *p == '+';
+    int base = NUMBER_BASE_DEC;
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+        base = NUMBER_BASE_HEX, p += 2;
+    else if (p[0] == '0' && p[1])
+        base = NUMBER_BASE_OCT;
+    int64_t v = 0;
+    const char *digits = p;
+    for (;; p++) {
+        int d = digit_value(*p);
+        if (d < 0 || d >= base)
+            break;
+        v = v * base + d;
+        if (v > (int64_t)1 << 31)
+            return -ERANGE;
+    }
+    while (*p == ' ' || *p == '\t' || *p == '\n')
+        p++;
+    if (p == digits || *p)
+        return -EINVAL;
+    v = neg ? -v : v;
+    if (v > INT32_MAX || v < INT32_MIN)
+        return -ERANGE;
+    *out = (int)v;
+    return 0;
+}
+
+static long gen_threads_max(struct inode *ino, char *buf, size_t size)
+{
+    (void)ino;
+    return snprintf(buf, size, "%lu\n", threads_max());
+}
+
+/* Root only (Linux: the file is 0644 root). Returns n, as a sysctl does. */
+static long write_threads_max(struct file *f, const char *ubuf, size_t n, uint64_t *pos)
+{
+    (void)f, (void)pos;
+    int v;
+    if (!capable())
+        return -EACCES;
+    long err = parse_user_int(ubuf, n, &v);
+    if (!err)
+        err = threads_max_set(v);
+    return err ? err : (long)n;
+}
+
 static long readlink_self(struct inode *ino, char *buf, size_t size)
 {
     (void)ino;
@@ -350,6 +429,38 @@ static long read_pagemap(struct file *f, char *ubuf, size_t n, uint64_t *pos)
     return (long)done;
 }
 
+static long gen_oom_score(struct inode *ino, char *buf, size_t size)
+{
+    struct task *t = proc_find_any(pid_of(ino));
+    return t ? snprintf(buf, size, "%lu\n", oom_score(t)) : -ESRCH;
+}
+
+static long gen_oom_score_adj(struct inode *ino, char *buf, size_t size)
+{
+    struct task *t = proc_find_any(pid_of(ino));
+    return t ? snprintf(buf, size, "%d\n", t->oom_score_adj) : -ESRCH;
+}
+
+/* Linux checks who may write when the file is opened (owner = the
+ * process's euid while it is dumpable, mode 0644); the same rule, here at
+ * the write. Returns n (what Linux's oom_score_adj_write returns) or the
+ * error. */
+static long write_oom_score_adj(struct file *f, const char *ubuf, size_t n, uint64_t *pos)
+{
+    (void)pos;
+    int v;
+    long err = parse_user_int(ubuf, n, &v);
+    if (err)
+        return err;
+    struct task *t = proc_find(pid_of(f->inode));
+    if (!t)
+        return -ESRCH;
+    if (!capable() && !(t->cred.dumpable && t->cred.euid == current->cred.fsuid))
+        return -EACCES;
+    err = oom_score_adj_set(t, v);
+    return err ? err : (long)MIN(n, (size_t)PROC_NUMBUF - 1);
+}
+
 static const struct file_ops meminfo_ops = {.generate = gen_meminfo};
 static const struct file_ops vmstat_ops = {.generate = gen_vmstat};
 static const struct file_ops uptime_ops = {.generate = gen_uptime};
@@ -367,6 +478,9 @@ static const struct file_ops maps_ops = {.generate = gen_maps, .open = open_mem}
 static const struct file_ops cmdline_ops = {.generate = gen_cmdline};
 static const struct file_ops exe_ops = {.readlink = readlink_exe};
 static const struct file_ops pagemap_ops = {.read = read_pagemap, .open = open_mem};
+static const struct file_ops threads_max_ops = {.generate = gen_threads_max, .write = write_threads_max};
+static const struct file_ops oom_score_ops = {.generate = gen_oom_score};
+static const struct file_ops oom_score_adj_ops = {.generate = gen_oom_score_adj, .write = write_oom_score_adj};
 
 void procfs_init(void)
 {
@@ -387,6 +501,7 @@ void procfs_init(void)
     }
     vfs_add_node("/proc/buddyinfo", S_IFREG | 0444, &buddyinfo_ops);
     vfs_add_node("/proc/sys/vm/compact_memory", S_IFREG | 0200, &compact_memory_ops);
+    vfs_add_node("/proc/sys/kernel/threads-max", S_IFREG | 0644, &threads_max_ops);
 }
 
 static const struct {
@@ -397,25 +512,29 @@ static const struct {
     {"status", S_IFREG | 0444, &status_ops}, {"stat", S_IFREG | 0444, &stat_ops},
     {"maps", S_IFREG | 0444, &maps_ops},     {"cmdline", S_IFREG | 0444, &cmdline_ops},
     {"exe", S_IFLNK | 0777, &exe_ops},       {"pagemap", S_IFREG | 0400, &pagemap_ops},
+    {"oom_score", S_IFREG | 0444, &oom_score_ops}, {"oom_score_adj", S_IFREG | 0644, &oom_score_adj_ops},
 };
 
-void procfs_add_task(struct task *t)
+int procfs_add_task(struct task *t)
 {
     char path[64];
     snprintf(path, sizeof(path), "/proc/%d", t->pid);
     struct inode *dir = vfs_add_node(path, S_IFDIR | 0555, NULL);
     if (!dir)
-        return;
+        return -ENOMEM;
     dir->priv = (void *)(uintptr_t)t->pid;
     dir->get_owner = task_owner;
     for (unsigned i = 0; i < ARRAY_SIZE(pid_files); i++) {
         snprintf(path, sizeof(path), "/proc/%d/%s", t->pid, pid_files[i].name);
         struct inode *f = vfs_add_node(path, pid_files[i].mode, pid_files[i].ops);
-        if (f) {
-            f->priv = (void *)(uintptr_t)t->pid;
-            f->get_owner = task_owner;
+        if (!f) {
+            vfs_remove(dir); /* no half-made directory (fork fails with ENOMEM) */
+            return -ENOMEM;
         }
+        f->priv = (void *)(uintptr_t)t->pid;
+        f->get_owner = task_owner;
     }
+    return 0;
 }
 
 void procfs_remove_task(struct task *t)

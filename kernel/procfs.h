@@ -9,8 +9,9 @@ struct task;
 
 /* Create /proc and its global files. Called once from vfs_init. */
 void procfs_init(void);
-/* /proc/<pid> appears with the process and goes when it is reaped. */
-void procfs_add_task(struct task *t);
+/* /proc/<pid> appears with the process and goes when it is reaped.
+ * Returns 0, or -ENOMEM with nothing left behind (proc_alloc fails). */
+int procfs_add_task(struct task *t);
 void procfs_remove_task(struct task *t);
 
 #endif

@@ -39,10 +39,15 @@ static struct file *fd_get(uint64_t fd)
     return fd < NR_OPEN ? current->fd[fd] : NULL;
 }
 
-/* The lowest free descriptor >= min, or -EMFILE. */
+/* How many descriptors the current process may have: RLIMIT_NOFILE, but
+ * never more than the table holds (NR_OPEN; docs/limits.md). */
+static uint64_t fd_limit(void) { return MIN(rlimit(RLIMIT_NOFILE), (uint64_t)NR_OPEN); }
+
+/* The lowest free descriptor >= min below the limit, or -EMFILE (Linux's
+ * alloc_fd). */
 static int fd_alloc(int min)
 {
-    for (int fd = min; fd < NR_OPEN; fd++)
+    for (int fd = min; (uint64_t)fd < fd_limit(); fd++)
         if (!current->fd[fd])
             return fd;
     return -EMFILE;
@@ -426,20 +431,20 @@ SYSCALL_DEFINE(dup) { SYSCALL_UNUSED_ARGS(); return do_dup(a0, 0, -1, false); }
 SYSCALL_DEFINE(dup2)
 {
     SYSCALL_UNUSED_ARGS();
-    if (a1 >= NR_OPEN)
-        return -EBADF;
     if (a0 == a1)
         return fd_get(a0) ? (long)a1 : -EBADF;
+    if (a1 >= fd_limit())
+        return -EBADF;
     return do_dup(a0, 0, (int)a1, false);
 }
 
 SYSCALL_DEFINE(dup3)
 {
     SYSCALL_UNUSED_ARGS();
-    if (a1 >= NR_OPEN)
-        return -EBADF;
     if (a0 == a1 || (a2 & ~(uint64_t)O_CLOEXEC))
         return -EINVAL;
+    if (a1 >= fd_limit())
+        return -EBADF;
     return do_dup(a0, 0, (int)a1, a2 & O_CLOEXEC);
 }
 
@@ -452,8 +457,8 @@ SYSCALL_DEFINE(fcntl)
     switch (a1) {
     case F_DUPFD:
     case F_DUPFD_CLOEXEC:
-        if (a2 >= NR_OPEN)
-            return -EINVAL;
+        if (a2 >= rlimit(RLIMIT_NOFILE))
+            return -EINVAL; /* at or above the limit: EINVAL; inside it but the table is full: EMFILE */
         return do_dup(a0, (int)a2, -1, a1 == F_DUPFD_CLOEXEC);
     case F_GETFD: return current->cloexec[a0] ? FD_CLOEXEC : 0;
     case F_SETFD:

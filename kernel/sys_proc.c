@@ -16,6 +16,8 @@
 #include "mm/kmalloc.h"
 #include "mm/memlayout.h"
 #include "mm/mm.h"
+#include "mm/pmm.h"
+#include "mm/vmscan.h"
 
 #define CLONE_VM 0x00000100
 #define CLONE_VFORK 0x00004000
@@ -31,14 +33,39 @@
 #define PR_SET_NAME 15
 #define PR_GET_NAME 16
 
+/* Is there memory for fork's bookkeeping? Below WMARK_MIN the free frames
+ * are the reserve that lets running processes fault and the kernel make
+ * page tables; fork must not take it (or each new child's first
+ * copy-on-write fault calls the OOM killer, and a bomb lives on what its
+ * victims free). Reclaim first, as a Linux GFP_KERNEL allocation would;
+ * if that frees nothing: ENOMEM. */
+static bool fork_memory_available(void)
+{
+    if (pmm_nr_free() > WMARK_MIN)
+        return true;
+    return try_to_free_pages(SWAP_CLUSTER) > 0 && pmm_nr_free() > WMARK_MIN;
+}
+
 /* fork: a new task with a copy of the address space (copy-on-write:
  * mm/mm.c mm_fork shares the frames read-only), the same open files and
- * the same registers, except RAX = 0 in the child. */
+ * the same registers, except RAX = 0 in the child. Refused with EAGAIN at
+ * threads-max or RLIMIT_NPROC (kernel/resource.c); with ENOMEM when only
+ * the reserve is left or when the kernel's own allocations fail: the
+ * task, its kernel stack, its /proc directory, page tables and VMAs all
+ * come from pmm_alloc/kmalloc/vmalloc, which fail rather than call the
+ * OOM killer, and a half-built child is taken apart again (mm_fork's own
+ * undo, then proc_free). */
 static long do_fork(uint64_t clone_flags, uint64_t child_tid)
 {
-    struct task *parent = current, *child = proc_alloc();
+    struct task *parent = current;
+    long err = rlimit_check_fork();
+    if (err)
+        return err;
+    if (!fork_memory_available())
+        return -ENOMEM;
+    struct task *child = proc_alloc();
     if (!child)
-        return -EAGAIN;
+        return -ENOMEM;
     child->mm = mm_fork(parent->mm);
     if (!child->mm) {
         proc_free(child);
@@ -54,6 +81,10 @@ static long do_fork(uint64_t clone_flags, uint64_t child_tid)
     child->cwd = parent->cwd;
     child->cred = parent->cred;
     memcpy(child->rlim, parent->rlim, sizeof(child->rlim));
+    child->nproc_uid = parent->nproc_uid;
+    parent->nproc_uid = parent->cred.uid; /* a fork that passed the checks clears the mark, as Linux */
+    child->oom_score_adj = parent->oom_score_adj;
+    child->oom_score_adj_min = parent->oom_score_adj_min;
     memcpy(child->comm, parent->comm, sizeof(child->comm));
     memcpy(child->exe, parent->exe, sizeof(child->exe));
     memcpy(child->sigaction, parent->sigaction, sizeof(child->sigaction));
@@ -158,6 +189,8 @@ SYSCALL_DEFINE(execve)
     if (!path)
         return -ENOMEM;
     long r = strncpy_from_user(path, (const char *)a0, PATH_MAX);
+    if (r >= 0)
+        r = rlimit_check_exec(); /* a set*id to a user over RLIMIT_NPROC: EAGAIN */
     size_t total = 0;
     char **argv = NULL, **envp = NULL;
     if (r >= 0 && (argv = copy_strings((const char *const *)a1, &total, &r)) &&

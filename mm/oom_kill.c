@@ -1,46 +1,125 @@
 /*
- * mm/oom_kill.c - choosing a process to kill when memory is exhausted.
+ * mm/oom_kill.c - choosing a process to kill when memory is exhausted,
+ * as Linux's mm/oom_kill.c does.
  *
- * The badness of a process is its memory: pages resident plus pages on
- * swap (Linux's oom_badness also counts page tables and takes an
- * adjustment from /proc/<pid>/oom_score_adj). A process already dying is
- * skipped: its memory is on its way back.
+ * The badness of a process is the memory its death would give back, in
+ * pages (Linux's oom_badness, plus the kernel stack):
+ *
+ *     resident pages + swap entries + page tables + kernel stack
+ *       + oom_score_adj * totalpages / 1000        (totalpages = RAM + swap)
+ *
+ * so oom_score_adj 1000 adds a whole machine's worth and -999 takes one
+ * away; -1000 (OOM_SCORE_ADJ_MIN) exempts the process altogether. Page
+ * tables count because a fork bomb's processes are mostly page tables and
+ * kernel stacks: counting resident pages alone once chose a 4 KiB parent
+ * over its 44 KiB children. init is never chosen (its death ends the
+ * system), nor a kernel thread, nor a process already dying (its memory
+ * is on its way back).
  */
 #include "mm/oom_kill.h"
 
+#include "kernel/cred.h"
+#include "kernel/errno.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/signal.h"
+#include "mm/memlayout.h"
 #include "mm/mm.h"
+#include "mm/pmm.h"
+#include "mm/swap.h"
 #include "mm/vmstat.h"
 
-#define FIRST_KILLABLE_PID 2 /* pid 1 is init: its death ends the system */
+#define INIT_PID 1           /* its death ends the system */
+#define OOM_UNKILLABLE (-__LONG_MAX__ - 1) /* LONG_MIN: Linux's "never this one" */
+#define OOM_ADJ_SCALE 1000   /* oom_score_adj is in thousandths of totalpages */
+#define OOM_SCORE_BASE 1000  /* /proc/<pid>/oom_score: Linux's offset ... */
+#define OOM_SCORE_NUM 2      /* ... and its 2/3 scaling */
+#define OOM_SCORE_DEN 3
 
-static struct task *oom_pick(void)
+/* What a process's badness is made of (for the console line). */
+struct badness {
+    long points;
+    uint64_t rss, swap, tables, kstack;
+};
+
+/* Pages the machine has to give: RAM plus swap (Linux's totalpages). */
+static uint64_t oom_total_pages(void) { return pmm_nr_managed() + swap_total_pages(); }
+
+/* Fill *b for t; b->points is OOM_UNKILLABLE for a process the killer
+ * never takes. */
+static void oom_badness(struct task *t, uint64_t totalpages, struct badness *b)
 {
-    struct task *victim = NULL;
-    uint64_t best = 0;
-    for (int pid = FIRST_KILLABLE_PID; pid <= proc_max_pid(); pid++) {
-        struct task *t = proc_find(pid);
-        if (!t || !t->mm || (t->sig_pending & SIG_BIT(SIGKILL)))
-            continue;
-        uint64_t size = t->mm->rss + t->mm->swap_pages;
-        if (size > best) {
-            best = size;
-            victim = t;
-        }
+    *b = (struct badness){.points = OOM_UNKILLABLE};
+    if (!t->mm || t->pid == INIT_PID || t->state == TASK_ZOMBIE || t->oom_score_adj == OOM_SCORE_ADJ_MIN)
+        return;
+    b->rss = t->mm->rss;
+    b->swap = t->mm->swap_pages;
+    b->tables = paging_nr_tables(t->mm->pml4);
+    b->kstack = KSTACK_SIZE / PAGE_SIZE;
+    b->points = (long)(b->rss + b->swap + b->tables + b->kstack) +
+                (long)t->oom_score_adj * (long)(totalpages / OOM_ADJ_SCALE);
+}
+
+struct oom_choice {
+    uint64_t totalpages;
+    struct task *victim;
+    struct badness best;
+    int candidates;
+};
+
+/* proc_for_each callback: keep the worst so far (on a tie the later task,
+ * as Linux's select_bad_process). */
+static void oom_evaluate(struct task *t, void *arg)
+{
+    struct oom_choice *oc = arg;
+    struct badness b;
+    if (t->sig_pending & SIG_BIT(SIGKILL))
+        return; /* already dying */
+    oom_badness(t, oc->totalpages, &b);
+    if (b.points == OOM_UNKILLABLE)
+        return;
+    oc->candidates++;
+    if (!oc->victim || b.points >= oc->best.points) {
+        oc->victim = t;
+        oc->best = b;
     }
-    return victim;
 }
 
 bool oom_kill(void)
 {
-    struct task *v = oom_pick();
+    struct oom_choice oc = {.totalpages = oom_total_pages(), .victim = NULL, .candidates = 0};
+    proc_for_each(oom_evaluate, &oc);
+    struct task *v = oc.victim;
     if (!v)
         return false;
-    pr_err("pagewise: out of memory: killed pid %d (%s): %lu KiB resident, %lu KiB swapped, the largest\n", v->pid,
-           v->comm, v->mm->rss * 4, v->mm->swap_pages * 4);
+    pr_err("oom: killed pid %d (%s): badness %ld pages (rss %lu, swap %lu, page tables %lu, kernel stack %lu), "
+           "oom_score_adj %d; %d candidates\n",
+           v->pid, v->comm, oc.best.points, oc.best.rss, oc.best.swap, oc.best.tables, oc.best.kstack,
+           v->oom_score_adj, oc.candidates);
     count_vm_event(NR_OOM_KILL);
     signal_send(v, SIGKILL);
     return true;
+}
+
+uint64_t oom_score(struct task *t)
+{
+    uint64_t totalpages = oom_total_pages();
+    struct badness b;
+    oom_badness(t, totalpages, &b);
+    if (b.points == OOM_UNKILLABLE)
+        return 0;
+    long scaled = (OOM_SCORE_BASE + b.points * OOM_SCORE_BASE / (long)totalpages) * OOM_SCORE_NUM / OOM_SCORE_DEN;
+    return scaled < 0 ? 0 : (uint64_t)scaled;
+}
+
+long oom_score_adj_set(struct task *t, int value)
+{
+    if (value < OOM_SCORE_ADJ_MIN || value > OOM_SCORE_ADJ_MAX)
+        return -EINVAL;
+    if (value < t->oom_score_adj_min && !capable())
+        return -EACCES; /* Linux: CAP_SYS_RESOURCE to go below the floor */
+    t->oom_score_adj = (int16_t)value;
+    if (capable())
+        t->oom_score_adj_min = (int16_t)value; /* what root sets, others may not undercut */
+    return 0;
 }

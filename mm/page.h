@@ -95,6 +95,7 @@ struct page {
             struct anon_vma *anon_vma; /* the object whose VMAs may map it */
             uint64_t index;            /* its virtual address in them */
         };
+        uint64_t nr_tables; /* a PML4 (PG_pgtable): the tables on its list (mm/paging.c) */
     };
     uint64_t swap_slot;           /* with PG_swapcache */
     struct shm_object *shm_owner; /* a shared memory object holds this frame, */

@@ -43,26 +43,32 @@ static pte_t *table_of(pte_t entry) { return phys_to_virt(entry & PTE_ADDR_MASK)
  * (NULL: the new table is a PML4). Every table below a PML4 is on a list
  * whose head is in the PML4 frame's descriptor (page->lru: a table frame
  * is never on reclaim's list), so paging_destroy_pml4 frees an address
- * space's tables without scanning 512 entries per table to find them. */
+ * space's tables without scanning 512 entries per table to find them,
+ * and counted there (nr_tables: Linux's mm_pgtables_bytes, which the OOM
+ * killer adds to a process's badness). */
 static pte_t *pgtable_alloc(pte_t *pml4)
 {
     struct page *p = pmm_alloc_zeroed();
     if (!p)
         return NULL;
     p->flags |= PG_pgtable;
-    if (pml4)
+    if (pml4) {
         list_add(&p->lru, &virt_to_page(pml4)->lru);
-    else
+        virt_to_page(pml4)->nr_tables++;
+    } else
         list_init(&p->lru); /* a PML4: the head of its tables' list */
     count_vm_event(NR_PGTABLE_ALLOC);
     return page_to_virt(p);
 }
 
-/* Free a table that is below a PML4 (off its list), or a PML4 whose list
- * is empty. */
-static void pgtable_free(pte_t *table)
+/* Free a table that is below pml4 (off its list), or (pml4 NULL) a PML4
+ * whose list is empty. */
+static void pgtable_free(pte_t *table, pte_t *pml4)
 {
     struct page *p = virt_to_page(table);
+    if (pml4)
+        virt_to_page(pml4)->nr_tables--;
+    p->nr_tables = 0;
     list_del(&p->lru);
     p->flags &= ~PG_pgtable;
     count_vm_event(NR_PGTABLE_FREE);
@@ -185,7 +191,7 @@ static void free_empty_tables(pte_t *path[PT_LEVELS + 1], uintptr_t va)
         if (!table_is_empty(path[l]))
             break;
         path[l + 1][pt_index(va, l + 1)] = 0;
-        pgtable_free(path[l]);
+        pgtable_free(path[l], path[PT_LEVELS]);
     }
 }
 
@@ -317,8 +323,8 @@ void paging_destroy_pml4(pte_t *pml4)
     BUG_ON(virt_to_phys(pml4) == (read_cr3() & CR3_ADDR_MASK));
     struct list_head *tables = &virt_to_page(pml4)->lru;
     while (!list_empty(tables))
-        pgtable_free(page_to_virt(list_first_entry(tables, struct page, lru)));
-    pgtable_free(pml4);
+        pgtable_free(page_to_virt(list_first_entry(tables, struct page, lru)), pml4);
+    pgtable_free(pml4, NULL);
 }
 
 /* The tables below `table` (level > 1) that the tree reaches. */
@@ -331,6 +337,8 @@ static uint64_t count_tables_below(const pte_t *table, int level, uintptr_t end_
     return n;
 }
 
+uint64_t paging_nr_tables(pte_t *pml4) { return virt_to_page(pml4)->nr_tables; }
+
 bool paging_audit_tables(pte_t *pml4, uint64_t *reachable, uint64_t *listed)
 {
     *reachable = count_tables_below(pml4, PT_LEVELS, PML4_KERNEL_FIRST);
@@ -342,7 +350,7 @@ bool paging_audit_tables(pte_t *pml4, uint64_t *reachable, uint64_t *listed)
             break; /* a cycle, or a stranger on the list */
         all_tables &= (list_entry(pos, struct page, lru)->flags & PG_pgtable) != 0;
     }
-    return all_tables && *listed == *reachable;
+    return all_tables && *listed == *reachable && virt_to_page(pml4)->nr_tables == *listed;
 }
 
 bool paging_translate(pte_t *pml4, uintptr_t va, uint64_t *pa)

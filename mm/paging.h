@@ -111,9 +111,12 @@ pte_t *paging_create_pml4(void);
  * 18,000 instructions). Its pages must already be unmapped; it must not
  * be in CR3. */
 void paging_destroy_pml4(pte_t *pml4);
+/* How many page tables a user PML4 has below it (PDPTs, PDs and PTs, not
+ * the PML4 itself: Linux's mm_pgtables_bytes / PAGE_SIZE). O(1). */
+uint64_t paging_nr_tables(pte_t *pml4);
 /* vm_check's audit of a user PML4's table list: are the tables on it
- * exactly the ones its user half reaches (each a PG_pgtable frame)?
- * Returns that, with both counts. */
+ * exactly the ones its user half reaches (each a PG_pgtable frame), and
+ * is its count (paging_nr_tables) right? Returns that, with both counts. */
 bool paging_audit_tables(pte_t *pml4, uint64_t *reachable, uint64_t *listed);
 /* Physical address va translates to, as the MMU would find it. */
 bool paging_translate(pte_t *pml4, uintptr_t va, uint64_t *pa);

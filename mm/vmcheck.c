@@ -297,7 +297,8 @@ static void check_mm(struct vmcheck *c, struct mm *mm)
         VIOLATION(c, "");
         if (c->violations <= VMCHECK_MAX_LINES) {
             emit_mm_owner(c, mm);
-            emit(c, ": %lu page tables reachable, %lu on its PML4's list\n", reachable, listed);
+            emit(c, ": %lu page tables reachable, %lu on its PML4's list, %lu counted\n", reachable, listed,
+                 paging_nr_tables(mm->pml4));
         }
     }
     if (rss != mm->rss || swap != mm->swap_pages) {

@@ -155,14 +155,23 @@ BOOTS += [
     # reclaim pass (after every one: 150 s; make soak runs longer).
     {"name": "t_mmfuzz", "cmdline": f"vmcheck=4 init={TESTDIR}/t_mmfuzz", "mem": "48M", "swap": "128M",
      "timeout": 300, "kind": "tests"},
-    # RAM and swap both too small: the hog is OOM-killed, nothing else.
     # Compaction moves pages under COW and shm sharing, with swap present
     # and vm_check after the pass (mm/compaction.c).
     {"name": "t_compact", "cmdline": f"vmcheck init={TESTDIR}/t_compact", "mem": "128M", "swap": "64M", "timeout": 300,
      "kind": "tests"},
     # The page tables as Linux's ptdump prints them (mm/ptdump.c).
     {"name": "t_ptdump", "cmdline": f"init={TESTDIR}/t_ptdump", "timeout": 120, "kind": "tests"},
-    {"name": "t_oom", "cmdline": f"vmcheck init={TESTDIR}/t_oom", "mem": "48M", "swap": "16M", "timeout": 600, "kind": "tests"},
+    # Limits (docs/limits.md): a root fork bomb stops at threads-max (1,000
+    # tasks on 128 MiB) with EAGAIN and nothing is OOM-killed; RLIMIT_NPROC,
+    # RLIMIT_NOFILE, oom_score_adj. vm_check after every 16th fork, exit...:
+    # the bomb's 936 processes share one anon_vma, so one check walks
+    # 936 VMAs per shared page (9 s; every 4th: 50 s; every one: > 10 min).
+    {"name": "t_limits", "cmdline": f"vmcheck=16 init={TESTDIR}/t_limits", "mem": "128M", "timeout": 600, "kind": "tests"},
+    # RAM and swap both too small: the hog is OOM-killed, nothing else, not
+    # even a larger process at oom_score_adj -1000; one line says why.
+    {"name": "t_oom", "cmdline": f"vmcheck init={TESTDIR}/t_oom", "mem": "48M", "swap": "16M", "timeout": 600, "kind": "tests",
+     "expect": [r"oom: killed pid \d+ \(t_oom\): badness \d+ pages \(rss \d+, swap \d+, page tables \d+, "
+                r"kernel stack 4\), oom_score_adj 0; \d+ candidates"]},
     # Disk errors (QEMU blkdebug; a slot is 8 sectors, slot n = sectors 8n..8n+7):
     # a failed swap-out keeps the page in memory and retires the slot...
     {"name": "swap_write_error", "cmdline": f"vmcheck init={TESTDIR}/t_swaperr -- write-error", "mem": "32M", "swap": "64M",

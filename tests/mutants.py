@@ -95,6 +95,10 @@ muts = [
  ("SysV shm ignores the mode bits", "mm/sysv_shm.c", "    return !(requested & ~granted & 7);", "    return requested == granted || true;", [], "t_shm"),
  ("anyone may IPC_RMID", "mm/sysv_shm.c", "    return privileged(c) || c->cred->euid == seg->cuid || c->cred->euid == seg->uid;", "    return seg || c;", [], "t_shm"),
  ("open(O_CREAT) of a missing name in a missing directory is EROFS", "kernel/sys_fs.c", "    if (r == -ENOENT && missing && (flags & O_CREAT))", "    if (r == -ENOENT && (flags & O_CREAT))", [], "t_files"),
+ # ---- limits and the OOM killer's choice (docs/limits.md) ----
+ ("fork ignores threads-max (a root fork bomb runs until memory is gone)", "kernel/resource.c", "    if ((uint64_t)proc_count() >= max_threads)\n        return -EAGAIN;", "", [], "t_limits"),
+ ("RLIMIT_NPROC is not enforced", "kernel/resource.c", "    return (int64_t)proc_count_uid(uid) + extra > (int64_t)limit;", "    return (void)extra, false;", [], "t_limits"),
+ ("the OOM killer ignores oom_score_adj", "mm/oom_kill.c", " || t->oom_score_adj == OOM_SCORE_ADJ_MIN)", ")", [("(long)t->oom_score_adj * (long)(totalpages / OOM_ADJ_SCALE)", "0")], "t_oom,t_limits"),
 ]
 DEFAULT_BOOTS = "ktest,t_lazy,t_hostile,t_proc,t_cow,t_fuzz"
 

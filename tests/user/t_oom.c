@@ -4,6 +4,10 @@
  * saying why) and everything else goes on: a modest sibling finishes with
  * correct data, and the parent, init, is never chosen.
  *
+ * A process with oom_score_adj -1000 is never chosen, even when it is the
+ * largest: with a protected 32 MiB process beside it, the hog is killed
+ * at about 20 MiB.
+ *
  * Natively the hog is capped by RLIMIT_AS instead, so the test still
  * checks that the hog dies and the others do not (Linux would OOM-kill
  * it only after exhausting this machine's memory, which we do not want).
@@ -60,6 +64,64 @@ static const char *oom_kills_the_hog_only(void)
     return PASS;
 }
 
+#define PROTECTED_SIZE (32 * MiB) /* more than the hog gets to on 48 MiB + 16 MiB swap */
+
+/* The protected process: -1000, then 32 MiB written; tells the parent it
+ * is ready, waits for the go, checks every word. Exits 0 if all is well. */
+static int protected_process(int ready_fd, int go_fd)
+{
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY);
+    if (fd < 0 || write(fd, "-1000\n", 6) != 6) {
+        if (on_pagewise())
+            return 2;
+        /* natively root may lack CAP_SYS_RESOURCE: no OOM here anyway */
+    }
+    if (fd >= 0)
+        close(fd);
+    size_t n = PROTECTED_SIZE / sizeof(long);
+    long *m = malloc(n * sizeof(long));
+    if (!m)
+        return 3;
+    for (size_t i = 0; i < n; i++)
+        m[i] = (long)(i * 13 + 5);
+    send_go(ready_fd);
+    if (wait_go(go_fd) != 0)
+        return 4;
+    for (size_t i = 0; i < n; i++)
+        if (m[i] != (long)(i * 13 + 5))
+            return 5;
+    return 0;
+}
+
+/* oom_score_adj -1000 protects the largest process: the hog dies. */
+static const char *oom_adj_protects(void)
+{
+    int ready[2], go[2];
+    CHECK_OK(pipe(ready));
+    CHECK_OK(pipe(go));
+    pid_t p = fork_child();
+    CHECK(p >= 0, "fork: %s", errname(errno));
+    if (p == 0)
+        _exit(protected_process(ready[1], go[0]));
+    close(ready[1]);
+    close(go[0]);
+    int ok = wait_go(ready[0]);
+    pid_t h = ok == 0 ? fork() : -1;
+    if (h == 0)
+        _exit(hog());
+    int sh = h > 0 ? wait_for(h) : -1;
+    signal(SIGPIPE, SIG_IGN); /* if the protected process was killed, nobody reads the go */
+    send_go(go[1]);
+    signal(SIGPIPE, SIG_DFL);
+    int sp = wait_for(p);
+    close(ready[0]);
+    close(go[1]);
+    CHECK(ok == 0, "the protected process never got ready: %s", status_str(sp));
+    CHECK(WIFSIGNALED(sh) && WTERMSIG(sh) == SIGKILL, "the hog: %s (expected SIGKILL)", status_str(sh));
+    CHECK(WIFEXITED(sp) && WEXITSTATUS(sp) == 0, "the protected process: %s", status_str(sp));
+    return PASS;
+}
+
 static const char *oom_memory_returns(void)
 {
     if (!on_pagewise())
@@ -71,6 +133,6 @@ static const char *oom_memory_returns(void)
     return PASS;
 }
 
-static const struct test tests[] = {TEST(oom_kills_the_hog_only), TEST(oom_memory_returns)};
+static const struct test tests[] = {TEST(oom_kills_the_hog_only), TEST(oom_adj_protects), TEST(oom_memory_returns)};
 
 int main(int argc, char **argv) { return run_tests(argc, argv, tests, NTESTS(tests)); }
