@@ -172,9 +172,11 @@ static void map_readaround(struct mm *mm, uintptr_t va, uint64_t slot, const str
         int level;
         pte_t *e = paging_walk(mm->pml4, a, false, &level);
         struct vma *v = vma_find(mm, a);
-        if (e && level == 1 && *e == swp_entry(0, slot + i + 1) && v && a >= v->start &&
-            map_swapped_page(mm, v, a, e, p, slot + i + 1) == 0)
+        if (e && level == 1 && *e == swp_entry(0, slot + i + 1) && v && a >= v->start) {
+            if (map_swapped_page(mm, v, a, e, p, slot + i + 1) != 0)
+                swap_cache_trim(p); /* not mapped (no memory for the rmap): map_swapped_page dropped our pin */
             continue;
+        }
         page_unpin(p);
         swap_cache_trim(p);
     }
