@@ -10,6 +10,10 @@
 #   make bench      benchmarks (QEMU -icount shift=0: repeatable counts)
 #   make soak SEEDS=N  the mm stress test (t_mmfuzz) for seeds 1..N
 #   make test-mutants  break tested properties on purpose: every test must notice
+#   make lab        list the labs; make lab NAME=cow writes the cow lab's tree
+#                   (build/lab-cow, or LABDIR=dir); docs/labs/README.md
+#   make grade NAME=cow  run the boots that grade a lab (in a lab's tree: make grade)
+#   make labcheck   every lab's skeleton builds and fails its grade
 #   make fmt        clang-format every C file
 #   make clean      remove build/
 #
@@ -49,7 +53,7 @@ QEMU_BASE := $(QEMU) -cpu max -smp 1 -m $(MEM) -no-reboot \
              -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
              -cdrom $(ISO) -boot d
 
-.PHONY: all run debug test test-host test-mutants bench soak exec fmt clean tools
+.PHONY: all run debug test test-host test-mutants bench soak exec fmt clean tools lab grade labcheck
 all: tools $(ISO)
 
 # ---- tools: install what is missing (as root on Debian) or say how ----
@@ -191,8 +195,10 @@ debug: all
 
 test: all
 	$(PYTHON) tests/doccheck.py
+	$(PYTHON) tests/lab.py check
 	$(PYTHON) tests/harness.py --iso $(ISO) --jobs 2 --logdir $(BUILD)/test
 	$(PYTHON) tests/doccheck.py --tour-log $(BUILD)/test/tour.log docs/tour.md
+	$(PYTHON) tests/lab.py labcheck
 
 # Run one static program as init (see README.md): make exec PROG=... ARGS="..."
 TIMEOUT ?= 600
@@ -239,6 +245,25 @@ test-host:
 # Break each tested property on purpose and check a test notices.
 test-mutants: all
 	$(PYTHON) tests/mutants.py
+
+# Labs generated from this tree (tests/lab.py, docs/labs/README.md): a
+# lab's tree has the bodies marked LAB NAME/... replaced by stubs. In a
+# lab's tree NAME defaults to its lab (the file .lab). FORCE=1 replaces an
+# existing lab tree (your work in it is lost).
+# (:= and not ?=: an environment variable NAME, which WSL sets, must not pick a lab)
+NAME :=
+LABDIR ?= $(BUILD)/lab-$(NAME)
+lab:
+	@$(PYTHON) tests/lab.py $(if $(NAME),make $(NAME) --dir $(LABDIR) $(if $(FORCE),--force),list)
+
+grade: all
+	@$(PYTHON) tests/lab.py grade $(NAME)
+
+# Each lab's skeleton must build without a warning and FAIL its grade (about
+# 1.5 minutes for the six; make test ends with it). The full tree's PASS is
+# make test's: every grade is a set of its boots.
+labcheck: all
+	$(PYTHON) tests/lab.py labcheck
 
 fmt:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -47,6 +47,7 @@ static int bad_access(struct fault_info *fi, int si_code, const char *reason)
 static int map_new_frame(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte, uint64_t pte_flags,
                          uint32_t page_flags, struct page **out)
 {
+    /* LAB lazy/map_new_frame: the lazy lab removes the code from here to END LAB (docs/labs/lazy.md). */
     struct page *p = alloc_user_page(); /* pinned; may reclaim (and sleep) first */
     if (!p)
         return -ENOMEM;
@@ -61,13 +62,16 @@ static int map_new_frame(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pt
     if (out)
         *out = p;
     return 0; /* the PTE was not present: no TLB entry to flush */
+    /* END LAB lazy/map_new_frame */
 }
 
 /* Lazy allocation: the first touch of an anonymous page gets a zeroed
  * frame. Nothing was allocated at mmap/brk time. */
 static int do_anonymous_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte)
 {
+    /* LAB lazy/do_anonymous_page: the lazy lab removes the code from here to END LAB (docs/labs/lazy.md). */
     return map_new_frame(mm, vma, va, pte, vma_pte_flags(vma), PG_anon, NULL);
+    /* END LAB lazy/do_anonymous_page */
 }
 
 /* Demand loading: copy the page's bytes from the file (the ELF image in
@@ -122,6 +126,7 @@ static int do_shared_fault(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *
  * reverse map cannot take it (the PTE keeps its entry). */
 static int map_swapped_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte, struct page *p, uint64_t slot)
 {
+    /* LAB swapin/map_swapped_page: the swapin lab removes the code from here to END LAB (docs/labs/swapin.md). */
     if (rmap_add(p, vma, va)) {
         page_unpin(p);
         return -ENOMEM;
@@ -139,6 +144,7 @@ static int map_swapped_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t 
         flags &= ~PTE_RW; /* shared with another mapping or swap entry: copy on write */
     *pte = page_to_phys(p) | flags | PTE_P;
     return 0;
+    /* END LAB swapin/map_swapped_page */
 }
 
 /* Read-around: how many of the PTEs after pte (same page table, same
@@ -189,6 +195,7 @@ static void map_readaround(struct mm *mm, uintptr_t va, uint64_t slot, const str
  * back in a different frame; the PTE then points there. */
 static int do_swap_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte, struct fault_info *fi)
 {
+    /* LAB swapin/do_swap_page: the swapin lab removes the code from here to END LAB (docs/labs/swapin.md). */
     pte_t entry = *pte;
     uint64_t slot = swp_offset(entry);
     struct page *p;
@@ -212,6 +219,7 @@ static int do_swap_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte
     map_readaround(mm, va, slot, &ra);
     vm_check_after("swap-in");
     return r;
+    /* END LAB swapin/do_swap_page */
 }
 
 /* Copy-on-write: a write to a present, read-only page of a writable
@@ -222,6 +230,7 @@ static int do_swap_page(struct mm *mm, struct vma *vma, uintptr_t va, pte_t *pte
  * way the old read-only translation is flushed. */
 static int do_wp_page(struct vma *vma, uintptr_t va, pte_t *pte)
 {
+    /* LAB cow/do_wp_page: the cow lab removes the code from here to END LAB (docs/labs/cow.md). */
     struct page *old = phys_to_page(*pte & PTE_ADDR_MASK);
     if (page_exclusive(old)) {
         if (old->flags & PG_swapcache)
@@ -252,6 +261,7 @@ static int do_wp_page(struct vma *vma, uintptr_t va, pte_t *pte)
     }
     tlb_flush_page(va);
     return 0;
+    /* END LAB cow/do_wp_page */
 }
 
 static int handle_pte_fault(struct mm *mm, struct vma *vma, uintptr_t addr, uint64_t err, struct fault_info *fi)

@@ -70,6 +70,7 @@ static void flush_batch_add(struct flush_batch *fb, uintptr_t va)
 
 static void flush_batch_run(struct flush_batch *fb, struct mm *mm)
 {
+    /* LAB tlb/flush_batch_run: the tlb lab removes the code from here to END LAB (docs/labs/tlb.md). */
     if ((read_cr3() & PTE_ADDR_MASK) != virt_to_phys(mm->pml4))
         return; /* not loaded: its TLB entries are already gone */
     if (fb->overflow)
@@ -77,6 +78,7 @@ static void flush_batch_run(struct flush_batch *fb, struct mm *mm)
     else
         for (unsigned i = 0; i < fb->n; i++)
             tlb_flush_page(fb->va[i]);
+    /* END LAB tlb/flush_batch_run */
 }
 
 /* fork: share every page of v with the child, a page table (512
@@ -115,10 +117,12 @@ static int share_vma_pages(struct mm *dst, struct mm *src, const struct vma *v, 
             }
             if (!(e & (PTE_P | PTE_PROTNONE)))
                 continue;
+            /* LAB cow/share_vma_pages: the cow lab removes the code from here to END LAB (docs/labs/cow.md). */
             if ((e & PTE_RW) && !(v->flags & VM_SHARED)) { /* shared memory stays shared */
                 *se = e &= ~PTE_RW;
                 flush_batch_add(fb, va);
             }
+            /* END LAB cow/share_vma_pages */
             rmap_dup(phys_to_page(e & PTE_ADDR_MASK));
             dt[pte_index(va)] = e & ~(PTE_A | PTE_D); /* the same frame and rights (PROT_NONE too) */
             dst->rss++;

@@ -83,6 +83,7 @@ static pte_t table_entry_flags(uintptr_t va) { return PTE_P | PTE_RW | (va < KER
  * level where the walk ended and sets *level to it. */
 static pte_t *walk_to(pte_t *pml4, uintptr_t va, bool create, int stop, int *level)
 {
+    /* LAB walk/walk_to: the walk lab removes the code from here to END LAB (docs/labs/walk.md). */
     pte_t *table = pml4;
     for (int l = PT_LEVELS; l > stop; l--) {
         pte_t *e = &table[pt_index(va, l)];
@@ -101,6 +102,7 @@ static pte_t *walk_to(pte_t *pml4, uintptr_t va, bool create, int stop, int *lev
     }
     *level = stop;
     return &table[pt_index(va, stop)];
+    /* END LAB walk/walk_to */
 }
 
 /* One step down: the table entry e points to, made if missing and create.
@@ -127,6 +129,7 @@ static inline pte_t *step_down(pte_t *pml4, pte_t *e, uintptr_t va, bool create,
  * half). Same result as walk_to(pml4, va, create, 1, level). */
 pte_t *paging_walk(pte_t *pml4, uintptr_t va, bool create, int *level)
 {
+    /* LAB walk/paging_walk: the walk lab removes the code from here to END LAB (docs/labs/walk.md). */
     bool large = false;
     int l = 4;
     pte_t *e = ENTRY(pml4, va, 4);
@@ -151,14 +154,17 @@ pte_t *paging_walk(pte_t *pml4, uintptr_t va, bool create, int *level)
     if (level)
         *level = l; /* a large page is in the way */
     return e;
+    /* END LAB walk/paging_walk */
 }
 
 /* Does this change need a TLB flush here? Kernel-half entries are live
  * in every address space; user entries only in the one loaded in CR3. */
 static void flush_if_live(pte_t *pml4, uintptr_t va)
 {
+    /* LAB tlb/flush_if_live: the tlb lab removes the code from here to END LAB (docs/labs/tlb.md). */
     if (va >= KERNEL_HALF_START || virt_to_phys(pml4) == (read_cr3() & CR3_ADDR_MASK))
         tlb_flush_page(va);
+    /* END LAB tlb/flush_if_live */
 }
 
 int paging_map(pte_t *pml4, uintptr_t va, uint64_t pa, uint64_t flags)

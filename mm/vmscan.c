@@ -78,6 +78,7 @@ static bool mm_is_live(const struct mm *mm) { return (read_cr3() & PTE_ADDR_MASK
 
 static void clear_young_one(struct page *p, struct vma *vma, uintptr_t va, pte_t *e, void *young)
 {
+    /* LAB clock/clear_young_one: the clock lab removes the code from here to END LAB (docs/labs/clock.md). */
     (void)p;
     if (*e & PTE_A) {
         *e &= ~PTE_A;
@@ -87,6 +88,7 @@ static void clear_young_one(struct page *p, struct vma *vma, uintptr_t va, pte_t
         if (mm_is_live(vma->mm))
             tlb_flush_page(va);
     }
+    /* END LAB clock/clear_young_one */
 }
 
 /* Was p used since the hand last passed? Clears the Accessed bits. */
@@ -103,6 +105,7 @@ static bool reclaimable(const struct page *p) { return p->mapcount && !(p->flags
 
 static struct page *pick_clock(void)
 {
+    /* LAB clock/pick_clock: the clock lab removes the code from here to END LAB (docs/labs/clock.md). */
     for (uint64_t n = 0; n < 2 * vm.nr_lru + 1 && !list_empty(&vm.lru); n++) {
         struct page *p = list_first_entry(&vm.lru, struct page, lru);
         list_del(&p->lru);
@@ -112,6 +115,7 @@ static struct page *pick_clock(void)
             return p;
     }
     return NULL;
+    /* END LAB clock/pick_clock */
 }
 
 static struct page *pick_fifo(void)

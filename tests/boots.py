@@ -159,6 +159,11 @@ BOOTS += [
     # and vm_check after the pass (mm/compaction.c).
     {"name": "t_compact", "cmdline": f"vmcheck init={TESTDIR}/t_compact", "mem": "128M", "swap": "64M", "timeout": 300,
      "kind": "tests"},
+    # Page replacement keeps a working set: a hot set beside a cold stream
+    # three times the RAM; clock's second chance keeps the hot set, FIFO
+    # would not (tests/user/t_clock.c; it grades the clock lab).
+    {"name": "t_clock", "cmdline": f"vmcheck=64 init={TESTDIR}/t_clock", "mem": "32M", "swap": "128M",
+     "timeout": 300, "kind": "tests"},
     # The page tables as Linux's ptdump prints them (mm/ptdump.c).
     {"name": "t_ptdump", "cmdline": f"init={TESTDIR}/t_ptdump", "timeout": 120, "kind": "tests"},
     # Limits (docs/limits.md): a root fork bomb stops at threads-max (1,000

@@ -4,7 +4,7 @@
 Usage:
   python3 tests/doccheck.py [--list] [--tour-log LOG] [FILE.md ...]
 
-With no FILE it reads README.md and docs/*.md. `make test` runs it first.
+With no FILE it reads README.md, docs/*.md and docs/labs/*.md. `make test` runs it first.
 Exit status 0 when every reference resolves, 1 otherwise (each broken one is
 printed as file:line: reference: reason).
 
@@ -455,9 +455,9 @@ def main():
     ap.add_argument("--tour-log", metavar="LOG",
                     help="also check the figures in the prose of docs/tour.md against LOG, the serial log of "
                     "the tour boot (build/test/tour.log)")
-    ap.add_argument("docs", nargs="*", help="markdown files (default: README.md docs/*.md)")
+    ap.add_argument("docs", nargs="*", help="markdown files (default: README.md docs/*.md docs/labs/*.md)")
     args = ap.parse_args()
-    docs = args.docs or ["README.md"] + sorted(os.path.relpath(p, ROOT) for p in glob.glob(os.path.join(ROOT, "docs", "*.md")))
+    docs = args.docs or ["README.md"] + sorted(os.path.relpath(p, ROOT) for p in glob.glob(os.path.join(ROOT, "docs", "*.md")) + glob.glob(os.path.join(ROOT, "docs", "labs", "*.md")))
     docs = [os.path.relpath(os.path.abspath(d), ROOT) if os.path.isabs(d) or os.path.exists(d) else d for d in docs]
     ck = Checker()
     for d in docs:
