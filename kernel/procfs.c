@@ -524,9 +524,8 @@ int procfs_add_task(struct task *t)
         return -ENOMEM;
     dir->priv = (void *)(uintptr_t)t->pid;
     dir->get_owner = task_owner;
-    for (unsigned i = 0; i < ARRAY_SIZE(pid_files); i++) {
-        snprintf(path, sizeof(path), "/proc/%d/%s", t->pid, pid_files[i].name);
-        struct inode *f = vfs_add_node(path, pid_files[i].mode, pid_files[i].ops);
+    for (unsigned i = 0; i < ARRAY_SIZE(pid_files); i++) { /* a fresh directory: no path walks */
+        struct inode *f = vfs_add_child(dir, pid_files[i].name, pid_files[i].mode, pid_files[i].ops);
         if (!f) {
             vfs_remove(dir); /* no half-made directory (fork fails with ENOMEM) */
             return -ENOMEM;

@@ -92,7 +92,7 @@ static void handle_page_fault(struct trap_frame *tf)
     uint64_t addr = read_cr2();
     bool user = trap_from_user(tf);
     struct mm *mm = current ? current->mm : NULL; /* no task yet in early boot */
-    if (mm && (user || addr < USER_SPACE_END) && !kernel_broke_smap_smep(tf, addr)) {
+    if (mm && (user || (addr < USER_SPACE_END && !kernel_broke_smap_smep(tf, addr)))) {
         struct fault_info fi;
         /* The fault path may sleep (swap-in), so it wants interrupts on;
          * but a kernel path that faulted with them off (a copy_to_user

@@ -114,6 +114,16 @@ struct inode *vfs_add_node(const char *path, uint32_t mode, const struct file_op
     return ino;
 }
 
+struct inode *vfs_add_child(struct inode *dir, const char *name, uint32_t mode, const struct file_ops *ops)
+{
+    struct inode *c = inode_new(name, strlen(name), mode);
+    if (!c)
+        return NULL;
+    c->ops = ops;
+    dir_add(dir, c);
+    return c;
+}
+
 void vfs_init(const void *initrd, size_t size)
 {
     vfs.root = inode_new("", 0, S_IFDIR | 0755);

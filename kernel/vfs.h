@@ -122,6 +122,10 @@ void vfs_init(const void *initrd, size_t size);
 struct inode *vfs_add_file(const char *path, const void *data, size_t size, uint32_t mode);
 /* Add a node whose contents come from ops (devices, /proc), owned by root. */
 struct inode *vfs_add_node(const char *path, uint32_t mode, const struct file_ops *ops);
+/* Add a node called name to directory dir, without a path walk: for a
+ * directory the caller just made (/proc/<pid>), where no name repeats.
+ * NULL if out of memory. */
+struct inode *vfs_add_child(struct inode *dir, const char *name, uint32_t mode, const struct file_ops *ops);
 
 /* Who owns ino (its get_owner, or uid and gid). */
 void vfs_owner(const struct inode *ino, uint32_t *uid, uint32_t *gid);
