@@ -620,7 +620,10 @@ static const char *attacker(void)
     return PASS;
 }
 
-static const char *creds_other_users_memory_refused(void)
+/* Start the three victims (root; nobody, dumpable; nobody, not
+ * dumpable), run attack in a child (it becomes nobody itself), then let
+ * the victims go: each must exit normally (nothing killed it). */
+static const char *against_victims(const char *(*attack)(void))
 {
     int ready[2], hold[2];
     const char *why = PASS;
@@ -641,7 +644,7 @@ static const char *creds_other_users_memory_refused(void)
         if (wait_go(ready[0]) != 0)
             why = FAIL("a victim process did not start");
     if (why == PASS)
-        why = in_child(attacker);
+        why = in_child(attack);
     close(hold[1]); /* the victims see EOF and exit */
     close(ready[0]);
     pid_t all[3] = {victims.root, victims.same, victims.same_hidden};
@@ -652,6 +655,8 @@ static const char *creds_other_users_memory_refused(void)
     }
     return why;
 }
+
+static const char *creds_other_users_memory_refused(void) { return against_victims(attacker); }
 
 /* kill(2) as nobody: not a root process (EPERM, even with signal 0, and
  * the victim lives on), but a process of our own user; kill(-1, 0) finds
@@ -668,37 +673,7 @@ static const char *killer(void)
     return PASS;
 }
 
-static const char *creds_kill_needs_same_user(void)
-{
-    int ready[2], hold[2];
-    const char *why = PASS;
-
-    NEED_ROOT();
-    CHECK_OK(pipe(ready));
-    if (pipe(hold) != 0) {
-        close(ready[0]);
-        close(ready[1]);
-        return FAIL("pipe: %s", errname(errno));
-    }
-    victims.root = start_victim(0, 1, ready, hold);
-    victims.same = start_victim(NOBODY, 1, ready, hold);
-    close(ready[1]);
-    close(hold[0]);
-    for (int i = 0; i < 2 && why == PASS; i++)
-        if (wait_go(ready[0]) != 0)
-            why = FAIL("a victim process did not start");
-    if (why == PASS)
-        why = in_child(killer);
-    close(hold[1]);
-    close(ready[0]);
-    pid_t all[2] = {victims.root, victims.same};
-    for (int i = 0; i < 2; i++) {
-        int st = wait_for(all[i]);
-        if (why == PASS && !(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0))
-            why = FAIL("victim %d (%s) %s", i, i ? "nobody" : "root", status_str(st));
-    }
-    return why;
-}
+static const char *creds_kill_needs_same_user(void) { return against_victims(killer); }
 
 /* ---------------------------------------------------------------------------
  * pagemap: PFNs for root only.
