@@ -1,6 +1,8 @@
 /* kernel/cpu.c - see cpu.h. */
 #include "kernel/cpu.h"
 
+#include "kernel/fpu.h"
+
 #include "kernel/printk.h"
 #include "kernel/string.h"
 #include "kernel/x86.h"
@@ -53,6 +55,7 @@ void cpu_init(void)
     if (boot_cpu.smap)
         cr4 |= CR4_SMAP;
     write_cr4(cr4);
+    fpu_init(); /* XSAVE: CR4.OSXSAVE, XCR0, the size of a task's save area */
 
     bool nxe = rdmsr(MSR_EFER) & EFER_NXE; /* boot.asm set it */
     pr_info("cpu: %s; NX %s, SMEP %s, SMAP %s, PGE %s, 1G pages %s\n", boot_cpu.vendor, state(boot_cpu.nx, nxe),

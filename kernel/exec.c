@@ -26,6 +26,7 @@
 #include "kernel/gdt.h"
 #include "kernel/printk.h"
 #include "kernel/random.h"
+#include "kernel/signal.h"
 #include "kernel/string.h"
 #include "kernel/vfs.h"
 #include "kernel/x86.h"
@@ -46,8 +47,8 @@
 
 enum { AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_BASE = 7, AT_FLAGS = 8,
        AT_ENTRY = 9, AT_UID = 11, AT_EUID = 12, AT_GID = 13, AT_EGID = 14, AT_PLATFORM = 15, AT_HWCAP = 16,
-       AT_CLKTCK = 17, AT_SECURE = 23, AT_RANDOM = 25, AT_HWCAP2 = 26, AT_EXECFN = 31 };
-#define NR_AUXV 19
+       AT_CLKTCK = 17, AT_SECURE = 23, AT_RANDOM = 25, AT_HWCAP2 = 26, AT_EXECFN = 31, AT_MINSIGSTKSZ = 51 };
+#define NR_AUXV 20
 #define USER_RFLAGS (RFLAGS_IF | RFLAGS_RESERVED1)
 
 struct elf64_ehdr {
@@ -171,7 +172,7 @@ static uint64_t build_stack(struct mm *mm, char *const argv[], char *const envp[
         AT_UID, c->uid, AT_EUID, c->euid, AT_GID, c->gid, AT_EGID, c->egid,
         AT_SECURE, c->euid != c->uid || c->egid != c->gid,
         AT_HWCAP, cpuid(1, 0).edx, AT_HWCAP2, 0, AT_CLKTCK, 100, AT_RANDOM, random_addr,
-        AT_PLATFORM, platform_addr, AT_EXECFN, execfn_addr, AT_NULL, 0,
+        AT_PLATFORM, platform_addr, AT_EXECFN, execfn_addr, AT_MINSIGSTKSZ, signal_frame_size(), AT_NULL, 0,
     };
     /* Align so that RSP (at argc) ends 16-byte aligned. */
     uint64_t words = 1 + (argc + 1) + (envc + 1) + NR_AUXV * 2;

@@ -38,7 +38,7 @@ static struct {
     int next_pid;
     int count;
     struct task *init;
-    uint8_t fpu_initial[FXSAVE_SIZE] __attribute__((aligned(16)));
+    uint8_t fpu_initial[FPU_AREA_MAX] __attribute__((aligned(FPU_AREA_ALIGN))); /* what execve starts with */
 } procs = {.next_pid = INIT_PID};
 
 void task_start(void); /* kernel/entry.asm */
@@ -49,7 +49,8 @@ void proc_init(struct task *idle)
 {
     list_init(&procs.all);
     threads_max_init(pmm_nr_managed()); /* before any task inherits the limits it sets */
-    __asm__ volatile("fninit; fxsave64 %0" : "=m"(procs.fpu_initial));
+    __asm__ volatile("fninit");
+    fpu_save(procs.fpu_initial);
     idle->pid = 0;
     strlcpy(idle->comm, "swapper", sizeof(idle->comm));
     list_init(&idle->children);
@@ -76,7 +77,7 @@ struct task *proc_alloc(void)
     t->state = TASK_RUNNABLE;
     list_init(&t->children);
     wait_queue_init(&t->child_exit);
-    memcpy(t->fpu, procs.fpu_initial, FXSAVE_SIZE);
+    memcpy(t->fpu, procs.fpu_initial, fpu_size());
     t->cwd = vfs_root();
     cred_init_root(&t->cred); /* fork copies the parent's over these */
     rlimit_init_defaults(t->rlim);
@@ -271,8 +272,8 @@ bool proc_group_exists(int pgrp)
 
 void proc_fpu_reset(struct task *t)
 {
-    memcpy(t->fpu, procs.fpu_initial, FXSAVE_SIZE);
-    __asm__ volatile("fxrstor64 %0" ::"m"(t->fpu));
+    memcpy(t->fpu, procs.fpu_initial, fpu_size());
+    fpu_restore(t->fpu);
 }
 
 int proc_max_pid(void) { return procs.next_pid - 1; }

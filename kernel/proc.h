@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "kernel/cred.h"
+#include "kernel/fpu.h"
 #include "kernel/list.h"
 #include "kernel/resource.h"
 #include "kernel/sched.h"
@@ -25,7 +26,6 @@
 #define NR_OPEN 256
 #define TASK_COMM_LEN 16
 #define NSIG 64
-#define FXSAVE_SIZE 512
 /* SIGKILL and SIGSTOP: never blocked. */
 #define SIG_UNBLOCKABLE_MASK ((1ull << 8) | (1ull << 18))
 
@@ -77,7 +77,7 @@ struct task {
     char exe[128];           /* path of the running program (/proc/self/exe) */
 
     uint64_t fs_base;        /* FS segment base (arch_prctl): musl's TLS */
-    uint8_t fpu[FXSAVE_SIZE] __attribute__((aligned(16)));
+    uint8_t fpu[FPU_AREA_MAX] __attribute__((aligned(FPU_AREA_ALIGN))); /* x87/SSE/AVX (kernel/fpu.h) */
 
     uint64_t clear_child_tid; /* set_tid_address */
     uint64_t sig_pending, sig_blocked;

@@ -7,8 +7,9 @@
  * (pid 0, the boot code) runs only when nothing else can: it halts.
  *
  * The context switch, in order:
- *   1. save the outgoing task's SSE/x87 registers (fxsave), load the
- *      incoming task's (fxrstor) and its FS base (musl's thread pointer);
+ *   1. save the outgoing task's x87/SSE/AVX registers (xsave, or fxsave
+ *      without XSAVE: kernel/fpu.c), load the incoming task's and its FS
+ *      base (musl's thread pointer);
  *   2. switch the address space: a CR3 write, but only if the incoming
  *      task has an mm and it is not the one loaded (kernel threads keep
  *      whatever is loaded, as Linux's lazy TLB mode does);
@@ -16,6 +17,8 @@
  *   4. switch_to (kernel/entry.asm): swap kernel stacks.
  */
 #include "kernel/sched.h"
+
+#include "kernel/fpu.h"
 
 #include "kernel/gdt.h"
 #include "kernel/proc.h"
@@ -61,8 +64,7 @@ void sched_wake_task(struct task *t)
     irq_restore(irqs);
 }
 
-static void fpu_save(struct task *t) { __asm__ volatile("fxsave64 %0" : "=m"(t->fpu)); }
-static void fpu_restore(struct task *t) { __asm__ volatile("fxrstor64 %0" ::"m"(t->fpu)); }
+
 
 void sched_free_after_switch(struct task *t) { sched.dead = t; }
 
@@ -82,11 +84,11 @@ void sched_task_started(void) { reap_dead(); }
 
 static void context_switch(struct task *prev, struct task *next)
 {
-    fpu_save(prev);
+    fpu_save(prev->fpu);
     /* The user-mode state the kernel itself never uses can be loaded
      * before the stack switch; that way a new task, whose first switch_to
      * "returns" into task_start, gets it too. */
-    fpu_restore(next);
+    fpu_restore(next->fpu);
     wrmsr(MSR_FS_BASE, next->fs_base);
     if (next->mm)
         mm_switch(next->mm);

@@ -23,6 +23,7 @@
 
 #include "kernel/compiler.h"
 #include "kernel/errno.h"
+#include "kernel/fpu.h"
 #include "kernel/gdt.h"
 #include "kernel/printk.h"
 #include "kernel/sched.h"
@@ -38,20 +39,25 @@
 #define REDZONE 128
 #define FPSTATE_ALIGN 64
 #define SIGINFO_SIZE 128
-#define DEFAULT_MXCSR_MASK 0xffbf
-#define FXSAVE_MXCSR 24
-#define FXSAVE_MXCSR_MASK 28
 /* Linux's XSAVE-format fpstate (arch/x86/include/uapi/asm/sigcontext.h):
- * the 512-byte legacy (fxsave) area, whose bytes 464..511 ("sw_reserved")
- * describe the rest; a 64-byte XSAVE header; then FP_XSTATE_MAGIC2. With
- * only x87 and SSE state (xfeatures = 3) nothing else follows. */
+ * the XSAVE image (kernel/fpu.h), whose legacy bytes 464..511
+ * ("sw_reserved", ignored by the CPU) say what follows, then
+ * FP_XSTATE_MAGIC2 right after the image:
+ *
+ *   0        legacy area (x87, MXCSR, xmm)   sw_reserved at 464: magic1,
+ *   512      XSAVE header                    extended_size, xfeatures,
+ *   576      AVX (ymm upper halves) ...      xstate_size
+ *   size     FP_XSTATE_MAGIC2
+ *
+ * Without XSAVE the image is the legacy area and an empty header
+ * (xfeatures = x87 | SSE, size 576). */
 #define FP_XSTATE_MAGIC1 0x46505853u
 #define FP_XSTATE_MAGIC2 0x46505845u
 #define FP_SW_OFFSET 464
-#define XSAVE_HEADER 512
-#define XSTATE_SIZE (XSAVE_HEADER + 64)
-#define FPSTATE_SIZE (XSTATE_SIZE + 4) /* + magic2 */
-#define XFEATURES_FP_SSE 3ull
+#define XSAVE_HEADER FPU_XSAVE_HEADER
+#define LEGACY_XSTATE_SIZE (XSAVE_HEADER + FPU_XSAVE_HEADER_SIZE)
+#define MAGIC2_SIZE 4
+#define FPSTATE_MAX (FPU_AREA_MAX + MAGIC2_SIZE)
 #define UC_FP_XSTATE 0x1
 #define UC_SIGCONTEXT_SS 0x2
 #define UC_STRICT_RESTORE_SS 0x4
@@ -199,42 +205,81 @@ static void fill_siginfo(struct siginfo_user *si, int sig, const struct siginfo_
     }
 }
 
-/* The XSAVE-format image of the FPU state: the fxsave area, sw_reserved
- * saying what follows, the XSAVE header, the closing magic. */
-static void build_fpstate(uint8_t *out, const uint8_t *fxsave)
+struct fp_sw_bytes {
+    uint32_t magic1, extended_size;
+    uint64_t xfeatures;
+    uint32_t xstate_size;
+} __attribute__((packed));
+
+/* The image's size (without magic2): the XSAVE area, or legacy + header. */
+static uint32_t xstate_size(void) { return fpu_xsave() ? fpu_size() : LEGACY_XSTATE_SIZE; }
+static uint32_t fpstate_size(void) { return xstate_size() + MAGIC2_SIZE; }
+
+uint64_t signal_frame_size(void)
 {
-    memset(out, 0, FPSTATE_SIZE);
-    memcpy(out, fxsave, FP_SW_OFFSET);
-    struct {
-        uint32_t magic1, extended_size;
-        uint64_t xfeatures;
-        uint32_t xstate_size;
-    } __attribute__((packed)) sw = {FP_XSTATE_MAGIC1, FPSTATE_SIZE, XFEATURES_FP_SSE, XSTATE_SIZE};
-    memcpy(out + FP_SW_OFFSET, &sw, sizeof(sw));
-    uint64_t xfeatures = XFEATURES_FP_SSE;
-    memcpy(out + XSAVE_HEADER, &xfeatures, sizeof(xfeatures));
-    uint32_t magic2 = FP_XSTATE_MAGIC2;
-    memcpy(out + XSTATE_SIZE, &magic2, sizeof(magic2));
+    /* the frame, the fpstate with its alignment, the red zone skipped,
+     * the 16-byte alignment of the frame (Linux: get_sigframe_size) */
+    return sizeof(struct rt_sigframe) + fpstate_size() + FPSTATE_ALIGN + REDZONE + 16;
 }
 
-/* Check a user-supplied XSAVE-format image: an unknown feature or a
- * compacted header is refused (Linux: SIGSEGV). */
-static const char *check_fpstate(const uint8_t *img)
+/* The signal frame's fpstate, from the task's saved registers: the XSAVE
+ * image as the CPU wrote it (or the fxsave area and an empty header), with
+ * sw_reserved and magic2 filled in. */
+static void build_fpstate(uint8_t *out, const uint8_t *saved)
 {
-    uint32_t magic1, magic2, mxcsr, mask;
-    uint64_t xfeatures, xcomp;
-    memcpy(&mxcsr, img + FXSAVE_MXCSR, 4);
-    memcpy(&mask, img + FXSAVE_MXCSR_MASK, 4);
-    if (mxcsr & ~(mask ? mask : DEFAULT_MXCSR_MASK))
-        return "bad MXCSR in the signal frame";
-    memcpy(&magic1, img + FP_SW_OFFSET, 4);
-    if (magic1 != FP_XSTATE_MAGIC1)
-        return NULL; /* a plain fxsave image: fine */
-    memcpy(&xfeatures, img + XSAVE_HEADER, 8);
-    memcpy(&xcomp, img + XSAVE_HEADER + 8, 8);
-    memcpy(&magic2, img + XSTATE_SIZE, 4);
-    if ((xfeatures & ~XFEATURES_FP_SSE) || xcomp || magic2 != FP_XSTATE_MAGIC2)
-        return "bad XSAVE header in the signal frame";
+    uint32_t size = xstate_size();
+    memset(out, 0, fpstate_size());
+    memcpy(out, saved, fpu_xsave() ? size : FP_SW_OFFSET);
+    struct fp_sw_bytes sw = {FP_XSTATE_MAGIC1, fpstate_size(), fpu_xfeatures(), size};
+    memcpy(out + FP_SW_OFFSET, &sw, sizeof(sw));
+    if (!fpu_xsave()) {
+        uint64_t xfeatures = fpu_xfeatures();
+        memcpy(out + XSAVE_HEADER, &xfeatures, sizeof(xfeatures));
+    }
+    uint32_t magic2 = FP_XSTATE_MAGIC2;
+    memcpy(out + size, &magic2, sizeof(magic2));
+}
+
+/* Read a user fpstate at uaddr into the task's save area, checked as Linux
+ * does. An image without magic1 is a plain fxsave area (x87 and SSE; AVX
+ * then starts from its initial state). Returns NULL or why it is refused. */
+static const char *load_user_fpstate(struct task *t, uint64_t uaddr)
+{
+    uint8_t img[FPSTATE_MAX] __attribute__((aligned(FPU_AREA_ALIGN)));
+    struct fp_sw_bytes sw;
+    if ((uaddr & 15) || copy_from_user(img, (void *)uaddr, FPU_LEGACY_SIZE))
+        return "bad FPU state pointer in the signal frame";
+    memcpy(&sw, img + FP_SW_OFFSET, sizeof(sw));
+    bool extended = sw.magic1 == FP_XSTATE_MAGIC1;
+    if (extended) {
+        uint32_t magic2;
+        if (sw.xstate_size != xstate_size() || sw.extended_size != fpstate_size() ||
+            (sw.xfeatures & ~fpu_xfeatures()))
+            return "bad xstate description (sw_reserved) in the signal frame";
+        if (copy_from_user(img + FPU_LEGACY_SIZE, (void *)(uaddr + FPU_LEGACY_SIZE), fpstate_size() - FPU_LEGACY_SIZE))
+            return "bad FPU state pointer in the signal frame";
+        memcpy(&magic2, img + sw.xstate_size, sizeof(magic2));
+        if (magic2 != FP_XSTATE_MAGIC2)
+            return "bad XSAVE header in the signal frame (no magic2)";
+    } else {
+        memset(img + FPU_LEGACY_SIZE, 0, FPU_XSAVE_HEADER_SIZE);
+        uint64_t legacy = XFEATURE_X87 | XFEATURE_SSE;
+        memcpy(img + XSAVE_HEADER, &legacy, sizeof(legacy));
+    }
+    if (!fpu_xsave()) { /* fxrstor reads the legacy area only; the header must still be sane */
+        uint64_t xfeatures, xcomp;
+        memcpy(&xfeatures, img + XSAVE_HEADER, 8);
+        memcpy(&xcomp, img + XSAVE_HEADER + 8, 8);
+        if (extended && ((xfeatures & ~fpu_xfeatures()) || xcomp))
+            return "bad XSAVE header in the signal frame";
+    }
+    const char *bad = fpu_check_image(img);
+    if (bad)
+        return bad;
+    memcpy(t->fpu, img, fpu_xsave() ? xstate_size() : FPU_LEGACY_SIZE);
+    if (!extended && fpu_xsave())
+        memset(t->fpu + LEGACY_XSTATE_SIZE, 0, xstate_size() - LEGACY_XSTATE_SIZE);
+    memset(t->fpu + FP_SW_OFFSET, 0, FPU_LEGACY_SIZE - FP_SW_OFFSET); /* software bytes: not the CPU's */
     return NULL;
 }
 
@@ -250,7 +295,7 @@ static bool setup_rt_frame(struct trap_frame *tf, int sig, struct sigaction_k *k
         sp = t->altstack_sp + t->altstack_size;
     else
         sp -= REDZONE;
-    uint64_t fp = ALIGN_DOWN(sp - FPSTATE_SIZE, FPSTATE_ALIGN);
+    uint64_t fp = ALIGN_DOWN(sp - fpstate_size(), FPSTATE_ALIGN);
     uint64_t frame_addr = ALIGN_DOWN(fp - sizeof(struct rt_sigframe), 16) - 8;
 
     struct rt_sigframe f;
@@ -268,10 +313,10 @@ static bool setup_rt_frame(struct trap_frame *tf, int sig, struct sigaction_k *k
     t->has_saved_sigmask = false;
     fill_siginfo(&f.info, sig, &t->siginfo[sig - 1]);
 
-    __asm__ volatile("fxsave64 %0" : "=m"(t->fpu)); /* the interrupted code's SSE/x87 state */
-    uint8_t fpstate[FPSTATE_SIZE] __attribute__((aligned(16)));
+    fpu_save(t->fpu); /* the interrupted code's x87/SSE/AVX state */
+    uint8_t fpstate[FPSTATE_MAX] __attribute__((aligned(FPU_AREA_ALIGN)));
     build_fpstate(fpstate, t->fpu);
-    if (copy_to_user((void *)fp, fpstate, sizeof(fpstate)) || copy_to_user((void *)frame_addr, &f, sizeof(f)))
+    if (copy_to_user((void *)fp, fpstate, fpstate_size()) || copy_to_user((void *)frame_addr, &f, sizeof(f)))
         return false;
 
     if (t->altstack_flags & SS_AUTODISARM && sp == t->altstack_sp + t->altstack_size) {
@@ -345,19 +390,14 @@ SYSCALL_DEFINE(rt_sigreturn)
     struct task *t = current;
     struct trap_frame *tf = syscall_frame();
     struct ucontext_k uc;
-    uint8_t fpu[FPSTATE_SIZE] __attribute__((aligned(16)));
     const char *bad = NULL;
     if (copy_from_user(&uc, (void *)tf->rsp, sizeof(uc)))
         bad = "unreadable signal frame";
     const struct sigcontext_k *sc = &uc.uc_mcontext;
     if (!bad && sc->rip >= USER_SPACE_END)
         bad = "sigreturn to a kernel or non-canonical address";
-    if (!bad && sc->fpstate) {
-        if ((sc->fpstate & 15) || copy_from_user(fpu, (void *)sc->fpstate, FPSTATE_SIZE))
-            bad = "bad FPU state pointer in the signal frame";
-        else
-            bad = check_fpstate(fpu);
-    }
+    if (!bad && sc->fpstate)
+        bad = load_user_fpstate(t, sc->fpstate); /* into t->fpu; loaded below */
     if (bad) {
         pr_err("pagewise: pid %d (%s): %s -> SIGSEGV\n", t->pid, t->comm, bad);
         proc_exit(SIGSEGV);
@@ -370,9 +410,7 @@ SYSCALL_DEFINE(rt_sigreturn)
     tf->cs = USER_CS;
     tf->ss = USER_DS;
     if (sc->fpstate) {
-        memcpy(t->fpu, fpu, FP_SW_OFFSET); /* the legacy area: what fxrstor loads */
-        memset(t->fpu + FP_SW_OFFSET, 0, FXSAVE_SIZE - FP_SW_OFFSET);
-        __asm__ volatile("fxrstor64 %0" ::"m"(t->fpu));
+        fpu_restore(t->fpu);
     } else {
         proc_fpu_reset(t);
     }

@@ -68,4 +68,8 @@ void signal_deliver(struct trap_frame *tf);
 void signal_fault(int sig, int code, uint64_t addr, uint64_t rip, const char *reason);
 const char *signal_name(int sig);
 
+/* The stack a signal frame needs at most (the fpstate grows with XSAVE):
+ * AT_MINSIGSTKSZ in the auxiliary vector. */
+uint64_t signal_frame_size(void);
+
 #endif

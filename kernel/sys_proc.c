@@ -73,7 +73,7 @@ static long do_fork(uint64_t clone_flags, uint64_t child_tid)
     }
     *child->tf = *syscall_frame();
     child->tf->rax = 0;
-    __asm__ volatile("fxsave64 %0" : "=m"(child->fpu)); /* the parent's live registers */
+    fpu_save(child->fpu); /* the parent's live registers */
     for (int fd = 0; fd < NR_OPEN; fd++)
         if ((child->fd[fd] = parent->fd[fd]))
             file_get(child->fd[fd]);
@@ -215,6 +215,7 @@ SYSCALL_DEFINE(execve)
         t->altstack_sp = t->altstack_size = 0; /* the old stack is gone with the old image */
         t->altstack_flags = SS_DISABLE;
         t->clear_child_tid = 0;
+        proc_fpu_reset(t); /* x87/SSE/AVX as a new process has them: no registers of the old image */
         return 0; /* t->tf now starts the new program */
     }
     return r;

@@ -164,6 +164,8 @@ BOOTS += [
     # would not (tests/user/t_clock.c; it grades the clock lab).
     {"name": "t_clock", "cmdline": f"vmcheck=64 init={TESTDIR}/t_clock", "mem": "32M", "swap": "128M",
      "timeout": 300, "kind": "tests"},
+    # AVX state per process: switches, fork, execve, a corrupted signal frame (kernel/fpu.c).
+    {"name": "t_xstate", "cmdline": f"init={TESTDIR}/t_xstate", "timeout": 120, "kind": "tests"},
     # The page tables as Linux's ptdump prints them (mm/ptdump.c).
     {"name": "t_ptdump", "cmdline": f"init={TESTDIR}/t_ptdump", "timeout": 120, "kind": "tests"},
     # Limits (docs/limits.md): a root fork bomb stops at threads-max (1,000

@@ -40,6 +40,9 @@ muts = [
  ("kill lets anyone signal anyone", "kernel/cred.c", "    if (capable())\n        return true;\n    if (sig == SIGCONT", "    if (1)\n        return true;\n    if (sig == SIGCONT", [], "t_creds"),
  ("ptdump calls every page writable", "mm/ptdump.c", "(prot & PTE_RW) ? \"RW \" : \"ro \"", "\"RW \"", [], "t_ptdump"),
  ("a kernel SMAP fault on a mapped user page is taken for spurious (retried forever)", "kernel/trap.c", "    return boot_cpu.smap && !(tf->rflags & RFLAGS_AC);", "    return false;", [], "ktest"),
+ ("a context switch saves x87/SSE but not AVX", "kernel/fpu.h", "        __asm__ volatile(\"xsave64 (%0)\" ::\"r\"(area), \"a\"((uint32_t)fpu.xfeatures),", "        __asm__ volatile(\"xsave64 (%0)\" ::\"r\"(area), \"a\"(3u),", [], "t_xstate,t_signal"),
+ ("execve keeps the old program's x87/SSE/AVX registers", "kernel/sys_proc.c", "        proc_fpu_reset(t); /* x87/SSE/AVX as a new process", "        (void)0; /* x87/SSE/AVX as a new process", [], "t_xstate"),
+ ("sigreturn loads any XSAVE header (XRSTOR faults in the kernel)", "kernel/fpu.c", "    if (hdr[0] & ~fpu.xfeatures)", "    if (0)", [], "t_xstate"),
  ("kmalloc leaks empty slabs", "mm/kmalloc.c", "    if (p->slab.inuse == 0) {", "    if (p->slab.inuse == 0 && 0) {"),
  # ---- user processes (caught by the user-space test boots) ----
  ("uaccess trusts the pointer", "kernel/uaccess.c", "    return addr <= USER_SPACE_END && len <= USER_SPACE_END - addr;", "    return (void)addr, (void)len, true;"),
