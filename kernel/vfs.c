@@ -22,6 +22,7 @@
 #include "kernel/panic.h"
 #include "kernel/proc.h"
 #include "kernel/string.h"
+#include "mm/kpageflags.h"
 #include "mm/ptdump.h"
 #include "mm/kmalloc.h"
 
@@ -136,6 +137,7 @@ void vfs_init(const void *initrd, size_t size)
     dev_init();
     procfs_init();
     ptdump_init(); /* /sys/kernel/debug/page_tables */
+    kpage_init();  /* /proc/kpageflags, /proc/kpagecount */
 }
 
 /* Is the rest of the path empty (or just slashes)? */

@@ -166,6 +166,8 @@ BOOTS += [
      "timeout": 300, "kind": "tests"},
     # AVX state per process: switches, fork, execve, a corrupted signal frame (kernel/fpu.c).
     {"name": "t_xstate", "cmdline": f"init={TESTDIR}/t_xstate", "timeout": 120, "kind": "tests"},
+    # Every frame's state as Linux's /proc/kpageflags shows it (mm/kpageflags.c).
+    {"name": "t_kpage", "cmdline": f"vmcheck init={TESTDIR}/t_kpage", "timeout": 120, "kind": "tests"},
     # The page tables as Linux's ptdump prints them (mm/ptdump.c).
     {"name": "t_ptdump", "cmdline": f"init={TESTDIR}/t_ptdump", "timeout": 120, "kind": "tests"},
     # Limits (docs/limits.md): a root fork bomb stops at threads-max (1,000
