@@ -46,6 +46,7 @@
 #include "mm/shm.h"
 #include "mm/swap.h"
 #include "mm/vmcheck.h"
+#include "mm/vmalloc.h"
 #include "mm/vmstat.h"
 
 #define KB_PER_PAGE (PAGE_SIZE / 1024)
@@ -282,6 +283,20 @@ static long write_threads_max(struct file *f, const char *ubuf, size_t n, uint64
     return err ? err : (long)n;
 }
 
+/* Physical and kernel-virtual addresses: root only (Linux shows others
+ * zeros; here they are refused). */
+static long gen_iomem(struct inode *ino, char *buf, size_t size)
+{
+    (void)ino;
+    return capable() ? (long)pmm_report_iomem(buf, size) : -EACCES;
+}
+
+static long gen_vmallocinfo(struct inode *ino, char *buf, size_t size)
+{
+    (void)ino;
+    return capable() ? (long)vmalloc_report(buf, size) : -EACCES;
+}
+
 static long readlink_self(struct inode *ino, char *buf, size_t size)
 {
     (void)ino;
@@ -471,6 +486,8 @@ static const struct file_ops swaps_ops = {.generate = gen_swaps};
 static const struct file_ops vmcheck_ops = {.generate = gen_vmcheck};
 static const struct file_ops vm_sysctl_ops = {.generate = gen_vm_sysctl, .write = write_vm_sysctl};
 static const struct file_ops buddyinfo_ops = {.generate = gen_buddyinfo};
+static const struct file_ops iomem_ops = {.generate = gen_iomem};
+static const struct file_ops vmallocinfo_ops = {.generate = gen_vmallocinfo};
 static const struct file_ops compact_memory_ops = {.write = write_compact_memory};
 static const struct file_ops status_ops = {.generate = gen_status};
 static const struct file_ops stat_ops = {.generate = gen_stat};
@@ -500,6 +517,8 @@ void procfs_init(void)
             f->priv = (void *)(uintptr_t)i;
     }
     vfs_add_node("/proc/buddyinfo", S_IFREG | 0444, &buddyinfo_ops);
+    vfs_add_node("/proc/iomem", S_IFREG | 0444, &iomem_ops);
+    vfs_add_node("/proc/vmallocinfo", S_IFREG | 0400, &vmallocinfo_ops);
     vfs_add_node("/proc/sys/vm/compact_memory", S_IFREG | 0200, &compact_memory_ops);
     vfs_add_node("/proc/sys/kernel/threads-max", S_IFREG | 0644, &threads_max_ops);
 }

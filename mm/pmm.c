@@ -371,3 +371,23 @@ unsigned pmm_ram_regions(uint64_t *bases, uint64_t *ends, unsigned max)
     }
     return n;
 }
+
+/* /proc/iomem, Linux's format: the usable RAM as "System RAM", the kernel
+ * image's parts nested inside, two spaces in. */
+size_t pmm_report_iomem(char *buf, size_t size)
+{
+    extern const char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[], __data_end[];
+    static const char *const part_names[] = {"Kernel code", "Kernel rodata", "Kernel data"};
+    const char *parts[][2] = {{__text_start, __text_end}, {__rodata_start, __rodata_end}, {__data_start, __data_end}};
+    size_t len = 0;
+    for (unsigned i = 0; i < pmm.nr_ram && len + 160 < size; i++) {
+        len += (size_t)snprintf(buf + len, size - len, "%08lx-%08lx : System RAM\n", pmm.ram[i].start,
+                                pmm.ram[i].end - 1);
+        for (unsigned k = 0; k < 3; k++) {
+            uint64_t s = (uint64_t)parts[k][0] - KERNEL_VIRT_BASE, e = (uint64_t)parts[k][1] - KERNEL_VIRT_BASE;
+            if (s >= pmm.ram[i].start && e <= pmm.ram[i].end && len + 64 < size)
+                len += (size_t)snprintf(buf + len, size - len, "  %08lx-%08lx : %s\n", s, e - 1, part_names[k]);
+        }
+    }
+    return len;
+}

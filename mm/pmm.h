@@ -53,4 +53,7 @@ uint64_t pmm_max_pfn(void);             /* frame numbers are below this */
  * map); returns how many. */
 unsigned pmm_ram_regions(uint64_t *bases, uint64_t *ends, unsigned max);
 
+/* /proc/iomem (Linux's format): System RAM, and the kernel image in it. */
+size_t pmm_report_iomem(char *buf, size_t size);
+
 #endif

@@ -15,7 +15,9 @@
 
 #include "kernel/compiler.h"
 #include "kernel/list.h"
+#include "kernel/ksyms.h"
 #include "kernel/panic.h"
+#include "kernel/printk.h"
 #include "kernel/string.h"
 #include "kernel/x86.h"
 #include "mm/kmalloc.h"
@@ -26,6 +28,7 @@
 struct vm_area {
     uintptr_t addr;  /* first mapped page */
     size_t nr_pages; /* mapped pages; the guard page follows them */
+    const void *caller; /* who asked (for /proc/vmallocinfo) */
     struct list_head list;
 };
 
@@ -72,7 +75,8 @@ static void unmap_pages(uintptr_t addr, size_t nr_pages)
     }
 }
 
-void *vmalloc(size_t size)
+/* vmalloc for caller (kstack_alloc names its own caller). */
+static void *vmalloc_for(size_t size, const void *caller)
 {
     vmap_init_once();
     size_t nr_pages = ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE;
@@ -85,6 +89,7 @@ void *vmalloc(size_t size)
     struct list_head *before;
     a->addr = find_gap((nr_pages + 1) * PAGE_SIZE, &before);
     a->nr_pages = nr_pages;
+    a->caller = caller;
     if (!a->addr)
         goto fail;
     for (size_t i = 0; i < nr_pages; i++) {
@@ -105,6 +110,8 @@ fail:
     kfree(a);
     return NULL;
 }
+
+void *vmalloc(size_t size) { return vmalloc_for(size, __builtin_return_address(0)); }
 
 void vfree(void *addr)
 {
@@ -143,7 +150,7 @@ bool vmalloc_is_guard(uintptr_t va)
 
 uintptr_t kstack_alloc(void)
 {
-    void *base = vmalloc(KSTACK_SIZE);
+    void *base = vmalloc_for(KSTACK_SIZE, __builtin_return_address(0));
     return base ? (uintptr_t)base + KSTACK_SIZE : 0;
 }
 
@@ -151,4 +158,23 @@ void kstack_free(uintptr_t top)
 {
     if (top)
         vfree((void *)(top - KSTACK_SIZE));
+}
+
+size_t vmalloc_report(char *buf, size_t size)
+{
+    size_t len = 0;
+    bool irqs = irq_save();
+    struct list_head *pos;
+    list_for_each(pos, &vmap.areas)
+    {
+        const struct vm_area *a = list_entry(pos, struct vm_area, list);
+        uint64_t off = 0, sym_size = 0, span = area_span(a);
+        const char *sym = ksym_lookup((uint64_t)(uintptr_t)a->caller, &off, &sym_size);
+        if (len + 128 >= size)
+            break;
+        len += (size_t)snprintf(buf + len, size - len, "0x%016lx-0x%016lx %7lu %s+%#lx/%#lx pages=%lu vmalloc\n",
+                                a->addr, a->addr + span, span, sym ? sym : "?", off, sym_size, a->nr_pages);
+    }
+    irq_restore(irqs);
+    return len;
 }

@@ -24,4 +24,8 @@ bool vmalloc_is_guard(uintptr_t va);
 uintptr_t kstack_alloc(void);
 void kstack_free(uintptr_t top);
 
+/* /proc/vmallocinfo, Linux's format: one line per area, "start-end size
+ * caller+off pages=N vmalloc" (the size includes the guard page). */
+size_t vmalloc_report(char *buf, size_t size);
+
 #endif

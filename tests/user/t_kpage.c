@@ -161,11 +161,56 @@ static const char *kpage_root_only(void)
     return PASS;
 }
 
+/* /proc/iomem: "start-end : name" lines, nested ones indented by two;
+ * System RAM with the kernel's code inside it. /proc/vmallocinfo:
+ * "0xstart-0xend size caller ..." with size = end - start. */
+static const char *kpage_iomem_vmallocinfo(void)
+{
+    NEED_ROOT();
+    static char text[64 * 1024];
+    CHECK(slurp("/proc/iomem", text, sizeof(text)) > 0, "read /proc/iomem: %s", errname(errno));
+    unsigned long long ram_s = 0, ram_e = 0, code_s = 0, code_e = 0;
+    int ram = 0, code_inside = 0;
+    for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) {
+        unsigned long long s, e;
+        char name[64];
+        int nested = l[0] == ' ';
+        if (sscanf(l + (nested ? 2 : 0), "%llx-%llx : %63[^\n]", &s, &e, name) != 3)
+            return FAIL("a /proc/iomem line does not parse: \"%s\"", l);
+        CHECK(s <= e, "an iomem range ends before it starts: %s", l);
+        if (!nested && strcmp(name, "System RAM") == 0)
+            ram++, ram_s = s, ram_e = e;
+        if (nested && strcmp(name, "Kernel code") == 0) {
+            code_s = s, code_e = e;
+            code_inside += code_s >= ram_s && code_e <= ram_e;
+        }
+    }
+    CHECK(ram > 0, "no System RAM in /proc/iomem");
+    CHECK(code_inside == 1, "Kernel code is not nested in a System RAM range");
+    CHECK(slurp("/proc/vmallocinfo", text, sizeof(text)) > 0, "read /proc/vmallocinfo: %s", errname(errno));
+    char *last_nl = strrchr(text, '\n'); /* a big file (Linux) fills the buffer: keep whole lines */
+    if (last_nl)
+        last_nl[1] = '\0';
+    int stack_line = strstr(text, "proc_alloc+") != NULL; /* Pagewise's kernel stacks (before strtok cuts the text) */
+    int lines = 0;
+    for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n"), lines++) {
+        unsigned long long s, e, size;
+        /* Linux may print hashed addresses (kptr_restrict): their difference means nothing there */
+        CHECK(sscanf(l, "0x%llx-0x%llx %llu", &s, &e, &size) == 3 && (!on_pagewise() || e - s == size),
+              "a vmallocinfo line does not parse or its size is wrong: \"%s\"", l);
+    }
+    CHECK(lines > 0, "/proc/vmallocinfo is empty");
+    if (on_pagewise())
+        CHECK(stack_line, "no kernel stack (allocated by proc_alloc) in /proc/vmallocinfo");
+    return PASS;
+}
+
 static const struct test tests[] = {
     TEST(kpage_anon_page),
     TEST(kpage_shm_page),
     TEST(kpage_format),
     TEST(kpage_root_only),
+    TEST(kpage_iomem_vmallocinfo),
 };
 
 int main(int argc, char **argv) { return run_tests(argc, argv, tests, NTESTS(tests)); }
