@@ -2,6 +2,7 @@
 #include "kernel/cpu.h"
 
 #include "kernel/fpu.h"
+#include "mm/ioremap.h"
 
 #include "kernel/printk.h"
 #include "kernel/string.h"
@@ -56,6 +57,7 @@ void cpu_init(void)
         cr4 |= CR4_SMAP;
     write_cr4(cr4);
     fpu_init(); /* XSAVE: CR4.OSXSAVE, XCR0, the size of a task's save area */
+    pat_init(); /* memory types: WB for RAM, WC and UC for ioremap */
 
     bool nxe = rdmsr(MSR_EFER) & EFER_NXE; /* boot.asm set it */
     pr_info("cpu: %s; NX %s, SMEP %s, SMAP %s, PGE %s, 1G pages %s\n", boot_cpu.vendor, state(boot_cpu.nx, nxe),

@@ -106,6 +106,16 @@ long file_write(struct file *f, const char *ubuf, size_t n)
     return ino->ops->write(f, ubuf, n, &f->pos);
 }
 
+long file_pwrite(struct file *f, const char *ubuf, size_t n, uint64_t pos)
+{
+    if ((f->flags & O_ACCMODE) == O_RDONLY)
+        return -EBADF;
+    struct inode *ino = f->inode;
+    if (!ino->ops || !ino->ops->write)
+        return -EROFS;
+    return ino->ops->write(f, ubuf, n, &pos);
+}
+
 static uint8_t dirent_type(uint32_t mode)
 {
     switch (mode & S_IFMT) {

@@ -3,6 +3,7 @@
  * kmain() in 64-bit mode on the boot stack, with the boot page tables
  * (identity + direct map + kernel image) and interrupts off.
  */
+#include "drivers/fb.h"
 #include "drivers/debugexit.h"
 #include "drivers/fw_cfg.h"
 #include "drivers/irq.h"
@@ -156,6 +157,7 @@ void kmain(uint32_t mbi_phys)
     reclaim_init(cmdline_get("reclaim"));   /* page replacement policy */
     sti();                                  /* interrupts on */
     swap_init(!option_is("swap", "off"), !option_is("ata", "pio")); /* ATA disk, swap */
+    fb_init();                              /* PCI display, ioremap'ed: /dev/fb0 */
     vm_check_init(cmdline_get("vmcheck"));  /* /proc/vmcheck; vmcheck[=N]: after mm events */
     proc_init(&idle_task);                  /* pid 0, the FPU template */
     sched_init(&idle_task);                 /* run queue; we are idle */

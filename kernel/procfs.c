@@ -26,6 +26,8 @@
  */
 #include "kernel/procfs.h"
 
+#include "drivers/fb.h"
+
 #include "kernel/compiler.h"
 #include "kernel/cred.h"
 #include "kernel/errno.h"
@@ -288,7 +290,10 @@ static long write_threads_max(struct file *f, const char *ubuf, size_t n, uint64
 static long gen_iomem(struct inode *ino, char *buf, size_t size)
 {
     (void)ino;
-    return capable() ? (long)pmm_report_iomem(buf, size) : -EACCES;
+    if (!capable())
+        return -EACCES;
+    size_t len = pmm_report_iomem(buf, size);
+    return (long)(len + fb_report_iomem(buf + len, size - len));
 }
 
 static long gen_vmallocinfo(struct inode *ino, char *buf, size_t size)

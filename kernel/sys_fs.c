@@ -63,7 +63,7 @@ static void fd_install(int fd, struct file *f, bool cloexec)
 static bool seekable(const struct file *f)
 {
     uint32_t type = f->inode->mode & S_IFMT;
-    return type != S_IFIFO && type != S_IFCHR;
+    return type != S_IFIFO && (type != S_IFCHR || (f->inode->ops && f->inode->ops->seekable));
 }
 
 /* Copy a user path into a kmalloc'ed buffer (kfree it), or ERR. */
@@ -251,6 +251,21 @@ SYSCALL_DEFINE(pread64)
     if (!access_ok(a1, a2))
         return -EFAULT;
     return file_pread(f, (char *)a1, a2, a3);
+}
+
+SYSCALL_DEFINE(pwrite64)
+{
+    SYSCALL_UNUSED_ARGS();
+    struct file *f = fd_get(a0);
+    if (!f)
+        return -EBADF;
+    if ((int64_t)a3 < 0)
+        return -EINVAL;
+    if (!seekable(f))
+        return -ESPIPE;
+    if (!access_ok(a1, a2))
+        return -EFAULT;
+    return file_pwrite(f, (const char *)a1, a2, a3);
 }
 
 SYSCALL_DEFINE(write)

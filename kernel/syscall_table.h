@@ -6,7 +6,7 @@
 #define SYSCALL_LIST(X)                                                                             \
     X(0, read) X(1, write) X(2, open) X(3, close) X(4, stat) X(5, fstat) X(6, lstat) X(7, poll) X(8, lseek)   \
     X(9, mmap) X(10, mprotect) X(11, munmap) X(12, brk) X(13, rt_sigaction) X(14, rt_sigprocmask) X(15, rt_sigreturn)   \
-    X(16, ioctl) X(17, pread64) X(19, readv) X(20, writev) X(21, access) X(22, pipe) X(24, sched_yield)         \
+    X(16, ioctl) X(17, pread64) X(18, pwrite64) X(19, readv) X(20, writev) X(21, access) X(22, pipe) X(24, sched_yield)         \
     X(28, madvise) X(29, shmget) X(30, shmat) X(31, shmctl) X(32, dup) X(33, dup2) X(34, pause) X(35, nanosleep) X(36, getitimer) X(37, alarm) X(38, setitimer) X(39, getpid)              \
     X(56, clone) X(57, fork) X(58, vfork) X(59, execve) X(60, exit) X(61, wait4) X(62, kill)        \
     X(63, uname) X(67, shmdt) X(72, fcntl) X(79, getcwd) X(80, chdir) X(89, readlink) X(95, umask)              \

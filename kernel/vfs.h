@@ -73,6 +73,9 @@ struct file_ops {
     /* poll(2): which POLL* events are ready now. NULL: always readable
      * and writable (files, /proc, /dev/null), as Linux's DEFAULT_POLLMASK. */
     unsigned (*poll)(struct file *f);
+    /* A character device with positions (a framebuffer): lseek, pread and
+     * pwrite work on it (a tty or a pipe: ESPIPE). */
+    bool seekable;
 };
 
 /* poll(2) events (Linux's values). */
@@ -161,6 +164,8 @@ void file_put(struct file *f);
 long file_read(struct file *f, char *ubuf, size_t n);
 long file_pread(struct file *f, char *ubuf, size_t n, uint64_t pos);
 long file_write(struct file *f, const char *ubuf, size_t n);
+/* Write at pos without moving the file position (pwrite64). */
+long file_pwrite(struct file *f, const char *ubuf, size_t n, uint64_t pos);
 long file_getdents64(struct file *f, char *ubuf, size_t n);
 
 #endif

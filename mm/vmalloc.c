@@ -29,6 +29,7 @@ struct vm_area {
     uintptr_t addr;  /* first mapped page */
     size_t nr_pages; /* mapped pages; the guard page follows them */
     const void *caller; /* who asked (for /proc/vmallocinfo) */
+    uint64_t phys;      /* ioremap: the device's first physical address (0: vmalloc, frames of our own) */
     struct list_head list;
 };
 
@@ -90,6 +91,7 @@ static void *vmalloc_for(size_t size, const void *caller)
     a->addr = find_gap((nr_pages + 1) * PAGE_SIZE, &before);
     a->nr_pages = nr_pages;
     a->caller = caller;
+    a->phys = 0;
     if (!a->addr)
         goto fail;
     for (size_t i = 0; i < nr_pages; i++) {
@@ -113,6 +115,35 @@ fail:
 
 void *vmalloc(size_t size) { return vmalloc_for(size, __builtin_return_address(0)); }
 
+void *vmap_io(uint64_t phys, size_t size, uint64_t cache_bits, const void *caller)
+{
+    vmap_init_once();
+    uint64_t first = ALIGN_DOWN(phys, PAGE_SIZE);
+    size_t nr_pages = (ALIGN_UP(phys + size, PAGE_SIZE) - first) / PAGE_SIZE;
+    struct vm_area *a = nr_pages ? kmalloc(sizeof(*a)) : NULL;
+    if (!a)
+        return NULL;
+    bool irqs = irq_save();
+    struct list_head *before;
+    *a = (struct vm_area){.addr = find_gap((nr_pages + 1) * PAGE_SIZE, &before), .nr_pages = nr_pages,
+                          .caller = caller, .phys = first};
+    for (size_t i = 0; a->addr && i < nr_pages; i++)
+        if (paging_map(paging_kernel_pml4(), a->addr + i * PAGE_SIZE, first + i * PAGE_SIZE,
+                       PTE_RW | PTE_XD | PTE_G | cache_bits) != 0) {
+            for (size_t k = 0; k < i; k++) /* device pages: nothing to free */
+                paging_unmap(paging_kernel_pml4(), a->addr + k * PAGE_SIZE, NULL);
+            a->addr = 0;
+        }
+    if (!a->addr) {
+        irq_restore(irqs);
+        kfree(a);
+        return NULL;
+    }
+    list_add_tail(&a->list, before);
+    irq_restore(irqs);
+    return (void *)(a->addr + (phys - first));
+}
+
 void vfree(void *addr)
 {
     if (!addr)
@@ -122,9 +153,13 @@ void vfree(void *addr)
     list_for_each(pos, &vmap.areas)
     {
         struct vm_area *a = list_entry(pos, struct vm_area, list);
-        if (a->addr == (uintptr_t)addr) {
+        if (a->addr == ALIGN_DOWN((uintptr_t)addr, PAGE_SIZE)) {
             list_del(&a->list);
-            unmap_pages(a->addr, a->nr_pages);
+            if (a->phys) /* an ioremap: the device's pages go back to nobody */
+                for (size_t i = 0; i < a->nr_pages; i++)
+                    paging_unmap(paging_kernel_pml4(), a->addr + i * PAGE_SIZE, NULL);
+            else
+                unmap_pages(a->addr, a->nr_pages);
             irq_restore(irqs);
             kfree(a);
             return;
@@ -172,8 +207,12 @@ size_t vmalloc_report(char *buf, size_t size)
         const char *sym = ksym_lookup((uint64_t)(uintptr_t)a->caller, &off, &sym_size);
         if (len + 128 >= size)
             break;
-        len += (size_t)snprintf(buf + len, size - len, "0x%016lx-0x%016lx %7lu %s+%#lx/%#lx pages=%lu vmalloc\n",
-                                a->addr, a->addr + span, span, sym ? sym : "?", off, sym_size, a->nr_pages);
+        len += (size_t)snprintf(buf + len, size - len, "0x%016lx-0x%016lx %7lu %s+%#lx/%#lx", a->addr,
+                                a->addr + span, span, sym ? sym : "?", off, sym_size);
+        if (a->phys)
+            len += (size_t)snprintf(buf + len, size - len, " phys=0x%016lx ioremap\n", a->phys);
+        else
+            len += (size_t)snprintf(buf + len, size - len, " pages=%lu vmalloc\n", a->nr_pages);
     }
     irq_restore(irqs);
     return len;

@@ -24,6 +24,11 @@ bool vmalloc_is_guard(uintptr_t va);
 uintptr_t kstack_alloc(void);
 void kstack_free(uintptr_t top);
 
+/* Map size bytes of device memory at phys into the vmalloc area, with
+ * the memory-type bits cache_bits (mm/ioremap.c chooses them), followed by
+ * a guard page; no frames are allocated. Returns the kernel address of
+ * phys, or NULL. vfree undoes it. (mm/ioremap.c:ioremap_wc/uc call it.) */
+void *vmap_io(uint64_t phys, size_t size, uint64_t cache_bits, const void *caller);
 /* /proc/vmallocinfo, Linux's format: one line per area, "start-end size
  * caller+off pages=N vmalloc" (the size includes the guard page). */
 size_t vmalloc_report(char *buf, size_t size);

@@ -669,7 +669,23 @@ static const char *files_writev(void)
 
 /* The cases, in the order they run. */
 /* clang-format off */
+/* pwrite64: a descriptor opened read-only is EBADF, a pipe ESPIPE, a
+ * negative offset EINVAL (the kernel had no pwrite64 before /dev/fb0). */
+static const char *files_pwrite_errors(void)
+{
+    int fd = open(self, O_RDONLY), p[2];
+    CHECK(fd >= 0, "open %s: %s", self, errname(errno));
+    CHECK_OK(pipe(p));
+    char c = 'x';
+    CHECK_ERRNO(pwrite(fd, &c, 1, 0), EBADF);
+    CHECK_ERRNO(pwrite(p[1], &c, 1, 0), ESPIPE);
+    CHECK_ERRNO(pwrite(p[1], &c, 1, -1), EINVAL);
+    close(fd), close(p[0]), close(p[1]);
+    return PASS;
+}
+
 static const struct test tests[] = {
+    TEST(files_pwrite_errors),
     TEST(files_open_elf_magic),
     TEST(files_read_sequential),
     TEST(files_lseek),
