@@ -238,34 +238,33 @@ SYSCALL_DEFINE(read)
     return file_read(f, (char *)a1, a2);
 }
 
+/* pread64/pwrite64(fd, buf, n, pos): the checks both make, in Linux's
+ * order. Returns the file, or NULL with *err set. */
+static struct file *positioned_io_file(uint64_t fd, uint64_t buf, uint64_t n, uint64_t pos, long *err)
+{
+    struct file *f = fd_get(fd);
+    *err = !f                ? -EBADF
+           : (int64_t)pos < 0 ? -EINVAL
+           : !seekable(f)     ? -ESPIPE
+           : !access_ok(buf, n) ? -EFAULT
+                              : 0;
+    return *err ? NULL : f;
+}
+
 SYSCALL_DEFINE(pread64)
 {
     SYSCALL_UNUSED_ARGS();
-    struct file *f = fd_get(a0);
-    if (!f)
-        return -EBADF;
-    if ((int64_t)a3 < 0)
-        return -EINVAL;
-    if (!seekable(f))
-        return -ESPIPE;
-    if (!access_ok(a1, a2))
-        return -EFAULT;
-    return file_pread(f, (char *)a1, a2, a3);
+    long err;
+    struct file *f = positioned_io_file(a0, a1, a2, a3, &err);
+    return f ? file_pread(f, (char *)a1, a2, a3) : err;
 }
 
 SYSCALL_DEFINE(pwrite64)
 {
     SYSCALL_UNUSED_ARGS();
-    struct file *f = fd_get(a0);
-    if (!f)
-        return -EBADF;
-    if ((int64_t)a3 < 0)
-        return -EINVAL;
-    if (!seekable(f))
-        return -ESPIPE;
-    if (!access_ok(a1, a2))
-        return -EFAULT;
-    return file_pwrite(f, (const char *)a1, a2, a3);
+    long err;
+    struct file *f = positioned_io_file(a0, a1, a2, a3, &err);
+    return f ? file_pwrite(f, (const char *)a1, a2, a3) : err;
 }
 
 SYSCALL_DEFINE(write)
