@@ -23,7 +23,7 @@
 #define FXSAVE_MXCSR_MASK 28
 #define DEFAULT_MXCSR_MASK 0xffbf
 
-struct fpu_config fpu = {.xsave = false, .xfeatures = XFEATURE_X87 | XFEATURE_SSE, .size = FPU_LEGACY_SIZE};
+struct fpu_config fpu_cfg = {.xsave = false, .xfeatures = XFEATURE_X87 | XFEATURE_SSE, .size = FPU_LEGACY_SIZE};
 
 static void xsetbv(uint32_t reg, uint64_t v)
 {
@@ -33,7 +33,7 @@ static void xsetbv(uint32_t reg, uint64_t v)
 void fpu_init(void)
 {
     if (!(cpuid(CPUID_FEATURES, 0).ecx & CPUID_ECX_XSAVE)) {
-        pr_info("x86/fpu: no XSAVE: x87 and SSE state only, fxsave format (%u bytes)\n", fpu.size);
+        pr_info("x86/fpu: no XSAVE: x87 and SSE state only, fxsave format (%u bytes)\n", fpu_cfg.size);
         return;
     }
     struct cpuid_regs r = cpuid(CPUID_XSTATE, 0);
@@ -48,11 +48,11 @@ void fpu_init(void)
         xsetbv(XCR_XFEATURE_ENABLED, offered);
         size = cpuid(CPUID_XSTATE, 0).ebx;
     }
-    fpu.xsave = true;
-    fpu.xfeatures = offered;
-    fpu.size = size;
+    fpu_cfg.xsave = true;
+    fpu_cfg.xfeatures = offered;
+    fpu_cfg.size = size;
     pr_info("x86/fpu: Enabled xstate features %#lx, context size is %u bytes, using 'standard' format.\n",
-            fpu.xfeatures, fpu.size);
+            fpu_cfg.xfeatures, fpu_cfg.size);
 }
 
 
@@ -63,11 +63,11 @@ const char *fpu_check_image(const uint8_t *area)
     memcpy(&mask, area + FXSAVE_MXCSR_MASK, 4);
     if (mxcsr & ~(mask ? mask : DEFAULT_MXCSR_MASK))
         return "bad MXCSR in the signal frame"; /* XRSTOR/FXRSTOR would #GP */
-    if (!fpu.xsave)
+    if (!fpu_cfg.xsave)
         return NULL;
     uint64_t hdr[FPU_XSAVE_HEADER_SIZE / 8];
     memcpy(hdr, area + FPU_XSAVE_HEADER, sizeof(hdr));
-    if (hdr[0] & ~fpu.xfeatures)
+    if (hdr[0] & ~fpu_cfg.xfeatures)
         return "bad XSAVE header in the signal frame (a feature the kernel did not enable)";
     for (unsigned i = 1; i < FPU_XSAVE_HEADER_SIZE / 8; i++) /* XCOMP_BV and the reserved words: 0 */
         if (hdr[i])

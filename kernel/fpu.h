@@ -34,14 +34,14 @@ struct fpu_config {
     uint64_t xfeatures; /* XCR0: the components saved */
     uint32_t size;      /* bytes of a save area */
 };
-extern struct fpu_config fpu;
+extern struct fpu_config fpu_cfg;
 
 /* Enable XSAVE and the user state components the CPU has (CR4.OSXSAVE,
  * XCR0), size the save area, say so in the boot log. Called by cpu_init. */
 void fpu_init(void);
-static inline bool fpu_xsave(void) { return fpu.xsave; }
-static inline uint64_t fpu_xfeatures(void) { return fpu.xfeatures; }
-static inline uint32_t fpu_size(void) { return fpu.size; }
+static inline bool fpu_xsave(void) { return fpu_cfg.xsave; }
+static inline uint64_t fpu_xfeatures(void) { return fpu_cfg.xfeatures; }
+static inline uint32_t fpu_size(void) { return fpu_cfg.size; }
 
 /* Save the current registers into area / load them from it (inline: a
  * context switch does both). area is FPU_AREA_ALIGN-aligned and
@@ -49,9 +49,9 @@ static inline uint32_t fpu_size(void) { return fpu.size; }
  * fpu_check_image first (XRSTOR faults on a bad header). */
 static inline void fpu_save(void *area)
 {
-    if (fpu.xsave)
-        __asm__ volatile("xsave64 (%0)" ::"r"(area), "a"((uint32_t)fpu.xfeatures),
-                         "d"((uint32_t)(fpu.xfeatures >> 32))
+    if (fpu_cfg.xsave)
+        __asm__ volatile("xsave64 (%0)" ::"r"(area), "a"((uint32_t)fpu_cfg.xfeatures),
+                         "d"((uint32_t)(fpu_cfg.xfeatures >> 32))
                          : "memory");
     else
         __asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
@@ -59,9 +59,9 @@ static inline void fpu_save(void *area)
 
 static inline void fpu_restore(const void *area)
 {
-    if (fpu.xsave)
-        __asm__ volatile("xrstor64 (%0)" ::"r"(area), "a"((uint32_t)fpu.xfeatures),
-                         "d"((uint32_t)(fpu.xfeatures >> 32))
+    if (fpu_cfg.xsave)
+        __asm__ volatile("xrstor64 (%0)" ::"r"(area), "a"((uint32_t)fpu_cfg.xfeatures),
+                         "d"((uint32_t)(fpu_cfg.xfeatures >> 32))
                          : "memory");
     else
         __asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
