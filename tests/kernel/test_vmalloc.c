@@ -4,6 +4,9 @@
 #include "kernel/trap.h"
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
+#include "kernel/x86.h"
+#include "mm/ioremap.h"
+#include "mm/paging.h"
 #include "mm/vmalloc.h"
 #include "tests/kernel/ktest.h"
 
@@ -59,4 +62,42 @@ KTEST(kstack_has_guard_below)
     kstack_free(top);
     KT_ASSERT(t, below == -EFAULT, "the page below the stack is mapped");
     KT_ASSERT(t, bottom == 0, "the lowest stack page is not mapped");
+}
+
+#define MSR_IA32_PAT_TEST 0x277
+#define PAT_TYPE(pat, i) (((pat) >> ((i)*8)) & 0xff)
+
+/* ioremap (mm/ioremap.c): the PAT holds Linux's layout (entry 1 WC, 3 UC),
+ * a WC mapping's PTE selects entry 1 (PWT), a UC one entry 3 (PCD|PWT);
+ * both reach the same frame as the direct map, and iounmap frees no frame
+ * (device memory is not the allocator's). A RAM frame stands in for a BAR. */
+KTEST(ioremap_memory_types)
+{
+    if (cpuid(1, 0).edx & (1u << 16)) {
+        uint64_t pat = rdmsr(MSR_IA32_PAT_TEST);
+        KT_ASSERT(t, PAT_TYPE(pat, 0) == 0x06 && PAT_TYPE(pat, 1) == 0x01 && PAT_TYPE(pat, 3) == 0x00,
+                  "IA32_PAT is %#lx: want WB, WC, UC- and UC in entries 0-3", pat);
+    }
+    struct page *p = pmm_alloc_zeroed();
+    KT_ASSERT(t, p, "no frame");
+    uint8_t *wc = ioremap_wc(page_to_phys(p) + 8, 16), *uc = ioremap_uc(page_to_phys(p), PAGE_SIZE);
+    int level;
+    pte_t *ewc = wc ? paging_walk(paging_kernel_pml4(), (uintptr_t)wc, false, &level) : NULL;
+    pte_t *euc = uc ? paging_walk(paging_kernel_pml4(), (uintptr_t)uc, false, &level) : NULL;
+    pte_t wc_pte = ewc ? *ewc : 0, uc_pte = euc ? *euc : 0;
+    if (wc)
+        wc[0] = 0x5a; /* byte 8 of the frame */
+    uint8_t seen = ((uint8_t *)page_to_virt(p))[8], through_uc = uc ? uc[8] : 0;
+    iounmap(wc);
+    iounmap(uc);
+    bool still_ours = p->refcount == 1 && !(p->flags & (PG_buddy | PG_pcp)); /* not handed to the allocator */
+    pmm_free(p, 0);
+    KT_ASSERT(t, wc && uc, "ioremap failed");
+    KT_ASSERT(t, (wc_pte & (PTE_PWT | PTE_PCD)) == PTE_PWT, "the WC mapping's PTE %#lx: want PWT only", wc_pte);
+    KT_ASSERT(t, (uc_pte & (PTE_PWT | PTE_PCD)) == (PTE_PWT | PTE_PCD), "the UC mapping's PTE %#lx: want PCD|PWT",
+              uc_pte);
+    KT_ASSERT(t, (wc_pte & PTE_ADDR_MASK) == page_to_phys(p), "the WC mapping does not reach the frame");
+    KT_ASSERT(t, seen == 0x5a && through_uc == 0x5a, "a store through the WC mapping: %#x in the direct map, %#x "
+              "through the UC one", seen, through_uc);
+    KT_ASSERT(t, still_ours, "iounmap gave the mapped frame to the allocator");
 }
