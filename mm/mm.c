@@ -33,8 +33,16 @@ struct mm *mm_create(void)
         return NULL;
     }
     list_init(&mm->vmas);
+    mm->users = 1;
+    mutex_init(&mm->mmap_lock, "mmap_lock");
     list_add_tail(&mm->all, &all_mms);
     return mm;
+}
+
+void mm_put(struct mm *mm)
+{
+    if (--mm->users == 0)
+        mm_destroy(mm);
 }
 
 void mm_destroy(struct mm *mm)
@@ -185,6 +193,7 @@ static pte_t *writable_pte(struct mm *mm, uintptr_t va)
 int mm_write(struct mm *mm, uintptr_t va, const void *src, size_t n)
 {
     const uint8_t *s = src;
+    mm_lock(mm);
     while (n > 0) {
         /* Write as the CPU would: a page that is not writable in the PTE
          * (shared copy-on-write, a clean file copy) takes the write fault
@@ -194,8 +203,10 @@ int mm_write(struct mm *mm, uintptr_t va, const void *src, size_t n)
         pte_t *e = writable_pte(mm, va);
         if (!e) {
             struct fault_info fi;
-            if (handle_mm_fault(mm, va, PF_U | PF_W, &fi) != 0 || !(e = writable_pte(mm, va)))
+            if (handle_mm_fault(mm, va, PF_U | PF_W, &fi) != 0 || !(e = writable_pte(mm, va))) {
+                mm_unlock(mm);
                 return -EFAULT;
+            }
         }
         *e |= PTE_A | PTE_D;
         size_t chunk = MIN(n, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
@@ -204,6 +215,7 @@ int mm_write(struct mm *mm, uintptr_t va, const void *src, size_t n)
         va += chunk;
         n -= chunk;
     }
+    mm_unlock(mm);
     return 0;
 }
 
