@@ -14,7 +14,7 @@ void mutex_init(struct mutex *m, const char *name)
     m->name = name;
 }
 
-void mutex_lock(struct mutex *m)
+void mutex_lock_slow(struct mutex *m)
 {
     bool irqs = irq_save();
     if (m->owner == current)
@@ -25,7 +25,7 @@ void mutex_lock(struct mutex *m)
     irq_restore(irqs);
 }
 
-void mutex_unlock(struct mutex *m)
+void mutex_unlock_slow(struct mutex *m)
 {
     bool irqs = irq_save();
     if (m->owner != current)

@@ -12,6 +12,7 @@
 #ifndef PAGEWISE_KERNEL_MUTEX_H
 #define PAGEWISE_KERNEL_MUTEX_H
 
+#include "kernel/list.h"
 #include "kernel/sched.h"
 
 struct mutex {
@@ -20,12 +21,33 @@ struct mutex {
     const char *name;    /* for the panic message */
 };
 
+extern struct task *current;
 void mutex_init(struct mutex *m, const char *name);
+void mutex_lock_slow(struct mutex *m);
+void mutex_unlock_slow(struct mutex *m);
+
 /* Take m, sleeping (uninterruptibly: a signal does not end the wait)
- * until it is free. */
-void mutex_lock(struct mutex *m);
+ * until it is free. The free case is two instructions: on one CPU, with
+ * a kernel that switches tasks only when one sleeps or returns to user
+ * mode, nothing can run between the test and the store (interrupt
+ * handlers never take a mutex). A second CPU will need an atomic
+ * compare-and-swap here (issue 19). */
+static inline void mutex_lock(struct mutex *m)
+{
+    if (__builtin_expect(m->owner == NULL, 1))
+        m->owner = current;
+    else
+        mutex_lock_slow(m);
+}
+
 /* Give m back and wake those waiting; the caller must hold it. */
-void mutex_unlock(struct mutex *m);
+static inline void mutex_unlock(struct mutex *m)
+{
+    if (__builtin_expect(m->owner == current && list_empty(&m->waiters.waiters), 1))
+        m->owner = NULL;
+    else
+        mutex_unlock_slow(m);
+}
 /* Does the current task hold m? */
 bool mutex_is_mine(const struct mutex *m);
 

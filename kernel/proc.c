@@ -137,6 +137,7 @@ struct task *proc_alloc(struct thread_group *group)
         kfree(t);
         return NULL;
     }
+    t->tgid = t->group->tgid;
     t->group->refs++;
     t->group->nr_live++;
     list_add_tail(&t->thread_node, &t->group->threads);

@@ -67,6 +67,7 @@ struct thread_group {
     int nr_live;             /* threads that have not exited yet */
     struct task *leader;     /* lives (perhaps as a zombie) until the group ends */
     struct list_head threads; /* the live tasks, by task.thread_node */
+    struct inode *proc_dir, *proc_task_dir; /* /proc/<tgid> and its task/ (kernel/procfs.c) */
     struct wait_queue thread_exit; /* execve from a thread waits here for the others */
     bool exiting;            /* exit_group, a fatal signal or execve: all threads go */
     int exit_status;         /* the wait status exit_group chose */
@@ -81,7 +82,9 @@ struct thread_group {
 
 struct task {
     int pid;                  /* the thread id (tid); the leader's is the tgid */
+    int tgid;                 /* group->tgid, kept here for getpid's sake */
     struct thread_group *group;
+    struct inode *proc_tid_dir; /* /proc/<tgid>/task/<tid> */
     struct list_head thread_node; /* in group->threads while alive */
     int pgid, sid;            /* process group and session (job control) */
     char comm[TASK_COMM_LEN]; /* the program's name, as Linux's comm */
@@ -110,6 +113,8 @@ struct task {
     uint64_t clear_child_tid; /* set_tid_address, CLONE_CHILD_CLEARTID: zeroed and woken at exit */
     uint64_t robust_list;     /* set_robust_list: the user's list of held robust futexes */
     uint64_t sig_pending, sig_blocked; /* thread-directed signals (faults, tgkill); the mask */
+    bool group_sig_hint;      /* group->sig_pending != 0, copied here so that the return to user
+                               * mode tests one word of its own (Linux: TIF_SIGPENDING) */
     struct siginfo_k siginfo[NSIG]; /* why each pending signal was sent */
     uint64_t saved_sigmask;   /* rt_sigsuspend: the mask to return to */
     bool has_saved_sigmask;

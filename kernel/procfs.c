@@ -553,7 +553,7 @@ int procfs_add_task(struct task *t)
 {
     char path[64];
     snprintf(path, sizeof(path), "/proc/%d", t->pid);
-    struct inode *dir = vfs_add_node(path, S_IFDIR | 0555, NULL);
+    struct inode *dir = vfs_add_node(path, S_IFDIR | 0555, NULL), *task_dir;
     if (!dir)
         return -ENOMEM;
     dir->priv = (void *)(uintptr_t)t->pid;
@@ -567,11 +567,21 @@ int procfs_add_task(struct task *t)
         f->priv = (void *)(uintptr_t)t->pid;
         f->get_owner = task_owner;
     }
-    if (!vfs_add_child(dir, "task", S_IFDIR | 0555, NULL)) {
+    if (!(task_dir = vfs_add_child(dir, "task", S_IFDIR | 0555, NULL))) {
         vfs_remove(dir);
         return -ENOMEM;
     }
+    t->group->proc_dir = dir;
+    t->group->proc_task_dir = task_dir;
     return 0;
+}
+
+void procfs_remove_task(struct task *t)
+{
+    struct thread_group *g = t->group;
+    if (g->proc_dir)
+        vfs_remove(g->proc_dir); /* and everything in it */
+    g->proc_dir = g->proc_task_dir = NULL;
 }
 
 /* /proc/<tgid>/task/<tid>: the files that differ between threads. */
@@ -582,13 +592,12 @@ static const struct {
 
 int procfs_add_thread(struct task *t)
 {
-    char path[64];
-    struct inode *task_dir, *dir;
-    snprintf(path, sizeof(path), "/proc/%d/task", t->group->tgid);
-    if (vfs_lookup(NULL, path, false, &task_dir) != 0)
+    char name[16];
+    struct inode *dir;
+    if (!t->group->proc_task_dir)
         return -ENOENT;
-    snprintf(path, sizeof(path), "%d", t->pid);
-    if (!(dir = vfs_add_child(task_dir, path, S_IFDIR | 0555, NULL)))
+    snprintf(name, sizeof(name), "%d", t->pid);
+    if (!(dir = vfs_add_child(t->group->proc_task_dir, name, S_IFDIR | 0555, NULL)))
         return -ENOMEM;
     dir->priv = (void *)(uintptr_t)t->pid;
     dir->get_owner = task_owner;
@@ -601,23 +610,13 @@ int procfs_add_thread(struct task *t)
         f->priv = (void *)(uintptr_t)t->pid;
         f->get_owner = task_owner;
     }
+    t->proc_tid_dir = dir;
     return 0;
 }
 
 void procfs_remove_thread(struct task *t)
 {
-    char path[64];
-    struct inode *dir;
-    snprintf(path, sizeof(path), "/proc/%d/task/%d", t->group->tgid, t->pid);
-    if (vfs_lookup(NULL, path, false, &dir) == 0)
-        vfs_remove(dir);
-}
-
-void procfs_remove_task(struct task *t)
-{
-    char path[32];
-    struct inode *dir;
-    snprintf(path, sizeof(path), "/proc/%d", t->pid);
-    if (vfs_lookup(NULL, path, false, &dir) == 0)
-        vfs_remove(dir);
+    if (t->proc_tid_dir)
+        vfs_remove(t->proc_tid_dir);
+    t->proc_tid_dir = NULL;
 }

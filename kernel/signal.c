@@ -125,6 +125,15 @@ const char *signal_name(int sig)
     return sig > 0 && sig < (int)ARRAY_SIZE(signal_names) && signal_names[sig] ? signal_names[sig] : "signal";
 }
 
+/* The process's pending set changed: tell every thread whether it is
+ * empty (task.group_sig_hint, what return_work_pending reads). */
+void signal_group_pending_changed(struct thread_group *g)
+{
+    struct list_head *pos;
+    list_for_each(pos, &g->threads)
+        list_entry(pos, struct task, thread_node)->group_sig_hint = g->sig_pending != 0;
+}
+
 /* A thread's signals: its own (faults, tgkill) and its process's (kill). */
 static uint64_t pending_of(const struct task *t) { return t->sig_pending | t->group->sig_pending; }
 
@@ -181,6 +190,7 @@ void signal_send_info(struct task *t, int sig, int code, uint64_t addr, int pid,
     if (!(g->sig_pending & SIG_BIT(sig))) /* standard signals do not queue */
         g->siginfo[sig - 1] = (struct siginfo_k){code, pid, status, addr};
     g->sig_pending |= SIG_BIT(sig);
+    signal_group_pending_changed(g);
     wake_group_for(t, sig);
     irq_restore(irqs);
 }
@@ -403,6 +413,7 @@ static struct siginfo_k dequeue(struct task *t, int sig)
         return t->siginfo[sig - 1];
     }
     t->group->sig_pending &= ~SIG_BIT(sig);
+    signal_group_pending_changed(t->group);
     return t->group->siginfo[sig - 1];
 }
 
@@ -496,6 +507,7 @@ SYSCALL_DEFINE(rt_sigaction)
         current->group->sigaction[sig - 1] = act;
         if (act.handler == SIG_IGN || (act.handler == SIG_DFL && (SIG_DEFAULT_IGNORE & SIG_BIT(sig))))
             current->group->sig_pending &= ~SIG_BIT(sig); /* POSIX: a pending ignored signal is discarded */
+        signal_group_pending_changed(current->group);
         if (act.handler == SIG_IGN || (act.handler == SIG_DFL && (SIG_DEFAULT_IGNORE & SIG_BIT(sig))))
             current->sig_pending &= ~SIG_BIT(sig); /* (Linux: from every thread; here the caller's) */
     }

@@ -57,6 +57,8 @@ enum {
 void signal_send(struct task *t, int sig);
 /* ... with the siginfo a handler will see. */
 void signal_send_info(struct task *t, int sig, int code, uint64_t addr, int pid, int status);
+/* After a change of g->sig_pending: update each thread's group_sig_hint. */
+void signal_group_pending_changed(struct thread_group *g);
 /* A thread-directed signal (a fault, tgkill, SIGPIPE): only t takes it. */
 void signal_send_thread_info(struct task *t, int sig, int code, uint64_t addr, int pid, int status);
 /* Is a signal waiting that is not blocked? */

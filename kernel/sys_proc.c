@@ -426,7 +426,7 @@ SYSCALL_DEFINE(tgkill)
     return (int)a0 <= 0 ? -EINVAL : send_to_thread((int)a0, (int)a1, (int)a2);
 }
 
-SYSCALL_DEFINE(getpid) { SYSCALL_UNUSED_ARGS(); return current->group->tgid; }
+SYSCALL_DEFINE(getpid) { SYSCALL_UNUSED_ARGS(); return current->tgid; }
 SYSCALL_DEFINE(gettid) { SYSCALL_UNUSED_ARGS(); return current->pid; }
 SYSCALL_DEFINE(getppid)
 {

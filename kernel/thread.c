@@ -45,6 +45,7 @@ static void thread_copy_from(struct task *t, const struct task *parent)
     t->pgid = parent->pgid;
     t->sid = parent->sid;
     t->sig_blocked = parent->sig_blocked;
+    t->group_sig_hint = parent->group->sig_pending != 0;
     t->altstack_flags = SS_DISABLE; /* Linux: a thread starts without one */
 }
 

@@ -99,9 +99,15 @@ static void handle_page_fault(struct trap_frame *tf)
          * under irq_save) must not have them turned on behind its back. */
         if (tf->rflags & RFLAGS_IF)
             sti();
-        mm_lock(mm); /* a sibling thread waits while this fault sleeps */
+        /* With threads, the mm's lock: a sibling's munmap waits while this
+         * fault sleeps. A process of one thread needs none: only it could
+         * change its VMAs, and it is here (20 instructions of first_touch). */
+        bool shared = mm->users > 1;
+        if (shared)
+            mm_lock(mm);
         int r = handle_mm_fault(mm, addr, tf->error_code, &fi);
-        mm_unlock(mm);
+        if (shared)
+            mm_unlock(mm);
         cli();
         if (r == 0) {
             if (fi.major)
