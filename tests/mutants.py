@@ -45,7 +45,7 @@ muts = [
  ("sigreturn loads any XSAVE header (XRSTOR faults in the kernel)", "kernel/fpu.c", "    if (hdr[0] & ~fpu_cfg.xfeatures)", "    if (0)", [], "t_xstate"),
  ("kpagecount counts one mapping whatever the PTEs", "mm/kpageflags.c", "    return user ? (uint64_t)p->mapcount : 0;", "    return user ? 1 : 0;", [], "t_kpage"),
  ("/dev/fb0 writes land at the start of the video RAM whatever the offset", "drivers/fb.c", "    if (copy_from_user(fb.vram + *pos, ubuf, n))", "    if (copy_from_user(fb.vram, ubuf, n))", [], "t_fb"),
- ("ioremap_wc maps write-back (PAT entry 0)", "mm/ioremap.c", "#define PAGE_CACHE_WC PTE_PWT", "#define PAGE_CACHE_WC 0", [], "ktest"),
+ ("ioremap_wc maps write-back (PAT entry 0)", "mm/ioremap.h", "#define PAGE_CACHE_WC PTE_PWT", "#define PAGE_CACHE_WC 0", [], "ktest"),
  ("iounmap frees the device's pages as if they were RAM", "mm/vmalloc.c", "            if (a->phys) /* an ioremap", "            if (0) /* an ioremap", [], "ktest"),
  ("kmalloc leaks empty slabs", "mm/kmalloc.c", "    if (p->slab.inuse == 0) {", "    if (p->slab.inuse == 0 && 0) {"),
  # ---- user processes (caught by the user-space test boots) ----
