@@ -9,12 +9,14 @@
 #include "kernel/trap.h"
 #include "kernel/x86.h"
 #include "mm/fault.h"
+#include "mm/ioremap.h"
 #include "mm/kmalloc.h"
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
 #include "mm/rmap.h"
 #include "mm/swap.h"
 #include "mm/tlb.h"
+#include "mm/vmalloc.h"
 #include "mm/vmcheck.h"
 #include "mm/vmstat.h"
 
@@ -186,6 +188,22 @@ static pte_t *writable_pte(struct mm *mm, uintptr_t va)
     return e && level == 1 && (*e & (PTE_P | PTE_RW)) == (PTE_P | PTE_RW) ? e : NULL;
 }
 
+/* Store n bytes at va (within one page) of a device frame that user PTE e
+ * maps: through a temporary kernel mapping of the frame with the PTE's
+ * memory type, never the direct map (device frames are not in it). This
+ * is where the process's own store would go (Linux's child stores its
+ * CLONE_CHILD_SETTID tid itself, through its mapping). 0 or -EFAULT (no
+ * room for the mapping). */
+static int write_device_page(pte_t e, uintptr_t va, const void *src, size_t n)
+{
+    uint8_t *k = vmap_io(e & PTE_ADDR_MASK, PAGE_SIZE, e & PAGE_CACHE_MASK, __builtin_return_address(0));
+    if (!k)
+        return -EFAULT;
+    memcpy(k + (va & (PAGE_SIZE - 1)), src, n);
+    iounmap(k); /* unmaps, frees no frame */
+    return 0;
+}
+
 int mm_write(struct mm *mm, uintptr_t va, const void *src, size_t n)
 {
     const uint8_t *s = src;
@@ -201,11 +219,14 @@ int mm_write(struct mm *mm, uintptr_t va, const void *src, size_t n)
             if (handle_mm_fault(mm, va, PF_U | PF_W, &fi) != 0 || !(e = writable_pte(mm, va)))
                 return -EFAULT;
         }
-        if (pte_special(*e))
-            return -EFAULT; /* device memory (Linux's get_user_pages refuses VM_IO | VM_PFNMAP) */
         *e |= PTE_A | PTE_D;
         size_t chunk = MIN(n, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
-        memcpy(phys_to_virt((*e & PTE_ADDR_MASK) | (va & (PAGE_SIZE - 1))), s, chunk);
+        if (pte_special(*e)) {
+            if (write_device_page(*e, va, s, chunk))
+                return -EFAULT;
+        } else {
+            memcpy(phys_to_virt((*e & PTE_ADDR_MASK) | (va & (PAGE_SIZE - 1))), s, chunk);
+        }
         s += chunk;
         va += chunk;
         n -= chunk;

@@ -101,8 +101,8 @@ void mm_switch_kernel(void);
 /* Write bytes into mm at va (not necessarily the current mm) as a user
  * write would: faulting pages in, copying shared ones on write, setting
  * the Dirty bit. For building a new program's stack and for
- * CLONE_CHILD_SETTID. Returns 0 or -EFAULT (also for device memory: the
- * kernel writes RAM only). */
+ * CLONE_CHILD_SETTID. Device memory (VM_PFNMAP) is written through a
+ * temporary ioremap of its frame. Returns 0 or -EFAULT. */
 int mm_write(struct mm *mm, uintptr_t va, const void *src, size_t n);
 
 /* Read bytes of mm at va into buf (kernel memory) without faulting any

@@ -327,7 +327,7 @@ static void check_pte(struct vmcheck *c, struct mm *mm, struct vma **v, uintptr_
         return;
     }
     c->ptes++;
-    if ((*v)->flags & VM_PFNMAP && !(e & (PTE_P | PTE_PROTNONE))) {
+    if (((*v)->flags & VM_PFNMAP) && !(e & (PTE_P | PTE_PROTNONE))) {
         MM_VIOLATION(c, mm, "PTE %#lx at %#lx in a device VMA maps no device frame", e, va);
     } else if (pte_special(e) || ((*v)->flags & VM_PFNMAP)) {
         f->device++;
