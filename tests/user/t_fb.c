@@ -554,8 +554,11 @@ static const char *fb_mmap_partial_unmap(void)
  * page tables (copy_to_user, copy_from_user); clone's CLONE_CHILD_SETTID
  * into the mapping stores the child's tid there, as the child's own store
  * on Linux. /proc/kpageflags has no word for the BAR's frames beyond RAM
- * (Linux: reading stops at max_pfn) or calls them KPF_NOPAGE. */
-#define KPF_NOPAGE_BIT 20
+ * (Linux: reading stops at max_pfn), or (RAM above 4 GiB: the BAR in a
+ * hole of the frame table) calls them no page or reserved, never a user
+ * page. */
+#define KPF_NOT_RAM (1ull << 20 | 1ull << 32) /* KPF_NOPAGE, KPF_RESERVED (a hole inside the frame table) */
+#define KPF_USER_PAGE (1ull << 5 | 1ull << 11 | 1ull << 12) /* KPF_LRU, KPF_MMAP, KPF_ANON */
 
 static int clone_settid_child(volatile uint32_t *ctid)
 {
@@ -603,8 +606,8 @@ static const char *fb_mmap_kernel_access(void)
     CHECK(w == 64 && same2, "write(2) from the mapping: %zd bytes, %s", w, same2 ? "kept" : "not what it held");
     CHECK(cl == 0, "clone(CLONE_CHILD_SETTID) into the video RAM: the child %s",
           cl == 5 ? "did not find its tid there" : "failed");
-    CHECK(kn == 0 || (kn == 8 && (kpf >> KPF_NOPAGE_BIT & 1)),
-          "/proc/kpageflags at the BAR's frame: %zd bytes, flags %#llx: want none, or KPF_NOPAGE", kn,
+    CHECK(kn == 0 || (kn == 8 && (kpf & KPF_NOT_RAM) && !(kpf & KPF_USER_PAGE)),
+          "/proc/kpageflags at the BAR's frame: %zd bytes, flags %#llx: want none, or KPF_NOPAGE/RESERVED", kn,
           (unsigned long long)kpf);
     return vm;
 }
