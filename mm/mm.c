@@ -35,8 +35,16 @@ struct mm *mm_create(void)
         return NULL;
     }
     list_init(&mm->vmas);
+    mm->users = 1;
+    mutex_init(&mm->mmap_lock, "mmap_lock");
     list_add_tail(&mm->all, &all_mms);
     return mm;
+}
+
+void mm_put(struct mm *mm)
+{
+    if (--mm->users == 0)
+        mm_destroy(mm);
 }
 
 void mm_destroy(struct mm *mm)
@@ -207,6 +215,7 @@ static int write_device_page(pte_t e, uintptr_t va, const void *src, size_t n)
 int mm_write(struct mm *mm, uintptr_t va, const void *src, size_t n)
 {
     const uint8_t *s = src;
+    mm_lock(mm);
     while (n > 0) {
         /* Write as the CPU would: a page that is not writable in the PTE
          * (shared copy-on-write, a clean file copy) takes the write fault
@@ -216,21 +225,24 @@ int mm_write(struct mm *mm, uintptr_t va, const void *src, size_t n)
         pte_t *e = writable_pte(mm, va);
         if (!e) {
             struct fault_info fi;
-            if (handle_mm_fault(mm, va, PF_U | PF_W, &fi) != 0 || !(e = writable_pte(mm, va)))
+            if (handle_mm_fault(mm, va, PF_U | PF_W, &fi) != 0 || !(e = writable_pte(mm, va))) {
+                mm_unlock(mm);
                 return -EFAULT;
+            }
         }
         *e |= PTE_A | PTE_D;
         size_t chunk = MIN(n, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
-        if (pte_special(*e)) {
-            if (write_device_page(*e, va, s, chunk))
-                return -EFAULT;
-        } else {
+        if (!pte_special(*e)) {
             memcpy(phys_to_virt((*e & PTE_ADDR_MASK) | (va & (PAGE_SIZE - 1))), s, chunk);
+        } else if (write_device_page(*e, va, s, chunk)) {
+            mm_unlock(mm);
+            return -EFAULT;
         }
         s += chunk;
         va += chunk;
         n -= chunk;
     }
+    mm_unlock(mm);
     return 0;
 }
 
