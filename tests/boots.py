@@ -167,7 +167,12 @@ BOOTS += [
     # AVX state per process: switches, fork, execve, a corrupted signal frame (kernel/fpu.c).
     {"name": "t_xstate", "cmdline": f"init={TESTDIR}/t_xstate", "timeout": 120, "kind": "tests"},
     # The PCI display as /dev/fb0, through ioremap (drivers/fb.c, mm/ioremap.c).
-    {"name": "t_fb", "cmdline": f"init={TESTDIR}/t_fb", "timeout": 120, "kind": "tests"},
+    {"name": "t_fb", "cmdline": f"vmcheck init={TESTDIR}/t_fb", "timeout": 120, "kind": "tests"},
+    # The same with RAM above 4 GiB: the video RAM's frames then lie inside
+    # the frame table (in the PCI hole below 4 GiB, reserved descriptors),
+    # not beyond it; vm_check must still call them device frames, not RAM.
+    {"name": "t_fb_highmem", "cmdline": f"vmcheck init={TESTDIR}/t_fb", "mem": "4608M", "timeout": 180,
+     "kind": "tests"},
     # Every frame's state as Linux's /proc/kpageflags shows it (mm/kpageflags.c).
     {"name": "t_kpage", "cmdline": f"vmcheck init={TESTDIR}/t_kpage", "timeout": 120, "kind": "tests"},
     # The page tables as Linux's ptdump prints them (mm/ptdump.c).
