@@ -135,11 +135,11 @@ USER_PROGS  := $(DEMO_PROGS) $(TEST_PROGS)
 TESTDIR     := /usr/libexec/pagewise
 INITRD      := $(BUILD)/initrd.cpio
 
-$(BUILD)/user/%: user/%.c
+$(BUILD)/user/%: user/%.c $(wildcard user/*.h)
 	@mkdir -p $(@D)
 	$(USER_CC) $(USER_CFLAGS) -o $@ $<
 
-$(BUILD)/user/%: tests/user/%.c $(wildcard tests/user/*.h)
+$(BUILD)/user/%: tests/user/%.c $(wildcard tests/user/*.h user/*.h)
 	@mkdir -p $(@D)
 	$(USER_CC) $(USER_CFLAGS) -o $@ $<
 

@@ -20,6 +20,9 @@ Keys of each entry:
   swap_signature  False: leave the disk all zeroes (no SWAPSPACE2)
   disk_errors     [(iotype, sector), ...]: QEMU's blkdebug fails every
              "read" or "write" request that covers the sector (EIO)
+  screendumps  names of the pictures the guest asks for ("@@screendump NAME
+             ..." on its console, tests/screendump.py); each is one more
+             result, and one never asked for fails
 """
 import os
 import re
@@ -167,7 +170,12 @@ BOOTS += [
     # AVX state per process: switches, fork, execve, a corrupted signal frame (kernel/fpu.c).
     {"name": "t_xstate", "cmdline": f"init={TESTDIR}/t_xstate", "timeout": 120, "kind": "tests"},
     # The PCI display as /dev/fb0, through ioremap (drivers/fb.c, mm/ioremap.c).
-    {"name": "t_fb", "cmdline": f"init={TESTDIR}/t_fb", "timeout": 120, "kind": "tests"},
+    # A pattern in the video RAM is what the display shows (a screendump).
+    {"name": "t_fb", "cmdline": f"init={TESTDIR}/t_fb", "timeout": 120, "kind": "tests",
+     "screendumps": ["fb_pattern"]},
+    # memview draws each frame in the colour of its kpageflags (a screendump).
+    {"name": "t_memview", "cmdline": f"vmcheck init={TESTDIR}/t_memview", "mem": "128M", "timeout": 120,
+     "kind": "tests", "screendumps": ["memview"]},
     # Every frame's state as Linux's /proc/kpageflags shows it (mm/kpageflags.c).
     {"name": "t_kpage", "cmdline": f"vmcheck init={TESTDIR}/t_kpage", "timeout": 120, "kind": "tests"},
     # The page tables as Linux's ptdump prints them (mm/ptdump.c).
@@ -199,3 +207,8 @@ BOOTS += [
     {"name": "swap_refused", "cmdline": f"init={TESTDIR}/t_files", "swap": "16M", "swap_signature": False,
      "timeout": 60, "kind": "tests", "expect": [r"no SWAPSPACE2 signature"]},
 ]
+
+# ---- pictures for docs/ (make pictures; not part of make test): console
+# boots whose steps with a "screendump" key take a picture once their
+# expects matched; the harness's --pictures DIR copies them to DIR.
+PICTURES = []

@@ -24,6 +24,15 @@ printk timestamp such as "[    0.123456] ":
   TESTS DONE                 end of the run
 A panic prints a line starting with "KERNEL PANIC".
 
+Screendumps (tests/screendump.py): a boot with a "screendumps" key gets a
+QMP socket and its serial line on a pipe; the guest prints
+  @@screendump NAME X,Y=RRGGBB[:LABEL] ...
+and waits for "@@screendump-done NAME ok|bad" on its console. Each picture
+is one more result, <boot>/screendump-NAME (not counted in TESTS <n>), and
+stays in the log directory as <boot>-NAME.ppm and .png. A console step
+with a "screendump" key takes one after its expects matched (no check);
+--pictures DIR runs the PICTURES boots and copies those PNGs to DIR.
+
 Exit status of the harness: 0 iff nothing failed and at least one test passed.
 """
 
@@ -32,15 +41,18 @@ import concurrent.futures
 import os
 import re
 import shutil
+import queue
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
 # tests/boots.py sits next to this file (no __pycache__ left in tests/).
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from boots import BOOTS  # noqa: E402
+from boots import BOOTS, PICTURES  # noqa: E402
+import screendump  # noqa: E402
 
 DEFAULT_MEM = "128M"
 DEFAULT_TIMEOUT = 60
@@ -49,6 +61,7 @@ TAIL_LINES = 40  # serial log lines shown after a failure
 # isa-debug-exit codes (see the module docstring).
 EXIT_PASSED, EXIT_FAILED, EXIT_PANIC, EXIT_RESET = 1, 3, 33, 0
 NOT_STARTED = -1000  # our own marker: QEMU could not be started at all
+QMP_JOIN_TIMEOUT = 60  # seconds to wait for a screendump still being written at QEMU's exit
 
 # Optional printk timestamp at the start of a line: "[    0.123456] ".
 TIMESTAMP_RE = re.compile(r"^\[\s*\d+\.\d+\]\s?")
@@ -179,6 +192,76 @@ def run_qemu(args, boot):
             running.discard(proc)
     elapsed = time.monotonic() - start
     return code, elapsed, output.decode("utf-8", errors="replace").strip(), log_path
+
+
+def qmp_socket(boot):
+    """A fresh directory for the boot's QMP socket (a unix socket path must
+    be short: not under a deep log directory); (dir, socket path)."""
+    qdir = tempfile.mkdtemp(prefix="pagewise-qmp-")
+    return qdir, os.path.join(qdir, "qmp.sock")
+
+
+def run_qemu_screens(args, boot):
+    """run_qemu for a boot with "screendumps": the serial line on a pipe
+    (QEMU's stdio), so that the harness can answer the guest's requests,
+    and a QMP socket to take the pictures through. Each console line goes
+    to the log as it comes; requests are answered by a second thread, so
+    that the console is drained while QEMU writes a picture.
+    Returns run_qemu's tuple plus the screendump items."""
+    log_path = os.path.join(args.logdir, boot["name"] + ".log")
+    qdir, qmp_path = qmp_socket(boot)
+    cmd = qemu_command(args, boot, log_path)
+    cmd[cmd.index("file:" + log_path)] = "stdio"
+    cmd += ["-qmp", "unix:%s,server=on,wait=off" % qmp_path]
+    agent = screendump.Agent(boot["name"], qmp_path, args.logdir)
+    timeout = boot.get("timeout", DEFAULT_TIMEOUT)
+    start = time.monotonic()
+    errors = tempfile.TemporaryFile()
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
+    with running_lock:
+        running.add(proc)
+    requests = queue.Queue()
+
+    def pump():
+        with open(log_path, "wb") as log:
+            for raw in iter(proc.stdout.readline, b""):
+                log.write(raw)
+                log.flush()
+                line = TIMESTAMP_RE.sub("", raw.decode("utf-8", errors="replace").strip())
+                if line.startswith("@@screendump "):
+                    requests.put(line)
+        requests.put(None)
+
+    def send(text):
+        try:
+            proc.stdin.write(text.encode())
+            proc.stdin.flush()
+        except OSError:
+            pass  # QEMU is gone: the boot's result says why
+
+    def answer():
+        for line in iter(requests.get, None):
+            agent.handle(line, send)
+
+    threads = [threading.Thread(target=pump, daemon=True), threading.Thread(target=answer, daemon=True)]
+    for t in threads:
+        t.start()
+    try:
+        code = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        code = None
+    finally:
+        with running_lock:
+            running.discard(proc)
+    for t in threads:
+        t.join(QMP_JOIN_TIMEOUT)
+    agent.close()
+    shutil.rmtree(qdir, ignore_errors=True)
+    errors.seek(0)
+    output = errors.read().decode("utf-8", errors="replace").strip()
+    return code, time.monotonic() - start, output, log_path, agent.items(boot["screendumps"])
 
 
 def read_log(log_path):
@@ -336,11 +419,15 @@ def run_boot(args, boot):
         items, elapsed, log_path = run_console(args, boot)
         return {"boot": boot, "code": None if any(not ok for _, ok, _ in items) else 0, "elapsed": elapsed,
                 "items": items, "count": len(items), "raw_lines": read_log(log_path), "qemu_output": ""}
-    code, elapsed, qemu_output, log_path = run_qemu(args, boot)
+    screens = []
+    if boot.get("screendumps"):
+        code, elapsed, qemu_output, log_path, screens = run_qemu_screens(args, boot)
+    else:
+        code, elapsed, qemu_output, log_path = run_qemu(args, boot)
     raw_lines = read_log(log_path)
     lines = strip_timestamps(raw_lines)
     if boot["kind"] == "tests":
-        items = judge_tests(boot, code, lines)
+        items = judge_tests(boot, code, lines) + screens
         count = sum(1 for n, _, _ in items if not n.endswith("/boot-result"))
     else:
         items = judge_panic(boot, code, lines)

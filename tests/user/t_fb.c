@@ -6,10 +6,15 @@
  * Linux's errors at the end of the video RAM. /proc/iomem shows the BARs,
  * /proc/vmallocinfo the two ioremaps.
  *
+ * A pattern drawn into the video RAM is what the display shows: the host
+ * harness takes a screendump and checks its pixels (screendump.h).
+ *
  * Natively: most machines (and this build host) have no /dev/fb0; then the
  * cases say so and pass.
  */
 #include "testlib.h"
+
+#include "screendump.h"
 
 #include <sys/ioctl.h>
 
@@ -121,10 +126,74 @@ static const char *fb_iomem_and_ioremap(void)
     return PASS;
 }
 
+/* The test pattern: eight bars in the top half, a checkerboard of
+ * CHECKER-pixel squares in the bottom half, and each corner pixel its own
+ * colour (a wrong stride or an off-by-one moves them). */
+#define SCREEN_W 640
+#define SCREEN_H 480
+#define BARS 8
+#define CHECKER 16
+static const uint32_t bar_rgb[BARS] = {0xffffff, 0xffff00, 0x00ffff, 0x00ff00, 0xff00ff, 0xff0000, 0x0000ff, 0x202020};
+#define CHECK_A 0x102040
+#define CHECK_B 0xe0c080
+static const uint32_t corner_rgb[4] = {0x010203, 0x040506, 0x070809, 0x0a0b0c}; /* TL TR BL BR */
+
+static uint32_t pattern_pixel(int x, int y)
+{
+    if (x == 0 && y == 0)
+        return corner_rgb[0];
+    if (x == SCREEN_W - 1 && y == 0)
+        return corner_rgb[1];
+    if (x == 0 && y == SCREEN_H - 1)
+        return corner_rgb[2];
+    if (x == SCREEN_W - 1 && y == SCREEN_H - 1)
+        return corner_rgb[3];
+    if (y < SCREEN_H / 2)
+        return bar_rgb[x / (SCREEN_W / BARS)];
+    return ((x / CHECKER) + (y / CHECKER)) % 2 ? CHECK_B : CHECK_A;
+}
+
+/* The pattern, drawn with pwrite one line at a time; the screendump shows it. */
+static const char *fb_pattern_on_screen(void)
+{
+    int fd = open_fb();
+    SKIP_WITHOUT_FB(fd);
+    CHECK(fd >= 0, "open /dev/fb0: %s", errname(errno));
+    struct fb_fix_screeninfo x;
+    CHECK_OK(ioctl(fd, FBIOGET_FSCREENINFO, &x));
+    static uint32_t line[SCREEN_W];
+    for (int y = 0; y < SCREEN_H; y++) {
+        for (int i = 0; i < SCREEN_W; i++)
+            line[i] = pattern_pixel(i, y);
+        if (pwrite(fd, line, sizeof(line), (off_t)y * x.line_length) != (ssize_t)sizeof(line)) {
+            close(fd);
+            return FAIL("pwrite of line %d: %s", y, errname(errno));
+        }
+    }
+    close(fd);
+    struct sd_request r;
+    char label[32];
+    sd_begin(&r, "fb_pattern");
+    for (int b = 0; b < BARS; b++) {
+        snprintf(label, sizeof(label), "bar%d", b);
+        sd_point(&r, b * (SCREEN_W / BARS) + SCREEN_W / BARS / 2, SCREEN_H / 4, bar_rgb[b], label);
+        sd_point(&r, b * (SCREEN_W / BARS), 1, bar_rgb[b], label); /* each bar's first column */
+    }
+    const int checks[][2] = {{CHECKER / 2, SCREEN_H / 2 + CHECKER / 2}, {CHECKER + 1, SCREEN_H / 2 + 1},
+                             {SCREEN_W - 2, SCREEN_H - 2}, {SCREEN_W / 2 + CHECKER, SCREEN_H - CHECKER - 1}};
+    for (int i = 0; i < 4; i++)
+        sd_point(&r, checks[i][0], checks[i][1], pattern_pixel(checks[i][0], checks[i][1]), "checker");
+    const int corners[4][2] = {{0, 0}, {SCREEN_W - 1, 0}, {0, SCREEN_H - 1}, {SCREEN_W - 1, SCREEN_H - 1}};
+    for (int i = 0; i < 4; i++)
+        sd_point(&r, corners[i][0], corners[i][1], corner_rgb[i], "corner");
+    return sd_ask(&r);
+}
+
 static const struct test tests[] = {
     TEST(fb_mode_and_memory),
     TEST(fb_write_read_back),
     TEST(fb_iomem_and_ioremap),
+    TEST(fb_pattern_on_screen),
 };
 
 int main(int argc, char **argv) { return run_tests(argc, argv, tests, NTESTS(tests)); }
