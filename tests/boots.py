@@ -211,4 +211,25 @@ BOOTS += [
 # ---- pictures for docs/ (make pictures; not part of make test): console
 # boots whose steps with a "screendump" key take a picture once their
 # expects matched; the harness's --pictures DIR copies them to DIR.
-PICTURES = []
+PICTURES = [{
+    "name": "pictures",
+    "kind": "console",
+    "mem": "128M",
+    "swap": "256M",
+    "timeout": 60,
+    "step_timeout": 150,
+    "script": [
+        # Just booted: the kernel image, the initrd, the frame table, free RAM.
+        {"name": "memview_once", "send": "memview --once\n", "expect": r"memview: drew \d+ frames",
+         "screendump": "memview-boot"},
+        {"name": "memview_background", "send": "memview --interval 100 &\n", "expect": r"^\[\d+\]"},
+        # swapdemo has written a region larger than RAM: its pages fill RAM,
+        # the rest is on the disk (the picture is of a moment: it varies).
+        {"name": "swapdemo", "send": "swapdemo 144\n", "expect": r"2\. page 0 after",
+         "screendump": "memview-swapdemo", "screendump_delay": 0.3},
+        # swapdemo is gone; pages read back from swap and then freed stay
+        # in the swap cache a while.
+        {"name": "after_swapdemo", "send": "echo swapdemo ended\n", "expect": r"^swapdemo ended\r?$",
+         "screendump": "memview-after-swapdemo", "screendump_delay": 0.5},
+    ],
+}]

@@ -339,6 +339,25 @@ def judge_panic(boot, code, lines):
     return [(boot["name"], not problems, "; ".join(problems))]
 
 
+def console_screendump(args, boot, step, qmp):
+    """The picture a console step asks for ("screendump": NAME), after
+    "screendump_delay" seconds (a background program redraws meanwhile):
+    <logdir>/<boot>-NAME.ppm and .png, and NAME.png in --pictures DIR.
+    Returns its result item."""
+    name = step["screendump"]
+    item = "%s/screendump-%s" % (boot["name"], name)
+    time.sleep(step.get("screendump_delay", 0))
+    base = os.path.join(args.logdir, "%s-%s" % (boot["name"], name))
+    try:
+        screendump.take(qmp, base + ".ppm", base + ".png")
+    except (OSError, ValueError, RuntimeError, ConnectionError) as e:
+        return (item, False, "no screendump: %s" % e)
+    if args.pictures:
+        os.makedirs(args.pictures, exist_ok=True)
+        shutil.copyfile(base + ".png", os.path.join(args.pictures, name + ".png"))
+    return (item, True, "")
+
+
 def run_console(args, boot):
     """A "console" boot: type at the shell through the serial line.
 
@@ -349,6 +368,10 @@ def run_console(args, boot):
     log_path = os.path.join(args.logdir, boot["name"] + ".log")
     cmd = qemu_command(args, boot, log_path)
     cmd[cmd.index("file:" + log_path)] = "stdio"
+    qdir = qmp = None
+    if any("screendump" in step for step in boot["script"]):
+        qdir, qmp_path = qmp_socket(boot)
+        cmd += ["-qmp", "unix:%s,server=on,wait=off" % qmp_path]
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     with running_lock:
@@ -403,9 +426,16 @@ def run_console(args, boot):
             end = max(end, found.end())
         if ok:
             items.append((item, True, ""))
+            if "screendump" in step:
+                qmp = qmp or screendump.Qmp(qmp_path)
+                items.append(console_screendump(args, boot, step, qmp))
         m = wait_for(prompt, end, timeout)
     proc.kill()
     proc.wait()
+    if qdir:
+        if qmp:
+            qmp.close()
+        shutil.rmtree(qdir, ignore_errors=True)
     with running_lock:
         running.discard(proc)
     with open(log_path, "wb") as f:
@@ -477,21 +507,24 @@ def main():
     parser.add_argument("--logdir", default="build/test", help="serial logs go here")
     parser.add_argument("--qemu", default="qemu-system-x86_64", help="QEMU binary")
     parser.add_argument("--list", action="store_true", help="print boot names and exit")
+    parser.add_argument("--pictures", metavar="DIR",
+                        help="run the PICTURES boots instead and copy their screendumps to DIR as PNG")
     args = parser.parse_args()
 
-    check_boots(BOOTS)
+    all_boots = PICTURES if args.pictures else BOOTS
+    check_boots(all_boots)
     if args.list:
-        for boot in BOOTS:
+        for boot in all_boots:
             print(boot["name"])
         return 0
 
-    boots = BOOTS
+    boots = all_boots
     if args.only:
         wanted = [n.strip() for n in args.only.split(",") if n.strip()]
-        unknown = [n for n in wanted if n not in {b["name"] for b in BOOTS}]
+        unknown = [n for n in wanted if n not in {b["name"] for b in all_boots}]
         if unknown:
             sys.exit("unknown boot(s): %s (try --list)" % ", ".join(unknown))
-        boots = [b for b in BOOTS if b["name"] in wanted]
+        boots = [b for b in all_boots if b["name"] in wanted]
     if shutil.which(args.qemu) is None:
         sys.exit("QEMU not found: %s (install qemu-system-x86 or pass --qemu)" % args.qemu)
     if not os.path.isfile(args.iso):
