@@ -29,8 +29,6 @@
 #define PAT_WB 0x06
 #define PAT_UC_MINUS 0x07
 #define PAT_ENTRY(i, type) ((uint64_t)(type) << ((i)*8))
-#define PAGE_CACHE_WC PTE_PWT
-#define PAGE_CACHE_UC (PTE_PCD | PTE_PWT)
 
 #define CPUID_EDX_PAT (1u << 16)
 

@@ -117,6 +117,10 @@ static int share_vma_pages(struct mm *dst, struct mm *src, const struct vma *v, 
             }
             if (!(e & (PTE_P | PTE_PROTNONE)))
                 continue;
+            if (pte_special(e)) { /* a device frame: the child maps the same one; no struct page, no rss */
+                dt[pte_index(va)] = e & ~(PTE_A | PTE_D);
+                continue;
+            }
             /* LAB cow/share_vma_pages: the cow lab removes the code from here to END LAB (docs/labs/cow.md). */
             if ((e & PTE_RW) && !(v->flags & VM_SHARED)) { /* shared memory stays shared */
                 *se = e &= ~PTE_RW;
@@ -197,6 +201,8 @@ int mm_write(struct mm *mm, uintptr_t va, const void *src, size_t n)
             if (handle_mm_fault(mm, va, PF_U | PF_W, &fi) != 0 || !(e = writable_pte(mm, va)))
                 return -EFAULT;
         }
+        if (pte_special(*e))
+            return -EFAULT; /* device memory (Linux's get_user_pages refuses VM_IO | VM_PFNMAP) */
         *e |= PTE_A | PTE_D;
         size_t chunk = MIN(n, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
         memcpy(phys_to_virt((*e & PTE_ADDR_MASK) | (va & (PAGE_SIZE - 1))), s, chunk);
@@ -212,9 +218,12 @@ void mm_read(struct mm *mm, uintptr_t va, void *buf, size_t n)
     uint8_t *d = buf;
     while (n > 0) {
         size_t chunk = MIN(n, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
-        uint64_t pa;
-        if (paging_translate(mm->pml4, va, &pa))
-            memcpy(d, phys_to_virt(pa), chunk);
+        int level;
+        pte_t *e = paging_walk(mm->pml4, va, false, &level); /* user memory: 4 KiB pages only */
+        /* A device frame is not in the direct map, and reading it may have
+         * side effects (VM_IO): it reads as zero, as a page not present. */
+        if (e && level == 1 && (*e & PTE_P) && !pte_special(*e))
+            memcpy(d, phys_to_virt((*e & PTE_ADDR_MASK) | (va & (PAGE_SIZE - 1))), chunk);
         else
             memset(d, 0, chunk);
         d += chunk;

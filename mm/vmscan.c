@@ -338,8 +338,8 @@ void reclaim_range(struct mm *mm, uintptr_t start, uintptr_t end)
         pte_t *e = paging_next_pte(mm->pml4, &va, end); /* walked again each time: we may sleep */
         if (!e)
             break;
-        if (!(*e & (PTE_P | PTE_PROTNONE)))
-            continue;
+        if (!(*e & (PTE_P | PTE_PROTNONE)) || pte_special(*e))
+            continue; /* nothing there, a swap entry, or a device frame (never reclaimed) */
         struct page *p = phys_to_page(*e & PTE_ADDR_MASK);
         /* Linux: "do not interfere with other mappings of this page" */
         if (!reclaimable(p) || !rmap_single(p))

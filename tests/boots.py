@@ -171,7 +171,7 @@ BOOTS += [
     {"name": "t_xstate", "cmdline": f"init={TESTDIR}/t_xstate", "timeout": 120, "kind": "tests"},
     # The PCI display as /dev/fb0, through ioremap (drivers/fb.c, mm/ioremap.c).
     # A pattern in the video RAM is what the display shows (a screendump).
-    {"name": "t_fb", "cmdline": f"init={TESTDIR}/t_fb", "timeout": 120, "kind": "tests",
+    {"name": "t_fb", "cmdline": f"vmcheck init={TESTDIR}/t_fb", "timeout": 120, "kind": "tests",
      "screendumps": ["fb_pattern"]},
     # memview draws each frame in the colour of its kpageflags (a screendump).
     {"name": "t_memview", "cmdline": f"vmcheck init={TESTDIR}/t_memview", "mem": "128M", "timeout": 120,

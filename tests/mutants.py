@@ -48,7 +48,7 @@ muts = [
  ("the display runs at 16 bits a pixel while fbdev says 32 (video RAM right, picture wrong)", "drivers/fb.c", "    dispi_write(DISPI_BPP, FB_BPP);", "    dispi_write(DISPI_BPP, 16);", [], "t_fb"),
  ("memview colours free frames as the kernel image", "user/memview.h", "        s->free_until = pfn + mv_free_span(pfn);\n        return MV_FREE;", "        s->free_until = pfn + mv_free_span(pfn);\n        return MV_KERNEL;", [], "t_memview"),
  ("memview draws PFN p in the cell of p + 1", "user/memview.c", "            mv_cell_xy(&layout, i * layout.fpc, &x, &y);", "            mv_cell_xy(&layout, i * layout.fpc + 1, &x, &y);", [], "t_memview"),
- ("ioremap_wc maps write-back (PAT entry 0)", "mm/ioremap.c", "#define PAGE_CACHE_WC PTE_PWT", "#define PAGE_CACHE_WC 0", [], "ktest"),
+ ("ioremap_wc maps write-back (PAT entry 0)", "mm/ioremap.h", "#define PAGE_CACHE_WC PTE_PWT", "#define PAGE_CACHE_WC 0", [], "ktest"),
  ("iounmap frees the device's pages as if they were RAM", "mm/vmalloc.c", "            if (a->phys) /* an ioremap", "            if (0) /* an ioremap", [], "ktest"),
  ("kmalloc leaks empty slabs", "mm/kmalloc.c", "    if (p->slab.inuse == 0) {", "    if (p->slab.inuse == 0 && 0) {"),
  # ---- user processes (caught by the user-space test boots) ----

@@ -95,7 +95,6 @@ struct screen {
     size_t len;      /* bytes mapped */
     int fd;
     uint64_t vram_phys, vram_len, visible_len;
-    int copy; /* TEMPORARY */
 };
 
 static struct screen scr;
@@ -336,11 +335,9 @@ static int screen_open(void)
     scr.vram_len = x.smem_len;
     scr.visible_len = scr.len;
     scr.px = mmap(NULL, scr.len, PROT_READ | PROT_WRITE, MAP_SHARED, scr.fd, 0);
-    if (scr.px == MAP_FAILED) { /* TEMPORARY until fbmmap lands: draw in memory, pwrite it */
-        fprintf(stderr, "memview: mmap /dev/fb0: %s: drawing through pwrite\n", strerror(errno));
-        scr.px = calloc(1, scr.len);
-        scr.copy = 1;
-        return scr.px ? 0 : -1;
+    if (scr.px == MAP_FAILED) {
+        fprintf(stderr, "memview: mmap /dev/fb0: %s\n", strerror(errno));
+        return -1;
     }
     return 0;
 }
@@ -419,8 +416,7 @@ int main(int argc, char **argv)
         draw_counters();
         text_at(SLOT_STATUS, 8, STATUS_Y, "memview pid %d, picture %lu, every %ld ms", (int)getpid(), pass,
                 interval_ms);
-        if (scr.copy)
-            pwrite(scr.fd, scr.px, scr.len, 0);
+        __sync_synchronize(); /* the mapping is write-combining: a fence sends buffered stores out */
         if (once) {
             printf("memview: drew %llu frames of RAM, %llu of video RAM\n", (unsigned long long)layout.ram_frames,
                    (unsigned long long)layout.dev_frames);
