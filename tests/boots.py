@@ -118,6 +118,28 @@ BOOTS.append({
     ],
 })
 
+# ---- memview in the background while demos change memory (the shell's
+# `&`): it keeps drawing into its mapping of /dev/fb0 and is still alive
+# after them; the last picture stays in the log directory. vm_check runs
+# once at the end (after every event it makes swapdemo take a minute).
+BOOTS.append({
+    "name": "memview_shell",
+    "kind": "console",
+    "mem": "128M",
+    "swap": "256M",
+    "timeout": 60,
+    "step_timeout": 150,
+    "script": [
+        {"name": "background", "send": "memview &\n", "expect": r"^\[\d+\]"},
+        {"name": "cow", "send": "cow; echo status=$?\n", "expect": r"^status=0\r?$"},
+        {"name": "shmdemo", "send": "shmdemo; echo status=$?\n", "expect": r"^status=0\r?$"},
+        {"name": "swapdemo", "send": "swapdemo 144; echo status=$?\n", "expect": r"^status=0\r?$"},
+        {"name": "still_drawing", "send": "ps\n", "expect": r"memview", "screendump": "memview-live",
+         "screendump_delay": 0.5},
+        {"name": "vm_check", "send": "cat /proc/vmcheck\n", "expect": r"vm_check: ok"},
+    ],
+})
+
 # ---- the ten-minute tour of docs/tour.md, typed at the shell: the page is
 # the script. Each indented "pagewise$ CMD" line is one step; the phrases in
 # backquotes on its "Look for:" line must appear, and the demo must exit 0.
