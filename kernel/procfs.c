@@ -305,7 +305,13 @@ static long gen_vmallocinfo(struct inode *ino, char *buf, size_t size)
 static long readlink_self(struct inode *ino, char *buf, size_t size)
 {
     (void)ino;
-    return snprintf(buf, size, "%d", current->pid);
+    return snprintf(buf, size, "%d", current->group->tgid);
+}
+
+static long readlink_thread_self(struct inode *ino, char *buf, size_t size)
+{
+    (void)ino;
+    return snprintf(buf, size, "%d/task/%d", current->group->tgid, current->pid);
 }
 
 /* ---- per-process files ---- */
@@ -330,23 +336,25 @@ static long gen_status(struct inode *ino, char *buf, size_t size)
         mm_report_usage(t->mm, &u);
     uint64_t ign = 0, cgt = 0;
     for (int s = 0; s < NSIG; s++) {
-        if (t->sigaction[s].handler == 1)
+        if (t->group->sigaction[s].handler == 1)
             ign |= 1ull << s;
-        else if (t->sigaction[s].handler > 1)
+        else if (t->group->sigaction[s].handler > 1)
             cgt |= 1ull << s;
     }
     const struct cred *c = &t->cred;
     int n = snprintf(buf, size, "Name:\t%s\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\nUid:\t%u\t%u\t%u\t%u\n"
                      "Gid:\t%u\t%u\t%u\t%u\nGroups:\t",
-                     t->comm, state_name(t), t->pid, t->pid, t->parent ? t->parent->pid : 0, c->uid, c->euid, c->suid,
+                     t->comm, state_name(t), t->group->tgid, t->pid,
+                     proc_leader(t)->parent ? proc_leader(t)->parent->pid : 0, c->uid, c->euid, c->suid,
                      c->fsuid, c->gid, c->egid, c->sgid, c->fsgid);
     for (uint32_t i = 0; i < c->ngroups; i++)
         n += snprintf(buf + n, size - (size_t)n, i ? " %u" : "%u", c->groups[i]);
     return n + snprintf(buf + n, size - (size_t)n, /* Linux ends the group list with a space */
                     " \nVmSize:\t%8lu kB\nVmRSS:\t%8lu kB\nVmData:\t%8lu kB\nVmStk:\t%8lu kB\nVmExe:\t%8lu kB\n"
-                    "VmSwap:\t%8lu kB\nThreads:\t1\nSigPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\n"
-                    "SigCgt:\t%016lx\n",
-                    u.vm_size_kb, u.rss_kb, u.data_kb, u.stack_kb, u.exe_kb, u.swap_kb, t->sig_pending, t->sig_blocked, ign, cgt);
+                    "VmSwap:\t%8lu kB\nThreads:\t%d\nSigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\n"
+                    "SigIgn:\t%016lx\nSigCgt:\t%016lx\n",
+                    u.vm_size_kb, u.rss_kb, u.data_kb, u.stack_kb, u.exe_kb, u.swap_kb, t->group->nr_live,
+                    t->sig_pending, t->group->sig_pending, t->sig_blocked, ign, cgt);
 }
 
 /* /proc/<pid>/stat: proc(5) fields 1-52; those Pagewise does not keep are 0. */
@@ -498,6 +506,7 @@ static const struct file_ops status_ops = {.generate = gen_status};
 static const struct file_ops stat_ops = {.generate = gen_stat};
 static const struct file_ops maps_ops = {.generate = gen_maps, .open = open_mem};
 static const struct file_ops cmdline_ops = {.generate = gen_cmdline};
+static const struct file_ops thread_self_ops = {.readlink = readlink_thread_self};
 static const struct file_ops exe_ops = {.readlink = readlink_exe};
 static const struct file_ops pagemap_ops = {.read = read_pagemap, .open = open_mem};
 static const struct file_ops threads_max_ops = {.generate = gen_threads_max, .write = write_threads_max};
@@ -511,6 +520,7 @@ void procfs_init(void)
     vfs_add_node("/proc/uptime", S_IFREG | 0444, &uptime_ops);
     vfs_add_node("/proc/version", S_IFREG | 0444, &version_ops);
     vfs_add_node("/proc/self", S_IFLNK | 0777, &self_ops);
+    vfs_add_node("/proc/thread-self", S_IFLNK | 0777, &thread_self_ops);
     vfs_add_node("/proc/sysvipc/shm", S_IFREG | 0444, &sysvipc_shm_ops);
     vfs_add_node("/proc/swaps", S_IFREG | 0444, &swaps_ops);
     vfs_add_node("/proc/vmcheck", S_IFREG | 0400, &vmcheck_ops); /* kernel pointers in its lines */
@@ -557,7 +567,50 @@ int procfs_add_task(struct task *t)
         f->priv = (void *)(uintptr_t)t->pid;
         f->get_owner = task_owner;
     }
+    if (!vfs_add_child(dir, "task", S_IFDIR | 0555, NULL)) {
+        vfs_remove(dir);
+        return -ENOMEM;
+    }
     return 0;
+}
+
+/* /proc/<tgid>/task/<tid>: the files that differ between threads. */
+static const struct {
+    const char *name;
+    const struct file_ops *ops;
+} tid_files[] = {{"status", &status_ops}, {"stat", &stat_ops}};
+
+int procfs_add_thread(struct task *t)
+{
+    char path[64];
+    struct inode *task_dir, *dir;
+    snprintf(path, sizeof(path), "/proc/%d/task", t->group->tgid);
+    if (vfs_lookup(NULL, path, false, &task_dir) != 0)
+        return -ENOENT;
+    snprintf(path, sizeof(path), "%d", t->pid);
+    if (!(dir = vfs_add_child(task_dir, path, S_IFDIR | 0555, NULL)))
+        return -ENOMEM;
+    dir->priv = (void *)(uintptr_t)t->pid;
+    dir->get_owner = task_owner;
+    for (unsigned i = 0; i < ARRAY_SIZE(tid_files); i++) {
+        struct inode *f = vfs_add_child(dir, tid_files[i].name, S_IFREG | 0444, tid_files[i].ops);
+        if (!f) {
+            vfs_remove(dir);
+            return -ENOMEM;
+        }
+        f->priv = (void *)(uintptr_t)t->pid;
+        f->get_owner = task_owner;
+    }
+    return 0;
+}
+
+void procfs_remove_thread(struct task *t)
+{
+    char path[64];
+    struct inode *dir;
+    snprintf(path, sizeof(path), "/proc/%d/task/%d", t->group->tgid, t->pid);
+    if (vfs_lookup(NULL, path, false, &dir) == 0)
+        vfs_remove(dir);
 }
 
 void procfs_remove_task(struct task *t)

@@ -36,7 +36,7 @@ SYSCALL_DEFINE(mmap)
     struct mmap_file file, *fp = NULL;
     struct pfn_range dev;
     if (!(flags & MAP_ANONYMOUS)) {
-        struct file *f = a4 < NR_OPEN ? current->fd[a4] : NULL;
+        struct file *f = a4 < NR_OPEN ? current->group->fd[a4] : NULL;
         if (!f)
             return -EBADF;
         if (f->inode->ops && f->inode->ops->mmap) {
@@ -52,10 +52,22 @@ SYSCALL_DEFINE(mmap)
         }
         fp = &file;
     }
-    return do_mmap(current->mm, a0, a1, (unsigned)a2, flags, fp, a5);
+    mm_lock(current->mm);
+    long r = do_mmap(current->mm, a0, a1, (unsigned)a2, flags, fp, a5);
+    mm_unlock(current->mm);
+    return r;
 }
 
-SYSCALL_DEFINE(munmap) { SYSCALL_UNUSED_ARGS(); return do_munmap(current->mm, a0, a1); }
-SYSCALL_DEFINE(mprotect) { SYSCALL_UNUSED_ARGS(); return do_mprotect(current->mm, a0, a1, (unsigned)a2); }
-SYSCALL_DEFINE(madvise) { SYSCALL_UNUSED_ARGS(); return do_madvise(current->mm, a0, a1, (int)a2); }
-SYSCALL_DEFINE(brk) { SYSCALL_UNUSED_ARGS(); return do_brk(current->mm, a0); }
+/* Each holds the mm's lock (mm/mm.h: mm_lock): threads share the mm. */
+#define LOCKED(call)                                                                                                  \
+    ({                                                                                                                \
+        mm_lock(current->mm);                                                                                         \
+        long r_ = (call);                                                                                             \
+        mm_unlock(current->mm);                                                                                       \
+        r_;                                                                                                           \
+    })
+
+SYSCALL_DEFINE(munmap) { SYSCALL_UNUSED_ARGS(); return LOCKED(do_munmap(current->mm, a0, a1)); }
+SYSCALL_DEFINE(mprotect) { SYSCALL_UNUSED_ARGS(); return LOCKED(do_mprotect(current->mm, a0, a1, (unsigned)a2)); }
+SYSCALL_DEFINE(madvise) { SYSCALL_UNUSED_ARGS(); return LOCKED(do_madvise(current->mm, a0, a1, (int)a2)); }
+SYSCALL_DEFINE(brk) { SYSCALL_UNUSED_ARGS(); return LOCKED(do_brk(current->mm, a0)); }

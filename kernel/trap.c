@@ -99,7 +99,9 @@ static void handle_page_fault(struct trap_frame *tf)
          * under irq_save) must not have them turned on behind its back. */
         if (tf->rflags & RFLAGS_IF)
             sti();
+        mm_lock(mm); /* a sibling thread waits while this fault sleeps */
         int r = handle_mm_fault(mm, addr, tf->error_code, &fi);
+        mm_unlock(mm);
         cli();
         if (r == 0) {
             if (fi.major)
@@ -139,7 +141,7 @@ static void user_exception(struct trap_frame *tf)
     case T_XM: signal_fault(SIGFPE, SI_KERNEL, tf->rip, tf->rip, trap_name(tf->vector)); break;
     case T_UD: signal_fault(SIGILL, ILL_ILLOPN, tf->rip, tf->rip, trap_name(tf->vector)); break;
     case T_DB:
-    case T_BP: signal_send_info(current, SIGTRAP, TRAP_BRKPT, tf->rip, 0, 0); break;
+    case T_BP: signal_send_thread_info(current, SIGTRAP, TRAP_BRKPT, tf->rip, 0, 0); break;
     case T_AC: signal_fault(SIGBUS, BUS_ADRALN, tf->rip, tf->rip, trap_name(tf->vector)); break;
     case T_GP:
         signal_fault(SIGSEGV, SI_KERNEL, 0, tf->rip, "general protection fault (a non-canonical address?)");

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "kernel/list.h"
+#include "kernel/mutex.h"
 #include "mm/ioremap.h"
 #include "mm/paging.h"
 
@@ -71,6 +72,8 @@ struct vma {
 
 struct mm {
     pte_t *pml4;
+    int users;                /* tasks running in it: the threads of one process (Linux: mm_users) */
+    struct mutex mmap_lock;   /* held across a page fault and every VMA change (mm_lock) */
     struct list_head vmas;
     uintptr_t start_brk, brk; /* the heap: [start_brk, brk) */
     uintptr_t stack_top;
@@ -90,6 +93,21 @@ struct mm *mm_create(void);
 /* Free every user page, page table and VMA, then the mm. The caller must
  * not be running on it (switch to another CR3 first). */
 void mm_destroy(struct mm *mm);
+/* The mm's sleeping lock (Linux's mmap_lock, always taken for writing).
+ * A page fault holds it while it may sleep (reading swap, reclaiming),
+ * and so do mmap, munmap, mprotect, madvise, brk, shmat and shmdt: a
+ * sibling thread cannot change the VMAs or page tables under a fault
+ * that sleeps, and two threads faulting on one page are served one
+ * after the other (the second finds the page present). Never held while
+ * touching user memory through uaccess: its fault would take it again. */
+static inline void mm_lock(struct mm *mm) { mutex_lock(&mm->mmap_lock); }
+static inline void mm_unlock(struct mm *mm) { mutex_unlock(&mm->mmap_lock); }
+
+/* One more task runs in mm (clone with CLONE_VM). */
+static inline void mm_get(struct mm *mm) { mm->users++; }
+/* A task stops running in mm (exit, execve): the last one frees it with
+ * mm_destroy, so the same rule holds for it: not on its page tables. */
+void mm_put(struct mm *mm);
 /* A copy of mm for fork: same VMAs, every present page shared
  * copy-on-write (writable ones made read-only in both). NULL if out of
  * memory. */
@@ -101,8 +119,8 @@ void mm_switch_kernel(void);
 /* Write bytes into mm at va (not necessarily the current mm) as a user
  * write would: faulting pages in, copying shared ones on write, setting
  * the Dirty bit. For building a new program's stack and for
- * CLONE_CHILD_SETTID. Returns 0 or -EFAULT (also for device memory: the
- * kernel writes RAM only). */
+ * CLONE_CHILD_SETTID. Device memory (VM_PFNMAP) is written through a
+ * temporary ioremap of its frame. Returns 0 or -EFAULT. */
 int mm_write(struct mm *mm, uintptr_t va, const void *src, size_t n);
 
 /* Read bytes of mm at va into buf (kernel memory) without faulting any

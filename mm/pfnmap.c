@@ -19,8 +19,10 @@
  *                      and MADV_DONTNEED: EINVAL, as Linux
  *   compaction, rmap   never: they reach frames through the LRU and struct page
  *   mprotect           new rights, same memory type         vma.c:vma_prot_pte_flags
- *   mm_read, mm_write  the kernel does not touch device     mm.c
- *                      memory for /proc or clone: zeros, EFAULT
+ *   mm_read            /proc reads device memory as zeros   mm.c:mm_read
+ *                      (VM_IO: a read may have side effects)
+ *   mm_write           clone's CLONE_CHILD_SETTID: through  mm.c:write_device_page
+ *                      a temporary ioremap, not the direct map
  *   pagemap            a hole, as Linux's page walker skips VM_PFNMAP VMAs
  *   vm_check           every PTE at its place in the device window, with its memory type
  *

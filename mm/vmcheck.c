@@ -26,6 +26,9 @@
  *
  * The invariants, in words (docs/page-lifecycle.md draws them):
  *   - no PTE points at a free frame or a kernel frame
+ *   - a device PTE (PTE_SPECIAL) sits only in a device VMA, on its frame
+ *     of the device's window, with the device's memory type; it is never
+ *     counted in rss, mapcount or refcount (no struct page behind it)
  *   - every page table an address space reaches is on its list, so exit
  *     frees it; nothing else is
  *   - mapcount counts the PTEs, and rmap_walk can find each of them
@@ -327,7 +330,7 @@ static void check_pte(struct vmcheck *c, struct mm *mm, struct vma **v, uintptr_
         return;
     }
     c->ptes++;
-    if ((*v)->flags & VM_PFNMAP && !(e & (PTE_P | PTE_PROTNONE))) {
+    if (((*v)->flags & VM_PFNMAP) && !(e & (PTE_P | PTE_PROTNONE))) {
         MM_VIOLATION(c, mm, "PTE %#lx at %#lx in a device VMA maps no device frame", e, va);
     } else if (pte_special(e) || ((*v)->flags & VM_PFNMAP)) {
         f->device++;

@@ -401,7 +401,7 @@ struct page *alloc_user_page(void)
         }
         if (try_to_free_pages(SWAP_CLUSTER) > 0)
             continue;
-        if (current && (current->sig_pending & SIG_BIT(SIGKILL)))
+        if (current && ((current->sig_pending | current->group->sig_pending) & SIG_BIT(SIGKILL)))
             return NULL; /* we are the one dying: give up at once */
         if (attempt == 0 || attempt % 10 == 0) {
             if (!oom_kill()) { /* nothing to kill: dip into the reserve */
@@ -409,7 +409,7 @@ struct page *alloc_user_page(void)
                 return p ? page_pin_new(p) : NULL;
             }
         }
-        if (current && (current->sig_pending & SIG_BIT(SIGKILL)))
+        if (current && ((current->sig_pending | current->group->sig_pending) & SIG_BIT(SIGKILL)))
             return NULL;
         schedule(); /* let the victim run to its exit */
     }

@@ -195,6 +195,11 @@ BOOTS += [
     # A pattern in the video RAM is what the display shows (a screendump).
     {"name": "t_fb", "cmdline": f"vmcheck init={TESTDIR}/t_fb", "timeout": 120, "kind": "tests",
      "screendumps": ["fb_pattern"]},
+    # The same with RAM above 4 GiB: the video RAM's frames then lie inside
+    # the frame table (in the PCI hole below 4 GiB, reserved descriptors),
+    # not beyond it; vm_check must still call them device frames, not RAM.
+    {"name": "t_fb_highmem", "cmdline": f"vmcheck init={TESTDIR}/t_fb", "mem": "4608M", "timeout": 180,
+     "kind": "tests", "screendumps": ["fb_pattern"]},
     # memview draws each frame in the colour of its kpageflags (a screendump).
     {"name": "t_memview", "cmdline": f"vmcheck init={TESTDIR}/t_memview", "mem": "128M", "timeout": 120,
      "kind": "tests", "screendumps": ["memview"]},

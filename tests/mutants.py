@@ -50,6 +50,12 @@ muts = [
  ("memview draws PFN p in the cell of p + 1", "user/memview.c", "            mv_cell_xy(&layout, i * layout.fpc, &x, &y);", "            mv_cell_xy(&layout, i * layout.fpc + 1, &x, &y);", [], "t_memview"),
  ("ioremap_wc maps write-back (PAT entry 0)", "mm/ioremap.h", "#define PAGE_CACHE_WC PTE_PWT", "#define PAGE_CACHE_WC 0", [], "ktest"),
  ("iounmap frees the device's pages as if they were RAM", "mm/vmalloc.c", "            if (a->phys) /* an ioremap", "            if (0) /* an ioremap", [], "ktest"),
+ ("munmap hands the device frame to the frame allocator", "mm/vma.c", "    if (pte_special(old))\n        return;", "    if (pte_special(old)) {\n        pmm_free(phys_to_page(old & PTE_ADDR_MASK), 0);\n        return;\n    }", [], "t_fb"),
+ ("fork gives the child a private RAM frame instead of the device's", "mm/mm.c", "                dt[pte_index(va)] = e & ~(PTE_A | PTE_D);\n                continue;", "                dt[pte_index(va)] = (e & ~(PTE_A | PTE_D | PTE_ADDR_MASK)) | page_to_phys(pmm_alloc_zeroed());\n                continue;", [], "t_fb"),
+ ("MADV_DONTNEED and MADV_PAGEOUT act on device VMAs", "mm/mmap.c", "        if (v->flags & VM_PFNMAP)\n            return MAX(addr, v->start);", "        if (0)\n            return MAX(addr, v->start);", [], "t_fb"),
+ ("device PTEs lose their memory type (write-back video RAM)", "mm/vma.c", "f | v->dev.cache | PTE_SPECIAL : f;", "f | PTE_SPECIAL : f;", [], "t_fb"),
+ ("fb_mmap lets a mapping run past the video RAM", "drivers/fb.c", "    if (off >= size || len > size - off)", "    if (off >= size)", [], "t_fb"),
+ ("pagemap shows a device frame as present RAM", "mm/report.c", " || pte_special(*e))\n        return 0;", ")\n        return 0;", [], "t_fb"),
  ("kmalloc leaks empty slabs", "mm/kmalloc.c", "    if (p->slab.inuse == 0) {", "    if (p->slab.inuse == 0 && 0) {"),
  # ---- user processes (caught by the user-space test boots) ----
  ("uaccess trusts the pointer", "kernel/uaccess.c", "    return addr <= USER_SPACE_END && len <= USER_SPACE_END - addr;", "    return (void)addr, (void)len, true;"),

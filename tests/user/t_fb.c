@@ -20,6 +20,7 @@
 
 #include "screendump.h"
 
+#include <sched.h>
 #include <sys/ioctl.h>
 
 /* Linux's fbdev ABI (include/uapi/linux/fb.h; musl ships no linux/ headers). */
@@ -227,6 +228,9 @@ static const char *fb_mmap_reaches_video_ram(void)
     }
     if (!why)
         why = check_vmcheck(); /* with 4096 device PTEs mapped */
+    static char text[4096];
+    if (!why && on_pagewise() && slurp("/proc/vmcheck", text, sizeof(text)) > 0)
+        out("# %s", text);
     fb_unmap(&m);
     return why;
 }
@@ -474,8 +478,9 @@ static const char *fb_mmap_madvise_refused(void)
 }
 
 /* mprotect to read-only: a write is a SIGSEGV for that process alone (a
- * child here); the parent's mapping of the same frames stays writable,
- * and back to read-write the PTEs keep the write-combining type. */
+ * child here); the parent's mapping of the same frames stays writable;
+ * through PROT_NONE (the PTEs kept, not present) and back to read-write
+ * the PTEs keep the write-combining type. */
 static volatile uint32_t *child_words;
 
 static int write_after_mprotect(void)
@@ -498,6 +503,7 @@ static const char *fb_mmap_mprotect(void)
     int st = run_in_child(write_after_mprotect);
     child_words[1] = 0x5678; /* the parent still may */
     int rp = mprotect(m.p, m.len, PROT_READ);
+    const char *vm_none = mprotect(m.p, m.len, PROT_NONE) == 0 ? check_vmcheck() : "mprotect(PROT_NONE) failed";
     int rw = mprotect(m.p, m.len, PROT_READ | PROT_WRITE);
     child_words[2] = 0x9abc;
     wc_flush();
@@ -516,6 +522,7 @@ static const char *fb_mmap_mprotect(void)
     CHECK_KILLED_BY(st, SIGSEGV);
     CHECK(v0 == 0x1234 && v1 == 0x5678 && v2 == 0x9abc, "words %#x %#x %#x, want 0x1234 0x5678 0x9abc", v0, v1, v2);
     CHECK(rp == 0 && rw == 0, "mprotect: %s", errname(errno));
+    CHECK(vm_none == PASS, "with the device mapping PROT_NONE: %s", vm_none);
     if (on_pagewise())
         CHECK((pte[3] & (PTE_PWT_BIT | PTE_PCD_BIT | 2)) == (PTE_PWT_BIT | 2),
               "after mprotect the PTE is %#llx: want writable and PWT (write-combining) still",
@@ -627,6 +634,69 @@ static const char *fb_pattern_on_screen(void)
     return sd_ask(&req);
 }
 
+/* The kernel reaching device memory for a process: read(2) into a buffer
+ * that is the mapping itself and write(2) from it go through the user's
+ * page tables (copy_to_user, copy_from_user); clone's CLONE_CHILD_SETTID
+ * into the mapping stores the child's tid there, as the child's own store
+ * on Linux. /proc/kpageflags has no word for the BAR's frames beyond RAM
+ * (Linux: reading stops at max_pfn), or (RAM above 4 GiB: the BAR in a
+ * hole of the frame table) calls them no page or reserved, never a user
+ * page. */
+#define KPF_NOT_RAM (1ull << 20 | 1ull << 32) /* KPF_NOPAGE, KPF_RESERVED (a hole inside the frame table) */
+#define KPF_USER_PAGE (1ull << 5 | 1ull << 11 | 1ull << 12) /* KPF_LRU, KPF_MMAP, KPF_ANON */
+
+static int clone_settid_child(volatile uint32_t *ctid)
+{
+    long pid = syscall(SYS_clone, CLONE_CHILD_SETTID | SIGCHLD, 0, NULL, ctid, 0);
+    if (pid == 0)
+        _exit(*ctid == (uint32_t)syscall(SYS_gettid) ? 0 : 5);
+    if (pid < 0)
+        return -1;
+    int st = wait_for((pid_t)pid);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 100 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+static const char *fb_mmap_kernel_access(void)
+{
+    struct fbmap m;
+    int r = fb_map(&m, O_RDWR, 2 * PAGE_SIZE, PATTERN_OFFSET, PROT_READ | PROT_WRITE);
+    SKIP_WITHOUT_FB_MAP(&m);
+    CHECK(r == 0, "map /dev/fb0: %s", errname(errno));
+    static char version[256];
+    long vlen = slurp("/proc/version", version, sizeof(version));
+    int vfd = open("/proc/version", O_RDONLY);
+    ssize_t got = vfd >= 0 ? read(vfd, m.p, PAGE_SIZE) : -1; /* the kernel writes the video RAM */
+    if (vfd >= 0)
+        close(vfd);
+    wc_flush();
+    static char back[256];
+    ssize_t back_n = pread(m.fd, back, sizeof(back), PATTERN_OFFSET);
+    ssize_t w = pwrite(m.fd, m.p, 64, PATTERN_OFFSET + PAGE_SIZE); /* ... and reads it */
+    int same = got == vlen && vlen > 0 && memcmp(back, version, (size_t)vlen) == 0;
+    int same2 = vlen > 0 && memcmp(m.p + PAGE_SIZE, version, (size_t)(vlen < 64 ? vlen : 64)) == 0;
+    volatile uint32_t *ctid = (volatile uint32_t *)(m.p + PAGE_SIZE + 128);
+    *ctid = 0;
+    int cl = clone_settid_child(ctid);
+    uint64_t kpf = 0;
+    ssize_t kn = -2;
+    int kfd = open("/proc/kpageflags", O_RDONLY);
+    if (kfd >= 0) {
+        kn = pread(kfd, &kpf, sizeof(kpf), (off_t)(m.fix.smem_start / PAGE_SIZE) * 8);
+        close(kfd);
+    }
+    const char *vm = check_vmcheck();
+    fb_unmap(&m);
+    CHECK(back_n == (ssize_t)sizeof(back) && same, "read(2) into the mapping: %zd bytes, /dev/fb0 %s them", got,
+          same ? "has" : "does not have");
+    CHECK(w == 64 && same2, "write(2) from the mapping: %zd bytes, %s", w, same2 ? "kept" : "not what it held");
+    CHECK(cl == 0, "clone(CLONE_CHILD_SETTID) into the video RAM: the child %s",
+          cl == 5 ? "did not find its tid there" : "failed");
+    CHECK(kn == 0 || (kn == 8 && (kpf & KPF_NOT_RAM) && !(kpf & KPF_USER_PAGE)),
+          "/proc/kpageflags at the BAR's frame: %zd bytes, flags %#llx: want none, or KPF_NOPAGE/RESERVED", kn,
+          (unsigned long long)kpf);
+    return vm;
+}
+
 static const struct test tests[] = {
     TEST(fb_mode_and_memory),
     TEST(fb_write_read_back),
@@ -640,6 +710,7 @@ static const struct test tests[] = {
     TEST(fb_mmap_madvise_refused),
     TEST(fb_mmap_mprotect),
     TEST(fb_mmap_partial_unmap),
+    TEST(fb_mmap_kernel_access),
     TEST(fb_pattern_on_screen), /* last: the others write to the screen too */
 };
 

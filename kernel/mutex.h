@@ -1,0 +1,32 @@
+/*
+ * kernel/mutex.h - a sleeping lock: a holder may sleep (wait for the
+ * disk, for memory) and those who want it sleep too instead of spinning.
+ * On one CPU, code between two sleeps already runs alone; a mutex makes
+ * a section that sleeps in the middle (a page fault reading swap) appear
+ * atomic to the other threads of the same process.
+ *
+ * Lock order (who may take what while holding what), innermost last:
+ *   mm->mmap_lock (mm/mm.h)   -> frames, swap, disk (never sleep-locks)
+ * A task never takes a mutex it holds (mutex_lock panics and says so).
+ */
+#ifndef PAGEWISE_KERNEL_MUTEX_H
+#define PAGEWISE_KERNEL_MUTEX_H
+
+#include "kernel/sched.h"
+
+struct mutex {
+    struct task *owner;  /* NULL: free */
+    struct wait_queue waiters;
+    const char *name;    /* for the panic message */
+};
+
+void mutex_init(struct mutex *m, const char *name);
+/* Take m, sleeping (uninterruptibly: a signal does not end the wait)
+ * until it is free. */
+void mutex_lock(struct mutex *m);
+/* Give m back and wake those waiting; the caller must hold it. */
+void mutex_unlock(struct mutex *m);
+/* Does the current task hold m? */
+bool mutex_is_mine(const struct mutex *m);
+
+#endif
