@@ -225,7 +225,8 @@ static void draw_char(int x, int y, char c, uint32_t fg)
 
 /* Text slot `slot` at x, y: drawn only when it changed, padded with
  * blanks over a longer old text. */
-__attribute__((format(printf, 4, 5))) static void text_at(int slot, int x, int y, const char *fmt, ...)
+static void text_at(int slot, int x, int y, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void text_at(int slot, int x, int y, const char *fmt, ...)
 {
     char buf[TEXT_MAX];
     va_list ap;
