@@ -185,8 +185,10 @@ $(BUILD)/swap-%.img:
 	rm -f $@ && (fallocate -l $* $@ 2>/dev/null || truncate -s $* $@) && chmod 600 $@
 	$(MKSWAP) $@ >/dev/null 2>&1 || { echo "$(MKSWAP) $@ failed (util-linux)"; exit 1; }
 
-# GRAPHICS=1: QEMU's own window (its default display: GTK or SDL) shows the
-# PCI display, /dev/fb0; the serial console stays on this terminal.
+# GRAPHICS=1: QEMU's own window (its default display: GTK or SDL, from
+# Debian's qemu-system-gui) shows the PCI display, /dev/fb0; the serial
+# console stays on this terminal. Without that package QEMU serves the
+# display over VNC instead (it prints "VNC server running on 127.0.0.1:5900").
 run: all $(if $(SWAP),$(SWAP_IMG))
 	@echo "Pagewise: serial console here. Quit QEMU with Ctrl-A then X.$(if $(GRAPHICS), The display: QEMU's window.)"
 	$(QEMU_BASE) $(if $(GRAPHICS),,-display none) -serial mon:stdio $(SWAPDRIVE) $(FWCFG) $(QEMUFLAGS); \

@@ -217,7 +217,11 @@ def run_qemu_screens(args, boot):
     timeout = boot.get("timeout", DEFAULT_TIMEOUT)
     start = time.monotonic()
     errors = tempfile.TemporaryFile()
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
+    except OSError as e:
+        shutil.rmtree(qdir, ignore_errors=True)
+        return NOT_STARTED, 0.0, "cannot start %s: %s" % (args.qemu, e), log_path, []
     with running_lock:
         running.add(proc)
     requests = queue.Queue()
@@ -322,6 +326,8 @@ def judge_tests(boot, code, lines):
                            expected_code))
     for rx in missing_regexes(boot, lines):
         problems.append("expected regex not found: %r" % rx)
+    if not boot.get("screendumps") and any(screendump.parse_request(line) for line in lines):
+        problems.append("the guest asked for a screendump, but the boot has no 'screendumps' key (nobody answered)")
     if problems:
         items.append((name + "/boot-result", False, "; ".join(problems)))
     return items
