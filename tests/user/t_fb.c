@@ -8,12 +8,17 @@
  * the process (mm/pfnmap.c: a VM_IO | VM_PFNMAP VMA of device frames, no
  * struct page behind them): the tests prove the mapping reaches the device
  * (not a copy), is shared across fork, costs and frees no RAM, is refused
- * beyond the device, never reclaimed, and keeps its memory type.
+ * beyond the device, never reclaimed, and keeps its memory type. A
+ * pattern stored through the mapping (half of it by a forked child) is
+ * what the display shows: the host harness takes a screendump and checks
+ * its pixels (screendump.h).
  *
  * Natively: most machines (and this build host) have no /dev/fb0; then the
  * cases say so and pass.
  */
 #include "testlib.h"
+
+#include "screendump.h"
 
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -549,6 +554,86 @@ static const char *fb_mmap_partial_unmap(void)
     return vm;
 }
 
+/* The test pattern: eight bars in the top half, a checkerboard of
+ * CHECKER-pixel squares in the bottom half, and each corner pixel its own
+ * colour (a wrong stride or an off-by-one moves them). */
+#define SCREEN_W 640
+#define SCREEN_H 480
+#define BARS 8
+#define CHECKER 16
+static const uint32_t bar_rgb[BARS] = {0xffffff, 0xffff00, 0x00ffff, 0x00ff00, 0xff00ff, 0xff0000, 0x0000ff, 0x202020};
+#define CHECK_A 0x102040
+#define CHECK_B 0xe0c080
+static const uint32_t corner_rgb[4] = {0x010203, 0x040506, 0x070809, 0x0a0b0c}; /* TL TR BL BR */
+
+static uint32_t pattern_pixel(int x, int y)
+{
+    if (x == 0 && y == 0)
+        return corner_rgb[0];
+    if (x == SCREEN_W - 1 && y == 0)
+        return corner_rgb[1];
+    if (x == 0 && y == SCREEN_H - 1)
+        return corner_rgb[2];
+    if (x == SCREEN_W - 1 && y == SCREEN_H - 1)
+        return corner_rgb[3];
+    if (y < SCREEN_H / 2)
+        return bar_rgb[x / (SCREEN_W / BARS)];
+    return ((x / CHECKER) + (y / CHECKER)) % 2 ? CHECK_B : CHECK_A;
+}
+
+/* The pattern, stored pixel by pixel through the mapping: the top half
+ * by us, the bottom half by a forked child through its inherited mapping.
+ * The screendump shows both halves: the stores reached the device, and
+ * the child's mapping is the same device memory. */
+static void draw_rows(volatile uint32_t *px, unsigned stride, int y0, int y1)
+{
+    for (int y = y0; y < y1; y++)
+        for (int x = 0; x < SCREEN_W; x++)
+            px[(unsigned)y * stride + (unsigned)x] = pattern_pixel(x, y);
+    wc_flush();
+}
+
+static volatile uint32_t *pattern_px;
+static unsigned pattern_stride;
+
+static int child_draws_bottom_half(void)
+{
+    draw_rows(pattern_px, pattern_stride, SCREEN_H / 2, SCREEN_H);
+    return 0;
+}
+
+static const char *fb_pattern_on_screen(void)
+{
+    struct fbmap m;
+    int r = fb_map(&m, O_RDWR, 0, 0, PROT_READ | PROT_WRITE);
+    SKIP_WITHOUT_FB_MAP(&m);
+    CHECK(r == 0, "map /dev/fb0: %s", errname(errno));
+    pattern_px = (volatile uint32_t *)m.p;
+    pattern_stride = m.fix.line_length / sizeof(uint32_t);
+    draw_rows(pattern_px, pattern_stride, 0, SCREEN_H / 2);
+    int st = run_in_child(child_draws_bottom_half);
+    fb_unmap(&m);
+    CHECK_EXITED(st, 0);
+    struct sd_request req;
+    char label[32];
+    sd_begin(&req, "fb_pattern");
+    for (int b = 0; b < BARS; b++) {
+        snprintf(label, sizeof(label), "bar%d", b);
+        sd_point(&req, b * (SCREEN_W / BARS) + SCREEN_W / BARS / 2, SCREEN_H / 4, bar_rgb[b], label);
+        sd_point(&req, b * (SCREEN_W / BARS), 1, bar_rgb[b], label); /* each bar's first column */
+    }
+    const int checks[][2] = {{CHECKER / 2, SCREEN_H / 2 + CHECKER / 2},
+                             {CHECKER + 1, SCREEN_H / 2 + 1},
+                             {SCREEN_W - 2, SCREEN_H - 2},
+                             {SCREEN_W / 2 + CHECKER, SCREEN_H - CHECKER - 1}};
+    for (int i = 0; i < 4; i++)
+        sd_point(&req, checks[i][0], checks[i][1], pattern_pixel(checks[i][0], checks[i][1]), "checker_by_child");
+    const int corners[4][2] = {{0, 0}, {SCREEN_W - 1, 0}, {0, SCREEN_H - 1}, {SCREEN_W - 1, SCREEN_H - 1}};
+    for (int i = 0; i < 4; i++)
+        sd_point(&req, corners[i][0], corners[i][1], corner_rgb[i], i < 2 ? "corner" : "corner_by_child");
+    return sd_ask(&req);
+}
+
 /* The kernel reaching device memory for a process: read(2) into a buffer
  * that is the mapping itself and write(2) from it go through the user's
  * page tables (copy_to_user, copy_from_user); clone's CLONE_CHILD_SETTID
@@ -626,6 +711,7 @@ static const struct test tests[] = {
     TEST(fb_mmap_mprotect),
     TEST(fb_mmap_partial_unmap),
     TEST(fb_mmap_kernel_access),
+    TEST(fb_pattern_on_screen), /* last: the others write to the screen too */
 };
 
 int main(int argc, char **argv) { return run_tests(argc, argv, tests, NTESTS(tests)); }
