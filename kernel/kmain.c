@@ -8,6 +8,7 @@
 #include "drivers/fw_cfg.h"
 #include "drivers/irq.h"
 #include "drivers/serial.h"
+#include "kernel/acpi.h"
 #include "kernel/cmdline.h"
 #include "kernel/cpu.h"
 #include "kernel/gdt.h"
@@ -145,6 +146,7 @@ void kmain(uint32_t mbi_phys)
     pmm_init(&boot_info, cmdline_parse_size(cmdline_get("mem"))); /* frames */
     cpu_init();                             /* CPUID; WP, PGE, SMEP, SMAP, SSE */
     paging_init();                          /* kernel page tables, CR3 */
+    acpi_init(&boot_info);                  /* MADT: CPUs, IO-APIC, IRQ routes */
     irq_init();                             /* 8259A PICs */
     time_init();                            /* TSC calibration */
     time_start_tick();                      /* PIT: HZ timer interrupts */

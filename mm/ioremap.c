@@ -29,6 +29,7 @@
 #define PAT_WB 0x06
 #define PAT_UC_MINUS 0x07
 #define PAT_ENTRY(i, type) ((uint64_t)(type) << ((i)*8))
+#define PAGE_CACHE_WB 0
 #define PAGE_CACHE_WC PTE_PWT
 #define PAGE_CACHE_UC (PTE_PCD | PTE_PWT)
 
@@ -52,4 +53,5 @@ void pat_init(void)
 
 void *ioremap_wc(uint64_t phys, size_t size) { return vmap_io(phys, size, PAGE_CACHE_WC, __builtin_return_address(0)); }
 void *ioremap_uc(uint64_t phys, size_t size) { return vmap_io(phys, size, PAGE_CACHE_UC, __builtin_return_address(0)); }
+void *ioremap_cache(uint64_t phys, size_t size) { return vmap_io(phys, size, PAGE_CACHE_WB, __builtin_return_address(0)); }
 void iounmap(void *addr) { vfree(addr); }

@@ -16,6 +16,9 @@ void pat_init(void);
  * or NULL. */
 void *ioremap_wc(uint64_t phys, size_t size);
 void *ioremap_uc(uint64_t phys, size_t size);
+/* Map [phys, phys + size) write-back (cached, as RAM): for firmware tables
+ * outside the direct map, such as ACPI's (Linux: ioremap_cache). */
+void *ioremap_cache(uint64_t phys, size_t size);
 /* Undo an ioremap (the device's pages are not freed: they are not RAM). */
 void iounmap(void *addr);
 
