@@ -11,6 +11,9 @@
 /* Program IA32_PAT with Linux's layout (WB WC UC- UC WB WP UC- WT).
  * Called once by cpu_init, before any mapping uses PWT/PCD. */
 void pat_init(void);
+/* The same IA32_PAT on an AP (every CPU must agree on the memory types
+ * the PTEs select). */
+void pat_setup_cpu(void);
 /* Map [phys, phys + size) write-combining (a framebuffer) or uncached
  * (registers) into the vmalloc area. Returns the kernel address of phys,
  * or NULL. */

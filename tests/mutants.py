@@ -47,6 +47,11 @@ muts = [
  ("/dev/fb0 writes land at the start of the video RAM whatever the offset", "drivers/fb.c", "    if (copy_from_user(fb.vram + *pos, ubuf, n))", "    if (copy_from_user(fb.vram, ubuf, n))", [], "t_fb"),
  ("ioremap_wc maps write-back (PAT entry 0)", "mm/ioremap.c", "#define PAGE_CACHE_WC PTE_PWT", "#define PAGE_CACHE_WC 0", [], "ktest"),
  ("iounmap frees the device's pages as if they were RAM", "mm/vmalloc.c", "            if (a->phys) /* an ioremap", "            if (0) /* an ioremap", [], "ktest"),
+ # ---- SMP boot (docs/smp.md) ----
+ ("the MADT parser ignores interrupt source overrides", "kernel/acpi.c", "        if (e[2] != ISA_BUS || e[3] >= NR_ISA_IRQS)", "        if (1)", [], "ktest"),
+ ("the local APIC timer interrupt gets no EOI (one tick, then silence)", "drivers/lapic.c", "void lapic_timer_interrupt(void) { lapic_eoi(); }", "void lapic_timer_interrupt(void) {}", [], "ktest"),
+ ("the trampoline leaves EFER.NXE off (the AP faults at its first XD page)", "kernel/trampoline.asm", "    or eax, EFER_LME | EFER_NXE", "    or eax, EFER_LME", [], "smp2"),
+ ("sched_getaffinity reports CPU 0 only", "kernel/thread.c", "    uint64_t mask = online_mask();", "    uint64_t mask = CPU0_MASK;", [], "smp2"),
  ("kmalloc leaks empty slabs", "mm/kmalloc.c", "    if (p->slab.inuse == 0) {", "    if (p->slab.inuse == 0 && 0) {"),
  # ---- user processes (caught by the user-space test boots) ----
  ("uaccess trusts the pointer", "kernel/uaccess.c", "    return addr <= USER_SPACE_END && len <= USER_SPACE_END - addr;", "    return (void)addr, (void)len, true;"),
