@@ -20,7 +20,8 @@
 #   make fmt        clang-format every C file
 #   make clean      remove build/
 #
-# Variables: CMDLINE="..." (extra kernel command line), MEM=128M, QEMUFLAGS=...,
+# Variables: CMDLINE="..." (extra kernel command line), MEM=128M, SMP=1 (CPUs:
+# make run SMP=2 starts the others, which halt: docs/smp.md), QEMUFLAGS=...,
 #            GRAPHICS=1 (make run: the display in a window, the console stays here)
 
 BUILD    := build
@@ -35,6 +36,7 @@ QEMU     := qemu-system-x86_64
 PYTHON   := python3
 
 MEM      ?= 128M
+SMP      ?= 1
 CMDLINE  ?=
 QEMUFLAGS ?=
 GRAPHICS ?=
@@ -54,7 +56,7 @@ KSRC := $(wildcard kernel/*.c mm/*.c drivers/*.c tests/kernel/*.c)
 ASRC := $(wildcard boot/*.asm kernel/*.asm)
 KOBJ := $(KSRC:%.c=$(BUILD)/%.o) $(ASRC:%.asm=$(BUILD)/%.o)
 
-QEMU_BASE := $(QEMU) -cpu max -smp 1 -m $(MEM) -no-reboot \
+QEMU_BASE := $(QEMU) -cpu max -smp $(SMP) -m $(MEM) -no-reboot \
              -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
              -cdrom $(ISO) -boot d
 

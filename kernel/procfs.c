@@ -8,6 +8,7 @@
  *   /proc/buddyinfo       free blocks per order  (mm/pmm.c)
  *   /proc/sys/vm/compact_memory  write: compact   (mm/compaction.c)
  *   /proc/uptime          seconds since boot
+ *   /proc/cpuinfo         one block per online CPU (kernel/cpuinfo.c)
  *   /proc/self            -> the reader's pid
  *   /proc/<pid>/maps      its VMAs               (mm/report.c)
  *   /proc/<pid>/pagemap   one 64-bit entry per virtual page (binary)
@@ -27,6 +28,7 @@
 #include "kernel/procfs.h"
 
 #include "drivers/fb.h"
+#include "kernel/cpuinfo.h"
 
 #include "kernel/compiler.h"
 #include "kernel/cred.h"
@@ -112,6 +114,12 @@ static long gen_version(struct inode *ino, char *buf, size_t size)
 {
     (void)ino;
     return snprintf(buf, size, "Pagewise version 0.1 (x86_64, a teaching kernel) #1\n");
+}
+
+static long gen_cpuinfo(struct inode *ino, char *buf, size_t size)
+{
+    (void)ino;
+    return cpuinfo_show(buf, size);
 }
 
 static long gen_sysvipc_shm(struct inode *ino, char *buf, size_t size)
@@ -493,6 +501,7 @@ static const struct file_ops meminfo_ops = {.generate = gen_meminfo};
 static const struct file_ops vmstat_ops = {.generate = gen_vmstat};
 static const struct file_ops uptime_ops = {.generate = gen_uptime};
 static const struct file_ops version_ops = {.generate = gen_version};
+static const struct file_ops cpuinfo_ops = {.generate = gen_cpuinfo};
 static const struct file_ops self_ops = {.readlink = readlink_self};
 static const struct file_ops sysvipc_shm_ops = {.generate = gen_sysvipc_shm};
 static const struct file_ops swaps_ops = {.generate = gen_swaps};
@@ -519,6 +528,7 @@ void procfs_init(void)
     vfs_add_node("/proc/vmstat", S_IFREG | 0444, &vmstat_ops);
     vfs_add_node("/proc/uptime", S_IFREG | 0444, &uptime_ops);
     vfs_add_node("/proc/version", S_IFREG | 0444, &version_ops);
+    vfs_add_node("/proc/cpuinfo", S_IFREG | 0444, &cpuinfo_ops);
     vfs_add_node("/proc/self", S_IFLNK | 0777, &self_ops);
     vfs_add_node("/proc/thread-self", S_IFLNK | 0777, &thread_self_ops);
     vfs_add_node("/proc/sysvipc/shm", S_IFREG | 0444, &sysvipc_shm_ops);

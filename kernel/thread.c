@@ -18,6 +18,7 @@
  * the TLB keeps every translation.
  */
 #include "kernel/errno.h"
+#include "kernel/percpu.h"
 #include "kernel/proc.h"
 #include "kernel/signal.h"
 #include "kernel/string.h"
@@ -118,11 +119,23 @@ int thread_group_dethread(void)
     return 0;
 }
 
-/* One CPU: the affinity mask is CPU 0. sched_getaffinity returns the
+/* The affinity mask is every online CPU, as Linux reports a task's mask
+ * that no one restricted: musl's sysconf(_SC_NPROCESSORS_ONLN) counts its
+ * bits, so programs see the CPUs /proc/cpuinfo lists. (Tasks still run on
+ * CPU 0 only: the APs halt, docs/smp.md.) sched_getaffinity returns the
  * bytes written (Linux: the size of its cpumask, 8 here); the buffer must
- * hold it. musl's sysconf(_SC_NPROCESSORS_ONLN) counts its bits. */
+ * hold it. */
 #define CPUMASK_BYTES 8
 #define CPU0_MASK 1ull
+
+static uint64_t online_mask(void)
+{
+    uint64_t mask = 0;
+    for (unsigned i = 0; i < NR_CPUS; i++)
+        if (percpu_area[i].online)
+            mask |= 1ull << i;
+    return mask;
+}
 
 static struct task *affinity_target(uint64_t pid)
 {
@@ -136,12 +149,13 @@ SYSCALL_DEFINE(sched_getaffinity)
         return -EINVAL;
     if (!affinity_target(a0))
         return -ESRCH;
-    uint64_t mask = CPU0_MASK;
+    uint64_t mask = online_mask();
     return copy_to_user((void *)a2, &mask, sizeof(mask)) ? -EFAULT : CPUMASK_BYTES;
 }
 
-/* Accepted if the mask contains CPU 0 (the only CPU), as Linux accepts a
- * mask with at least one online CPU. */
+/* Accepted if the mask contains CPU 0, the only CPU that runs tasks so
+ * far (Linux accepts a mask with at least one online CPU: one without
+ * CPU 0 gets EINVAL here until the APs schedule). */
 SYSCALL_DEFINE(sched_setaffinity)
 {
     SYSCALL_UNUSED_ARGS();

@@ -10,6 +10,8 @@
 #include "kernel/trap.h"
 
 #include "drivers/irq.h"
+#include "drivers/lapic.h"
+#include "kernel/time.h"
 #include "kernel/compiler.h"
 #include "kernel/cpu.h"
 #include "kernel/errno.h"
@@ -55,6 +57,10 @@ const char *trap_name(uint64_t vector)
         return exception_names[vector] ? exception_names[vector] : "Reserved exception";
     if (vector >= IRQ_VECTOR_BASE && vector < IRQ_VECTOR_BASE + NR_IRQS)
         return "Hardware interrupt";
+    if (vector == LOCAL_TIMER_VECTOR)
+        return "Local APIC timer";
+    if (vector == SPURIOUS_APIC_VECTOR || vector == ERROR_APIC_VECTOR)
+        return "Local APIC spurious or error interrupt";
     return "Unknown vector";
 }
 
@@ -161,8 +167,15 @@ void trap_dispatch(struct trap_frame *tf)
     uint64_t v = tf->vector;
     if (v >= IRQ_VECTOR_BASE && v < IRQ_VECTOR_BASE + NR_IRQS) {
         irq_dispatch((unsigned)(v - IRQ_VECTOR_BASE));
-        if (v == IRQ_VECTOR_BASE + IRQ_TIMER)
+        if (v == IRQ_VECTOR_BASE + IRQ_TIMER) /* the PIT: no APIC */
             sched_tick(trap_from_user(tf));
+    } else if (v == LOCAL_TIMER_VECTOR) {
+        if (time_apic_tick())
+            sched_tick(trap_from_user(tf));
+    } else if (v == SPURIOUS_APIC_VECTOR) {
+        lapic_spurious_interrupt();
+    } else if (v == ERROR_APIC_VECTOR) {
+        lapic_error_interrupt();
     } else if (v == T_PF) {
         handle_page_fault(tf);
     } else if (v == T_DF) {

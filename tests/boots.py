@@ -86,6 +86,23 @@ for prog, timeout in (("t_lazy", 120), ("t_proc", 180), ("t_hostile", 120), ("t_
     if prog in ("t_cow", "t_shm", "t_creds"):  # their swapped-out cases (MADV_PAGEOUT) need a swap disk
         BOOTS[-1]["swap"] = "64M"
 
+# ---- several CPUs (docs/smp.md): QEMU's -smp 2 and -smp 4 after the
+# harness's -smp 1 (the last one counts). The APs come up through the
+# trampoline and halt; t_smp reads /proc/cpuinfo and checks that fork,
+# exec, threads and sleeps still work. Multi-threaded TCG shares the two
+# host cores with parallel boots: generous timeouts.
+for ncpus in (2, 4):
+    BOOTS.append({"name": f"smp{ncpus}", "cmdline": f"vmcheck init={TESTDIR}/t_smp", "timeout": 180, "kind": "tests",
+                  "qemu_args": ["-smp", str(ncpus)],
+                  "expect": [r"ACPI: MADT: %d CPUs" % ncpus, r"smp: CPU %d \(APIC id %d\) online" % (ncpus - 1, ncpus - 1),
+                             r"smp: Brought up 1 node, %d CPUs" % ncpus]})
+
+# ---- the 8259A PIC and the PIT instead of the IO-APIC and the local APIC
+# timer (`noapic`): the old interrupt path stays tested with the timer, the
+# serial line and the disk (t_cow swaps) all interrupting.
+BOOTS.append({"name": "noapic", "cmdline": f"noapic vmcheck init={TESTDIR}/t_cow", "swap": "64M", "timeout": 180,
+              "kind": "tests", "expect": [r"irq: noapic", r"PIT channel 0 ticks"]})
+
 # ---- overcommit and the address-space limits (tests/user/t_overcommit.c):
 # the three modes on 128 MiB without swap (the reported sbrk(1000 MiB)) and
 # again with 64 MiB of swap (CommitLimit counts it), vm_check after every

@@ -56,6 +56,11 @@ muts = [
  ("device PTEs lose their memory type (write-back video RAM)", "mm/vma.c", "f | v->dev.cache | PTE_SPECIAL : f;", "f | PTE_SPECIAL : f;", [], "t_fb"),
  ("fb_mmap lets a mapping run past the video RAM", "drivers/fb.c", "    if (off >= size || len > size - off)", "    if (off >= size)", [], "t_fb"),
  ("pagemap shows a device frame as present RAM", "mm/report.c", " || pte_special(*e))\n        return 0;", ")\n        return 0;", [], "t_fb"),
+ # ---- SMP boot (docs/smp.md) ----
+ ("the MADT parser ignores interrupt source overrides", "kernel/acpi.c", "        if (e[2] != ISA_BUS || e[3] >= NR_ISA_IRQS)", "        if (1)", [], "ktest"),
+ ("the local APIC timer interrupt gets no EOI (one tick, then silence)", "drivers/lapic.c", "void lapic_timer_interrupt(void) { lapic_eoi(); }", "void lapic_timer_interrupt(void) {}", [], "ktest"),
+ ("the trampoline leaves EFER.NXE off (the AP faults at its first XD page)", "kernel/trampoline.asm", "    or eax, EFER_LME | EFER_NXE", "    or eax, EFER_LME", [], "smp2"),
+ ("sched_getaffinity reports CPU 0 only", "kernel/thread.c", "    uint64_t mask = online_mask();", "    uint64_t mask = CPU0_MASK;", [], "smp2"),
  ("kmalloc leaks empty slabs", "mm/kmalloc.c", "    if (p->slab.inuse == 0) {", "    if (p->slab.inuse == 0 && 0) {"),
  # ---- user processes (caught by the user-space test boots) ----
  ("uaccess trusts the pointer", "kernel/uaccess.c", "    return addr <= USER_SPACE_END && len <= USER_SPACE_END - addr;", "    return (void)addr, (void)len, true;"),
