@@ -317,6 +317,8 @@ void proc_exit(int status)
     irqs = irq_save();
     t->exit_status = status;
     t->state = TASK_ZOMBIE;
+    if (!thread_group_leader(t))
+        procfs_remove_thread(t); /* now: the leader may be reaped (with /proc/<tgid>) before we are freed */
     if (last)
         process_exit_notify(g);
     if (!thread_group_leader(t))
