@@ -150,6 +150,8 @@ long file_getdents64(struct file *f, char *ubuf, size_t n)
             ino = list_entry(pos, struct inode, sibling);
             name = ino->name;
             pos = pos->next;
+            if (ino->hidden)
+                continue; /* its index stays taken: positions never shift */
         }
         if (index < f->pos)
             continue;

@@ -3,8 +3,7 @@
  * private forms, timeouts, and the robust list.
  *
  * A waiter is a struct on the sleeping thread's own kernel stack, queued
- * in one of FUTEX_HASH_SIZE buckets by its key, the pair (mm, user
- * address). The check of the futex word and the queueing happen with
+ * in one of FUTEX_HASH_SIZE buckets by its key (futex_key_of). The check of the futex word and the queueing happen with
  * interrupts off and without sleeping in between, so a waker that changes
  * the word and then calls FUTEX_WAKE cannot slip between them: the
  * sleeper either sees the new value (EAGAIN) or is on the queue.
@@ -12,9 +11,11 @@
  *   FUTEX_WAIT(uaddr, val, timeout)   sleep if *uaddr == val
  *   FUTEX_WAKE(uaddr, n)              wake up to n sleepers on uaddr
  *
- * Keys are (mm, address) for shared futexes too: a futex in memory that
- * two processes map (a process-shared mutex in MAP_SHARED) is not shared
- * here; Linux keys those by the page's object and offset.
+ * The key says which futex a word is, as Linux's get_futex_key does:
+ *   FUTEX_PRIVATE_FLAG, or private memory     (mm, address)
+ *   shared memory (MAP_SHARED, SysV shm)      (shm object, offset in it)
+ * so that two processes, or two addresses of one process, that map the
+ * same shared page wait on the same futex.
  */
 #include "kernel/futex.h"
 
@@ -27,6 +28,7 @@
 #include "kernel/x86.h"
 #include "mm/memlayout.h"
 #include "mm/mm.h"
+#include "mm/page.h"
 
 /* include/uapi/linux/futex.h */
 #define FUTEX_WAIT 0
@@ -46,10 +48,14 @@
 #define FUTEX_HASH_SIZE 64
 #define NSEC_PER_SEC 1000000000ull
 
+struct futex_key {
+    const void *object; /* the mm, or the shm object */
+    uint64_t offset;    /* the address, or the byte offset in the object */
+};
+
 struct futex_waiter {
     struct list_head node; /* in a bucket */
-    struct mm *mm;
-    uintptr_t uaddr;
+    struct futex_key key;
     uint32_t bitset;
     bool woken;
     struct wait_queue wq; /* only this thread sleeps on it */
@@ -64,23 +70,39 @@ struct robust_list_head {
 
 static struct list_head buckets[FUTEX_HASH_SIZE];
 
-static struct list_head *bucket_of(struct mm *mm, uintptr_t uaddr)
+/* The key of the futex word at uaddr in the current mm. Call without
+ * sleeping between it and the queue operation it is for. */
+static struct futex_key futex_key_of(uintptr_t uaddr, bool private)
 {
-    struct list_head *b = &buckets[((uaddr >> 2) ^ ((uintptr_t)mm >> 6)) % FUTEX_HASH_SIZE];
+    struct mm *mm = current->mm;
+    if (!private) {
+        struct vma *v = vma_find(mm, uaddr);
+        if (v && v->start <= uaddr && v->backing == VMA_SHARED)
+            return (struct futex_key){v->shm, (v->shm_pgoff << PAGE_SHIFT) + (uaddr - v->start)};
+    }
+    return (struct futex_key){mm, uaddr};
+}
+
+static bool key_eq(struct futex_key a, struct futex_key b) { return a.object == b.object && a.offset == b.offset; }
+
+static struct list_head *bucket_of(struct futex_key k)
+{
+    struct list_head *b = &buckets[((k.offset >> 2) ^ ((uintptr_t)k.object >> 6)) % FUTEX_HASH_SIZE];
     if (!b->next)
         list_init(b); /* zeroed at boot: made on first use */
     return b;
 }
 
-int futex_wake(struct mm *mm, uintptr_t uaddr, int n, uint32_t bitset)
+/* Wake up to n waiters on key whose bitset meets `bitset`. */
+static int wake_key(struct futex_key key, int n, uint32_t bitset)
 {
     bool irqs = irq_save();
-    struct list_head *b = bucket_of(mm, uaddr), *pos = b->next;
+    struct list_head *b = bucket_of(key), *pos = b->next;
     int woken = 0;
     while (pos != b && woken < n) {
         struct futex_waiter *w = list_entry(pos, struct futex_waiter, node);
         pos = pos->next;
-        if (w->mm != mm || w->uaddr != uaddr || !(w->bitset & bitset))
+        if (!key_eq(w->key, key) || !(w->bitset & bitset))
             continue;
         list_del(&w->node);
         w->woken = true;
@@ -89,6 +111,11 @@ int futex_wake(struct mm *mm, uintptr_t uaddr, int n, uint32_t bitset)
     }
     irq_restore(irqs);
     return woken;
+}
+
+int futex_wake(uintptr_t uaddr, bool private, int n, uint32_t bitset)
+{
+    return wake_key(futex_key_of(uaddr, private), n, bitset);
 }
 
 /* The deadline (time_since_boot_ns) of a futex timeout, or 0: none.
@@ -120,10 +147,10 @@ static long futex_deadline(uint64_t utime, bool absolute, bool realtime, uint64_
  * changed), -ETIMEDOUT, -EINTR (a signal, with a timeout) or
  * -ERESTARTSYS (a signal, no timeout: restarted unless the handler says
  * otherwise, as Linux). */
-static long futex_wait(uintptr_t uaddr, uint32_t val, uint64_t deadline, uint32_t bitset)
+static long futex_wait(uintptr_t uaddr, bool private, uint32_t val, uint64_t deadline, uint32_t bitset)
 {
     struct task *t = current;
-    struct futex_waiter w = {.mm = t->mm, .uaddr = uaddr, .bitset = bitset};
+    struct futex_waiter w = {.bitset = bitset};
     wait_queue_init(&w.wq);
     uint32_t cur;
     bool irqs = irq_save();
@@ -135,7 +162,8 @@ static long futex_wait(uintptr_t uaddr, uint32_t val, uint64_t deadline, uint32_
         irq_restore(irqs);
         return -EAGAIN;
     }
-    list_add_tail(&w.node, bucket_of(w.mm, uaddr));
+    w.key = futex_key_of(uaddr, private); /* after the read: it may have faulted the page in */
+    list_add_tail(&w.node, bucket_of(w.key));
     long r = 0;
     for (;;) {
         if (w.woken)
@@ -163,9 +191,9 @@ static long futex_wait(uintptr_t uaddr, uint32_t val, uint64_t deadline, uint32_
 /* FUTEX_REQUEUE / CMP_REQUEUE: wake up to n on uaddr, move up to
  * n_requeue of the rest to uaddr2 (musl's condition variables).
  * CMP_REQUEUE first checks *uaddr == val (else EAGAIN). */
-static long futex_requeue(uintptr_t uaddr, int n, int n_requeue, uintptr_t uaddr2, bool cmp, uint32_t val)
+static long futex_requeue(uintptr_t uaddr, bool private, int n, int n_requeue, uintptr_t uaddr2, bool cmp,
+                          uint32_t val)
 {
-    struct mm *mm = current->mm;
     if (cmp) {
         uint32_t cur;
         if (copy_from_user(&cur, (void *)uaddr, sizeof(cur)))
@@ -174,16 +202,17 @@ static long futex_requeue(uintptr_t uaddr, int n, int n_requeue, uintptr_t uaddr
             return -EAGAIN;
     }
     bool irqs = irq_save();
-    long done = futex_wake(mm, uaddr, n, FUTEX_BITSET_MATCH_ANY);
-    struct list_head *b = bucket_of(mm, uaddr), *pos = b->next;
+    struct futex_key key = futex_key_of(uaddr, private), key2 = futex_key_of(uaddr2, private);
+    long done = wake_key(key, n, FUTEX_BITSET_MATCH_ANY);
+    struct list_head *b = bucket_of(key), *pos = b->next;
     while (pos != b && n_requeue > 0) {
         struct futex_waiter *w = list_entry(pos, struct futex_waiter, node);
         pos = pos->next;
-        if (w->mm != mm || w->uaddr != uaddr)
+        if (!key_eq(w->key, key))
             continue;
         list_del(&w->node);
-        w->uaddr = uaddr2;
-        list_add_tail(&w->node, bucket_of(mm, uaddr2));
+        w->key = key2;
+        list_add_tail(&w->node, bucket_of(key2));
         n_requeue--;
         done++;
     }
@@ -198,7 +227,7 @@ SYSCALL_DEFINE(futex)
     uintptr_t uaddr = a0;
     int op = (int)a1, cmd = op & FUTEX_CMD_MASK;
     uint32_t val = (uint32_t)a2, val3 = (uint32_t)a5;
-    bool realtime = op & FUTEX_CLOCK_REALTIME;
+    bool realtime = op & FUTEX_CLOCK_REALTIME, private = op & FUTEX_PRIVATE_FLAG;
     if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET)
         return -ENOSYS; /* Linux's answer */
     if (uaddr % sizeof(uint32_t))
@@ -216,19 +245,19 @@ SYSCALL_DEFINE(futex)
             return -EINVAL;
         if ((r = futex_deadline(a3, cmd == FUTEX_WAIT_BITSET, realtime, &deadline)))
             return r;
-        return futex_wait(uaddr, val, deadline, val3);
+        return futex_wait(uaddr, private, val, deadline, val3);
     case FUTEX_WAKE: val3 = FUTEX_BITSET_MATCH_ANY; /* fall through */
     case FUTEX_WAKE_BITSET:
         if (!val3)
             return -EINVAL;
-        return futex_wake(current->mm, uaddr, (int)val, val3);
+        return futex_wake(uaddr, private, (int)val, val3);
     case FUTEX_REQUEUE:
     case FUTEX_CMP_REQUEUE:
         if ((int)val < 0 || (int)a3 < 0)
             return -EINVAL;
         if (a4 % sizeof(uint32_t))
             return -EINVAL;
-        return futex_requeue(uaddr, (int)val, (int)a3, a4, cmd == FUTEX_CMP_REQUEUE, val3);
+        return futex_requeue(uaddr, private, (int)val, (int)a3, a4, cmd == FUTEX_CMP_REQUEUE, val3);
     default: return -ENOSYS; /* WAKE_OP and the priority-inheritance ops */
     }
 }
@@ -246,7 +275,7 @@ static void robust_futex_release(struct task *t, uintptr_t uaddr)
     if (copy_to_user((void *)uaddr, &nv, sizeof(nv)))
         return;
     if (v & FUTEX_WAITERS)
-        futex_wake(t->mm, uaddr, 1, FUTEX_BITSET_MATCH_ANY);
+        futex_wake(uaddr, false, 1, FUTEX_BITSET_MATCH_ANY); /* Linux: a shared wake */
 }
 
 /* Walk the user's robust list (at most ROBUST_LIST_LIMIT entries; an
@@ -278,7 +307,7 @@ void futex_exit_release(struct task *t)
     if (t->clear_child_tid) {
         uint32_t zero = 0;
         if (!copy_to_user((void *)t->clear_child_tid, &zero, sizeof(zero)))
-            futex_wake(t->mm, t->clear_child_tid, 1, FUTEX_BITSET_MATCH_ANY);
+            futex_wake(t->clear_child_tid, false, 1, FUTEX_BITSET_MATCH_ANY); /* Linux: a shared wake */
     }
 }
 

@@ -7,17 +7,19 @@
 #ifndef PAGEWISE_KERNEL_FUTEX_H
 #define PAGEWISE_KERNEL_FUTEX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct mm;
 struct task;
 
-/* Wake up to n threads waiting on uaddr in mm whose bitset meets
- * `bitset`; returns how many woke. */
-int futex_wake(struct mm *mm, uintptr_t uaddr, int n, uint32_t bitset);
+/* Wake up to n threads waiting on the futex word at uaddr (in the
+ * current mm; private: FUTEX_PRIVATE_FLAG) whose bitset meets `bitset`;
+ * returns how many woke. */
+int futex_wake(uintptr_t uaddr, bool private, int n, uint32_t bitset);
 /* A thread ends (kernel/proc.c:proc_exit, with its mm still there): zero
  * its CLONE_CHILD_CLEARTID word and wake one waiter (pthread_join), and
- * mark the robust futexes it still holds as owner-died. */
+ * mark the robust futexes it still holds as owner-died. t is current. */
 void futex_exit_release(struct task *t);
 
 #endif

@@ -85,6 +85,7 @@ struct task {
     int tgid;                 /* group->tgid, kept here for getpid's sake */
     struct thread_group *group;
     struct inode *proc_tid_dir; /* /proc/<tgid>/task/<tid> */
+    struct inode *proc_hidden_dir; /* /proc/<tid> of a non-leader: there, but not listed */
     struct list_head thread_node; /* in group->threads while alive */
     int pgid, sid;            /* process group and session (job control) */
     char comm[TASK_COMM_LEN]; /* the program's name, as Linux's comm */

@@ -600,27 +600,41 @@ static const struct {
     const struct file_ops *ops;
 } tid_files[] = {{"status", &status_ops}, {"stat", &stat_ops}};
 
-int procfs_add_thread(struct task *t)
+/* A directory name with the files of tid_files for thread t, in parent. */
+static struct inode *add_tid_dir(struct inode *parent, struct task *t)
 {
     char name[16];
     struct inode *dir;
-    if (!t->group->proc_task_dir)
-        return -ENOENT;
     snprintf(name, sizeof(name), "%d", t->pid);
-    if (!(dir = vfs_add_child(t->group->proc_task_dir, name, S_IFDIR | 0555, NULL)))
-        return -ENOMEM;
+    if (!(dir = vfs_add_child(parent, name, S_IFDIR | 0555, NULL)))
+        return NULL;
     dir->priv = (void *)(uintptr_t)t->pid;
     dir->get_owner = task_owner;
     for (unsigned i = 0; i < ARRAY_SIZE(tid_files); i++) {
         struct inode *f = vfs_add_child(dir, tid_files[i].name, S_IFREG | 0444, tid_files[i].ops);
         if (!f) {
             vfs_remove(dir);
-            return -ENOMEM;
+            return NULL;
         }
         f->priv = (void *)(uintptr_t)t->pid;
         f->get_owner = task_owner;
     }
-    t->proc_tid_dir = dir;
+    return dir;
+}
+
+int procfs_add_thread(struct task *t)
+{
+    if (!t->group->proc_task_dir)
+        return -ENOENT;
+    if (!(t->proc_tid_dir = add_tid_dir(t->group->proc_task_dir, t)))
+        return -ENOMEM;
+    if (thread_group_leader(t))
+        return 0;
+    /* Linux also answers /proc/<tid> for a thread, but lists only
+     * processes in /proc (ps would show every thread otherwise). */
+    struct inode *proc;
+    if (vfs_lookup(NULL, "/proc", false, &proc) == 0 && (t->proc_hidden_dir = add_tid_dir(proc, t)))
+        t->proc_hidden_dir->hidden = true;
     return 0;
 }
 
@@ -628,5 +642,7 @@ void procfs_remove_thread(struct task *t)
 {
     if (t->proc_tid_dir)
         vfs_remove(t->proc_tid_dir);
-    t->proc_tid_dir = NULL;
+    if (t->proc_hidden_dir)
+        vfs_remove(t->proc_hidden_dir);
+    t->proc_tid_dir = t->proc_hidden_dir = NULL;
 }

@@ -112,6 +112,7 @@ struct inode {
     void *priv;             /* the object behind a pipe or /proc node */
     int open_count;         /* open files on it: an unlinked inode is freed at 0 */
     bool unlinked;
+    bool hidden;            /* found by name, left out of getdents (/proc/<tid> of a thread) */
     char name[NAME_MAX + 1];
 };
 
