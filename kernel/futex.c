@@ -12,10 +12,14 @@
  *   FUTEX_WAKE(uaddr, n)              wake up to n sleepers on uaddr
  *
  * The key says which futex a word is, as Linux's get_futex_key does:
- *   FUTEX_PRIVATE_FLAG, or private memory     (mm, address)
- *   shared memory (MAP_SHARED, SysV shm)      (shm object, offset in it)
+ *   FUTEX_PRIVATE_FLAG                        (mm, address, private)
+ *   a shared op on private memory             (mm, address, shared)
+ *   a shared op on shared memory (MAP_SHARED, (shm object, offset in it)
+ *     SysV shm)
  * so that two processes, or two addresses of one process, that map the
- * same shared page wait on the same futex.
+ * same shared page wait on the same futex; and a private waiter is never
+ * woken by a shared wake, nor the other way round (Linux's
+ * FUT_OFF_MMSHARED bit keeps them apart).
  */
 #include "kernel/futex.h"
 
@@ -48,9 +52,12 @@
 #define FUTEX_HASH_SIZE 64
 #define NSEC_PER_SEC 1000000000ull
 
+enum futex_key_kind { FUTEX_KEY_PRIVATE, FUTEX_KEY_MM_SHARED, FUTEX_KEY_OBJECT };
+
 struct futex_key {
     const void *object; /* the mm, or the shm object */
     uint64_t offset;    /* the address, or the byte offset in the object */
+    enum futex_key_kind kind;
 };
 
 struct futex_waiter {
@@ -70,20 +77,30 @@ struct robust_list_head {
 
 static struct list_head buckets[FUTEX_HASH_SIZE];
 
-/* The key of the futex word at uaddr in the current mm. Call without
- * sleeping between it and the queue operation it is for. */
-static struct futex_key futex_key_of(uintptr_t uaddr, bool private)
+/* The key of the futex word at uaddr in the current mm, into *k: 0, or
+ * -EFAULT for a shared op on an address no VMA maps (Linux looks the page
+ * up; a private op never looks). Call without sleeping between it and the
+ * queue operation it is for. */
+static int futex_key_of(uintptr_t uaddr, bool private, struct futex_key *k)
 {
     struct mm *mm = current->mm;
-    if (!private) {
-        struct vma *v = vma_find(mm, uaddr);
-        if (v && v->start <= uaddr && v->backing == VMA_SHARED)
-            return (struct futex_key){v->shm, (v->shm_pgoff << PAGE_SHIFT) + (uaddr - v->start)};
-    }
-    return (struct futex_key){mm, uaddr};
+    *k = (struct futex_key){mm, uaddr, FUTEX_KEY_PRIVATE};
+    if (private)
+        return 0;
+    struct vma *v = vma_find(mm, uaddr);
+    if (!v || v->start > uaddr || !(v->prot & VM_READ))
+        return -EFAULT;
+    if (v->backing == VMA_SHARED)
+        *k = (struct futex_key){v->shm, (v->shm_pgoff << PAGE_SHIFT) + (uaddr - v->start), FUTEX_KEY_OBJECT};
+    else
+        k->kind = FUTEX_KEY_MM_SHARED;
+    return 0;
 }
 
-static bool key_eq(struct futex_key a, struct futex_key b) { return a.object == b.object && a.offset == b.offset; }
+static bool key_eq(struct futex_key a, struct futex_key b)
+{
+    return a.object == b.object && a.offset == b.offset && a.kind == b.kind;
+}
 
 static struct list_head *bucket_of(struct futex_key k)
 {
@@ -115,7 +132,9 @@ static int wake_key(struct futex_key key, int n, uint32_t bitset)
 
 int futex_wake(uintptr_t uaddr, bool private, int n, uint32_t bitset)
 {
-    return wake_key(futex_key_of(uaddr, private), n, bitset);
+    struct futex_key key;
+    int r = futex_key_of(uaddr, private, &key);
+    return r ? r : wake_key(key, n, bitset);
 }
 
 /* The deadline (time_since_boot_ns) of a futex timeout, or 0: none.
@@ -162,7 +181,10 @@ static long futex_wait(uintptr_t uaddr, bool private, uint32_t val, uint64_t dea
         irq_restore(irqs);
         return -EAGAIN;
     }
-    w.key = futex_key_of(uaddr, private); /* after the read: it may have faulted the page in */
+    if (futex_key_of(uaddr, private, &w.key)) { /* after the read: it may have faulted the page in */
+        irq_restore(irqs);
+        return -EFAULT;
+    }
     list_add_tail(&w.node, bucket_of(w.key));
     long r = 0;
     for (;;) {
@@ -201,8 +223,10 @@ static long futex_requeue(uintptr_t uaddr, bool private, int n, int n_requeue, u
         if (cur != val)
             return -EAGAIN;
     }
+    struct futex_key key, key2;
+    if (futex_key_of(uaddr, private, &key) || futex_key_of(uaddr2, private, &key2))
+        return -EFAULT;
     bool irqs = irq_save();
-    struct futex_key key = futex_key_of(uaddr, private), key2 = futex_key_of(uaddr2, private);
     long done = wake_key(key, n, FUTEX_BITSET_MATCH_ANY);
     struct list_head *b = bucket_of(key), *pos = b->next;
     while (pos != b && n_requeue > 0) {
@@ -228,8 +252,8 @@ SYSCALL_DEFINE(futex)
     int op = (int)a1, cmd = op & FUTEX_CMD_MASK;
     uint32_t val = (uint32_t)a2, val3 = (uint32_t)a5;
     bool realtime = op & FUTEX_CLOCK_REALTIME, private = op & FUTEX_PRIVATE_FLAG;
-    if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET)
-        return -ENOSYS; /* Linux's answer */
+    if (realtime && cmd != FUTEX_WAIT_BITSET)
+        return -ENOSYS; /* Linux 6.1's answer, for FUTEX_WAIT too */
     if (uaddr % sizeof(uint32_t))
         return -EINVAL;
     if (uaddr >= USER_SPACE_END)
