@@ -39,9 +39,9 @@
  * Run: t_threads [test_name...]
  */
 #include "testlib.h"
+#include "threadlib.h"
 
 #include <dirent.h>
-#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 
@@ -52,6 +52,8 @@
 #define NITEMS 5000          /* producer/consumer items */
 #define RING 4               /* ... through a ring this small */
 #define NCONSUMERS 2
+#define GEN_WAITERS 4        /* threads waiting on one condition variable ... */
+#define GENERATIONS 200      /* ... this many times */
 #define NDETACHED 20         /* detached threads, of each kind */
 #define NTASKS 3             /* threads beside the main one in the /proc cases */
 #define NSIG_THREADS 4       /* threads in the signal cases */
@@ -60,72 +62,12 @@
 #define RACE_PAGES 64
 #define NMANY 100            /* threads created and joined in the leak case */
 #define MANY_AT_ONCE 25
-#define POLL_LIMIT_MS 10000  /* generous: how long to wait for something that must happen */
 #define FRAME_SLACK_KB 256   /* kernel caches may keep a few frames */
 #define PM_PFN_MASK ((1ULL << 55) - 1)
 #define PM_PRESENT (1ULL << 63)
 
 /* Exit codes of the image that a thread execs (@exec_thread). */
 enum { IMG_OK, IMG_USAGE, IMG_PID, IMG_TID, IMG_THREADS, IMG_TASKS };
-
-static pid_t gettid_(void) { return (pid_t)syscall(SYS_gettid); }
-
-static int tgkill_(pid_t tgid, pid_t tid, int sig) { return (int)syscall(SYS_tgkill, tgid, tid, sig); }
-
-/* __atomic builtins: musl-gcc may not find gcc's <stdatomic.h>. */
-#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_SEQ_CST)
-#define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
-#define ADD(x, v) __atomic_add_fetch(&(x), (v), __ATOMIC_SEQ_CST)
-
-/* Sleep in 1 ms steps until *flag reaches at least want (or the generous
- * limit passes). Returns 1 if it did. */
-static int wait_flag(volatile int *flag, int want)
-{
-    for (int ms = 0; ms < POLL_LIMIT_MS; ms++) {
-        if (__atomic_load_n(flag, __ATOMIC_SEQ_CST) >= want)
-            return 1;
-        sleep_ms(1);
-    }
-    return __atomic_load_n(flag, __ATOMIC_SEQ_CST) >= want;
-}
-
-/* Run body() in a forked child that reports its verdict: PASS or why. */
-static const char *in_child(const char *(*body)(void))
-{
-    int fds[2];
-    CHECK_OK(pipe(fds));
-    pid_t pid = fork_child();
-    CHECK(pid != -1, "fork: %s", errname(errno));
-    if (pid == 0) {
-        close(fds[0]);
-        child_verdict(fds[1], body());
-    }
-    close(fds[1]);
-    const char *why = parent_verdict(fds[0], pid);
-    close(fds[0]);
-    return why;
-}
-
-#define START(t, fn, arg)                                                                                              \
-    do {                                                                                                               \
-        int rc_ = pthread_create((t), NULL, (fn), (arg));                                                              \
-        CHECK(rc_ == 0, "pthread_create: %s", errname(rc_));                                                           \
-    } while (0)
-
-#define JOIN(t, ret)                                                                                                   \
-    do {                                                                                                               \
-        int rc_ = pthread_join((t), (ret));                                                                            \
-        CHECK(rc_ == 0, "pthread_join: %s", errname(rc_));                                                             \
-    } while (0)
-
-/* A thread's verdict: it returns NULL (PASS) or a reason string. */
-#define JOIN_VERDICT(t)                                                                                                \
-    do {                                                                                                               \
-        void *why_;                                                                                                    \
-        JOIN((t), &why_);                                                                                              \
-        if (why_)                                                                                                      \
-            return FAIL("in a thread: %s", (const char *)why_);                                                        \
-    } while (0)
 
 /* ---------------------------------------------------------------------------
  * /proc: our tasks, our status, a task's status.
@@ -330,6 +272,61 @@ static const char *condvar_body(void)
 /* One producer, two consumers, 5,000 items through a ring of 4 with two
  * condition variables: each item consumed exactly once. */
 static const char *thr_condvar_prodcons(void) { return in_child(condvar_body); }
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int generation, arrived; /* arrivals over all generations */
+} gen = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+static void *gen_waiter_fn(void *arg)
+{
+    (void)arg;
+    for (int round = 0; round < GENERATIONS; round++) {
+        pthread_mutex_lock(&gen.lock);
+        int g = gen.generation;
+        gen.arrived++;
+        while (gen.generation == g)
+            pthread_cond_wait(&gen.cond, &gen.lock);
+        pthread_mutex_unlock(&gen.lock);
+    }
+    return NULL;
+}
+
+static const char *condvar_many_body(void)
+{
+    pthread_t t[GEN_WAITERS];
+    for (int i = 0; i < GEN_WAITERS; i++)
+        START(&t[i], gen_waiter_fn, NULL);
+    for (int round = 0; round < GENERATIONS; round++) {
+        for (int ms = 0;; ms++) { /* every waiter is in pthread_cond_wait */
+            pthread_mutex_lock(&gen.lock);
+            if (gen.arrived == GEN_WAITERS * (round + 1))
+                break;
+            pthread_mutex_unlock(&gen.lock);
+            CHECK(ms < POLL_LIMIT_MS, "round %d: only %d of %d arrivals", round, gen.arrived,
+                  GEN_WAITERS * (round + 1));
+            sleep_ms(1);
+        }
+        gen.generation++;
+        if (round & 1) {
+            pthread_cond_broadcast(&gen.cond);
+        } else {
+            for (int i = 0; i < GEN_WAITERS; i++)
+                pthread_cond_signal(&gen.cond);
+        }
+        pthread_mutex_unlock(&gen.lock); /* signalled while holding it */
+    }
+    for (int i = 0; i < GEN_WAITERS; i++)
+        JOIN(t[i], NULL);
+    return PASS;
+}
+
+/* Four threads wait on one condition variable, 200 times: woken by
+ * broadcast and by four signals while the mutex is held. musl then moves
+ * the woken waiters to the mutex with FUTEX_REQUEUE_PRIVATE (without it,
+ * this hangs: checked on Linux with seccomp making REQUEUE fail). */
+static const char *thr_condvar_many_waiters(void) { return in_child(condvar_many_body); }
 
 #define TLS_INIT 42
 static __thread long tls_var = TLS_INIT; /* .tdata: an initial value */
@@ -1521,6 +1518,7 @@ static const struct test tests[] = {
     TEST(thr_create_join_values),
     TEST(thr_mutex_counter),
     TEST(thr_condvar_prodcons),
+    TEST(thr_condvar_many_waiters),
     TEST(thr_tls_distinct),
     TEST(thr_detached),
     TEST(thr_exit_while_others_run),
