@@ -8,10 +8,13 @@
  *     BENCH <name> <cycles per operation> (<what was measured>)
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
@@ -28,6 +31,10 @@
 #define PIPE_ROUNDS 2000
 #define SHM_BYTES (16ul << 20)
 #define SHM_ROUNDS 5
+#define FUTEX_ROUNDS 2000
+#define FUTEX_WAIT 0 /* <linux/futex.h> is not in musl's include path */
+#define FUTEX_WAKE 1
+#define FUTEX_PRIVATE_FLAG 128
 
 static inline uint64_t rdtsc(void)
 {
@@ -171,6 +178,77 @@ static void bench_pipe(void)
            (t1 - t0) / (2 * PIPE_ROUNDS), PIPE_ROUNDS);
 }
 
+/* Take turns on *turn FUTEX_ROUNDS times: wait until it is `me`, hand it
+ * to the other side and wake it. op: FUTEX_PRIVATE_FLAG or 0 (shared). */
+static void futex_turns(volatile int *turn, int me, int op)
+{
+    for (int i = 0; i < FUTEX_ROUNDS; i++) {
+        int v;
+        while ((v = __atomic_load_n(turn, __ATOMIC_SEQ_CST)) != me)
+            syscall(SYS_futex, turn, FUTEX_WAIT | op, v, NULL, NULL, 0);
+        __atomic_store_n(turn, 1 - me, __ATOMIC_SEQ_CST);
+        syscall(SYS_futex, turn, FUTEX_WAKE | op, 1, NULL, NULL, 0);
+    }
+}
+
+static int thread_turn;
+
+static void *futex_partner(void *arg)
+{
+    (void)arg;
+    futex_turns(&thread_turn, 1, FUTEX_PRIVATE_FLAG);
+    return NULL;
+}
+
+/* Two threads of one process passing a turn through a private futex:
+ * each hand-over wakes the other thread and switches to it, without a
+ * CR3 write (one address space). Compare pipe_switch and futex_proc_switch.
+ * A kernel without threads or futex prints why instead of a figure. */
+static void bench_thread_switch(void)
+{
+    int probe = 0;
+    if (syscall(SYS_futex, &probe, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, NULL, NULL, 0) < 0) {
+        printf("BENCH thread_switch n/a (futex: %s)\n", strerror(errno));
+        return;
+    }
+    pthread_t t;
+    uint64_t t0 = rdtsc();
+    int rc = pthread_create(&t, NULL, futex_partner, NULL);
+    if (rc != 0) {
+        printf("BENCH thread_switch n/a (pthread_create: %s)\n", strerror(rc));
+        return;
+    }
+    futex_turns(&thread_turn, 0, FUTEX_PRIVATE_FLAG);
+    uint64_t t1 = rdtsc();
+    pthread_join(t, NULL);
+    printf("BENCH thread_switch %lu (cycles per switch between two threads, futex ping-pong; round trip = 2 "
+           "switches, %d round trips)\n", (t1 - t0) / (2 * FUTEX_ROUNDS), FUTEX_ROUNDS);
+}
+
+/* The same ping-pong between two processes, through a MAP_SHARED word and
+ * shared futexes: the difference to thread_switch is the address-space
+ * switch (CR3 write, TLB refills). */
+static void bench_futex_proc_switch(void)
+{
+    volatile int *turn = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (turn == MAP_FAILED || syscall(SYS_futex, turn, FUTEX_WAKE, 1, NULL, NULL, 0) < 0) {
+        printf("BENCH futex_proc_switch n/a (%s)\n", strerror(errno));
+        return;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        futex_turns(turn, 1, 0);
+        _exit(0);
+    }
+    uint64_t t0 = rdtsc();
+    futex_turns(turn, 0, 0);
+    uint64_t t1 = rdtsc();
+    waitpid(pid, NULL, 0);
+    munmap((void *)turn, PAGE);
+    printf("BENCH futex_proc_switch %lu (cycles per switch between two processes, shared futex ping-pong; %d round "
+           "trips)\n", (t1 - t0) / (2 * FUTEX_ROUNDS), FUTEX_ROUNDS);
+}
+
 /* One whole life of a SysV segment: create 16 MiB, attach, touch every
  * page (each touch allocates a frame for the segment), detach, remove. */
 static void bench_shm(void)
@@ -204,6 +282,8 @@ int main(void)
     bench_fork(16ul << 20, "fork_16mib");
     bench_cow();
     bench_pipe();
+    bench_futex_proc_switch();
+    bench_thread_switch();
     bench_shm();
     return 0;
 }
