@@ -170,8 +170,7 @@ static int fork_contrast(void)
     int fds[2];
     printf("2. for contrast, fork: the child gets a copy of the address space\n");
     long long before = pfn_of(&shared_var);
-    printf("  parent (pid %d): the variable holds %ld, page -> %s\n", (int)getpid(), shared_var,
-           pfn_string(before));
+    printf("  parent (pid %d): the variable holds %ld, page -> %s\n", (int)getpid(), shared_var, pfn_string(before));
     fflush(stdout);
     if (pipe(fds) != 0)
         return 0;
@@ -209,9 +208,8 @@ int main(void)
     }
     int threads_ok = two_threads();
     int fork_ok = threads_ok && fork_contrast();
-    printf("Summary: %s\n", threads_ok && fork_ok
-                                ? "the threads read each other's writes in ONE frame; the forked\n"
-                                  "child's write went to a frame of its OWN, unseen by its parent."
-                                : "UNEXPECTED results: see above.");
+    printf("Summary: %s\n", threads_ok && fork_ok ? "the threads read each other's writes in ONE frame; the forked\n"
+                                                    "child's write went to a frame of its OWN, unseen by its parent."
+                                                  : "UNEXPECTED results: see above.");
     return threads_ok && fork_ok ? 0 : 1;
 }

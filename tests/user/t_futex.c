@@ -55,16 +55,16 @@
 #define FUTEX_OWNER_DIED 0x40000000u
 #define FUTEX_UNKNOWN_OP 15 /* no such futex operation */
 
-#define TIMEOUT_MS 100       /* the timeouts we wait out */
-#define LONG_TIMEOUT_S 10    /* timeouts a signal must cut short */
-#define NWAITERS 3           /* sleepers in the wake-count cases */
-#define SETTLE_MS 50         /* time for a wrong extra wake to show */
+#define TIMEOUT_MS 100    /* the timeouts we wait out */
+#define LONG_TIMEOUT_S 10 /* timeouts a signal must cut short */
+#define NWAITERS 3        /* sleepers in the wake-count cases */
+#define SETTLE_MS 50      /* time for a wrong extra wake to show */
 #define PINGPONG_ROUNDS 10000
 #define PINGPONG_PROC_ROUNDS 2000
-#define SIGNAL_EVERY_MS 20   /* the signaller's pace */
-#define RESTARTS 3           /* handler runs before the restarted wait sees a change */
+#define SIGNAL_EVERY_MS 20 /* the signaller's pace */
+#define RESTARTS 3         /* handler runs before the restarted wait sees a change */
 #define CLONE_STACK (64 * KiB)
-#define ROBUST_HEAD_LEN 24   /* sizeof(struct robust_list_head) on x86-64 */
+#define ROBUST_HEAD_LEN 24 /* sizeof(struct robust_list_head) on x86-64 */
 #define NS_PER_MS 1000000LL
 #define NS_PER_S 1000000000LL
 
@@ -95,7 +95,7 @@ static struct timespec ns_ts(long long ns) { return (struct timespec){ns / NS_PE
     do {                                                                                                               \
         errno = 0;                                                                                                     \
         long r_ = (long)(expr);                                                                                        \
-        CHECK(r_ == (want), "%s returned %ld (%s), expected %ld", #expr, r_, r_ < 0 ? errname(errno) : "-",          \
+        CHECK(r_ == (want), "%s returned %ld (%s), expected %ld", #expr, r_, r_ < 0 ? errname(errno) : "-",            \
               (long)(want));                                                                                           \
     } while (0)
 
@@ -290,8 +290,7 @@ static const char *join_sleepers(pthread_t *t, struct sleeper *s, int n)
 {
     for (int i = 0; i < n; i++) {
         JOIN(t[i], NULL);
-        CHECK(s[i].ret == 0, "sleeper %d's wait returned %ld (%s), expected 0 (woken)", i, s[i].ret,
-              errname(s[i].err));
+        CHECK(s[i].ret == 0, "sleeper %d's wait returned %ld (%s), expected 0 (woken)", i, s[i].ret, errname(s[i].err));
     }
     return PASS;
 }
@@ -446,8 +445,10 @@ static const char *futex_shared_key_is_the_page(void)
     shmdt((void *)mine);
     CHECK(!(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 2), "the child could not attach the segment elsewhere");
     CHECK(asleep, "the child never went to sleep");
-    CHECK(r == 1, "WAKE through the parent's address returned %ld: the child's wait at another address of the same "
-          "page is not the same futex", r);
+    CHECK(r == 1,
+          "WAKE through the parent's address returned %ld: the child's wait at another address of the same "
+          "page is not the same futex",
+          r);
     CHECK_EXITED(st, 0);
     return PASS;
 }
@@ -462,10 +463,10 @@ static const char *requeue_body(void)
     if (why != PASS)
         return why;
     CHECK_ERRNO(futex_requeue(&a, FUTEX_CMP_REQUEUE | op, 1, 1, &b, 5), EAGAIN); /* a is 0, not 5 */
-    CHECK_RET(futex_requeue(&a, FUTEX_REQUEUE | op, 1, 1, &b, 0), 2); /* one woken, one moved */
+    CHECK_RET(futex_requeue(&a, FUTEX_REQUEUE | op, 1, 1, &b, 0), 2);            /* one woken, one moved */
     CHECK(wait_flag(&woken, 1), "REQUEUE woke nobody");
-    CHECK_RET(futex(&a, FUTEX_WAKE | op, INT_MAX, NULL, NULL, 0), 1);  /* the one left on a */
-    CHECK_RET(futex(&b, FUTEX_WAKE | op, INT_MAX, NULL, NULL, 0), 1);  /* the one moved to b */
+    CHECK_RET(futex(&a, FUTEX_WAKE | op, INT_MAX, NULL, NULL, 0), 1); /* the one left on a */
+    CHECK_RET(futex(&b, FUTEX_WAKE | op, INT_MAX, NULL, NULL, 0), 1); /* the one moved to b */
     why = join_sleepers(t, s, NWAITERS);
     if (why != PASS)
         return why;
@@ -549,8 +550,10 @@ static const char *eintr_body(void)
 
     set_usr1(SA_RESTART);
     r = wait_signalled(SIGUSR1, FUTEX_WAIT, &rel, 0, &err);
-    CHECK(r == -1 && err == EINTR, "a relative timeout, SA_RESTART: %ld (%s), expected EINTR (Linux never restarts "
-          "a timed futex wait after a handler)", r, errname(err));
+    CHECK(r == -1 && err == EINTR,
+          "a relative timeout, SA_RESTART: %ld (%s), expected EINTR (Linux never restarts "
+          "a timed futex wait after a handler)",
+          r, errname(err));
     struct timespec deadline = ns_ts(clock_ns(CLOCK_MONOTONIC) + LONG_TIMEOUT_S * NS_PER_S);
     r = wait_signalled(SIGUSR1, FUTEX_WAIT_BITSET, &deadline, FUTEX_BITSET_MATCH_ANY, &err);
     CHECK(r == -1 && err == EINTR, "an absolute deadline, SA_RESTART: %ld (%s), expected EINTR", r, errname(err));
@@ -559,7 +562,8 @@ static const char *eintr_body(void)
     r = wait_signalled(SIGUSR1, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, NULL, 0, &err);
     CHECK(r == -1 && err == EAGAIN && handler_runs >= RESTARTS,
           "no timeout, SA_RESTART: %ld (%s) after %d handler runs, expected the wait restarted until the %dth "
-          "handler changed the word (EAGAIN)", r, errname(err), handler_runs, RESTARTS);
+          "handler changed the word (EAGAIN)",
+          r, errname(err), handler_runs, RESTARTS);
 
     signal(SIGWINCH, SIG_DFL); /* ignored by default: no handler runs */
     long long t0 = now_ns();
@@ -815,8 +819,10 @@ static const char *robust_thread_body(void)
         return why;
     CHECK(r == 0 || err == EAGAIN, "waiting on the robust lock: %s", errname(err));
     unsigned w = (unsigned)raw.lock.word;
-    CHECK(w == (FUTEX_OWNER_DIED | FUTEX_WAITERS), "after its owner exited the lock word is %#x, expected %#x "
-          "(FUTEX_OWNER_DIED | FUTEX_WAITERS, the tid cleared)", w, FUTEX_OWNER_DIED | FUTEX_WAITERS);
+    CHECK(w == (FUTEX_OWNER_DIED | FUTEX_WAITERS),
+          "after its owner exited the lock word is %#x, expected %#x "
+          "(FUTEX_OWNER_DIED | FUTEX_WAITERS, the tid cleared)",
+          w, FUTEX_OWNER_DIED | FUTEX_WAITERS);
     munmap(stack, CLONE_STACK);
     return PASS;
 }
@@ -948,8 +954,7 @@ static const char *robust_thread_mutex_body(void)
     JOIN(t, &r);
     CHECK(r == NULL, "the thread's pthread_mutex_lock: %s", errname((int)(long)r));
     int rc = pthread_mutex_lock(&tm);
-    CHECK(rc == EOWNERDEAD, "locking a robust mutex whose owner thread exited: %s, expected EOWNERDEAD",
-          errname(rc));
+    CHECK(rc == EOWNERDEAD, "locking a robust mutex whose owner thread exited: %s, expected EOWNERDEAD", errname(rc));
     CHECK(pthread_mutex_consistent(&tm) == 0, "pthread_mutex_consistent failed");
     CHECK(pthread_mutex_unlock(&tm) == 0, "unlock failed");
     rc = pthread_mutex_lock(&tm);
@@ -993,8 +998,10 @@ static const char *futex_robust_mutex_process(void)
     CHECK(pthread_mutex_unlock(m) == 0, "unlock failed");
     rc = pthread_mutex_lock(m);
     munmap(page, PAGE_SIZE);
-    CHECK(rc == ENOTRECOVERABLE, "after an unlock without pthread_mutex_consistent, lock: %s, expected "
-          "ENOTRECOVERABLE", errname(rc));
+    CHECK(rc == ENOTRECOVERABLE,
+          "after an unlock without pthread_mutex_consistent, lock: %s, expected "
+          "ENOTRECOVERABLE",
+          errname(rc));
     return PASS;
 }
 

@@ -104,7 +104,7 @@
 #define OP_TIMEOUT 60                  /* seconds a worker may take to answer */
 #define WORKER_IDLE_TIMEOUT 600        /* a worker waiting longer for a command dies */
 #define FRAME_SLACK_KB 1024            /* kernel caches may keep a few frames */
-#define THREAD_ODDS 8                  /* one command in this many runs in a new thread, one more beside a side thread */
+#define THREAD_ODDS 8                  /* 1 in 8 commands in a new thread, 1 in 8 beside one */
 
 /* ---------------------------------------------------------------------------
  * Page contents. A stamp names what a page holds: 0 is a zero page,
@@ -510,9 +510,9 @@ struct config {
 struct stats {
     long ops, pages_read, mismatches, pages_written, forks, exits, dontneeds, pageouts, pageouts_einval, pressures,
         pressure_mib, vmchecks, segments, failures, compactions;
-    long thread_runs, side_runs, side_passes; /* commands run in a thread; beside one; its passes */
-    long long pswpout, pswpin; /* pages swapped out and in (/proc/vmstat) */
-    long long readaround;      /* ... of which read with another's fault (Pagewise only) */
+    long thread_runs, side_runs, side_passes; /* commands in a thread, beside one; side passes */
+    long long pswpout, pswpin;                /* pages swapped out and in (/proc/vmstat) */
+    long long readaround;                     /* ... of which read with another's fault (Pagewise only) */
 };
 
 struct run {
@@ -534,7 +534,7 @@ struct run {
 };
 
 static int trace;           /* --trace: print each op before it runs */
-static int threads_on = 1; /* --no-threads: every command in the main thread */
+static int threads_on = 1;  /* --no-threads: every command in the main thread */
 static struct run *cur_run; /* the run in progress, for the SIGALRM handler */
 
 static uint64_t rnd(struct run *r, uint64_t n) { return prng_below(&r->rng, n); }

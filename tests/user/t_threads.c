@@ -45,24 +45,24 @@
 #include <sched.h>
 #include <stdlib.h>
 
-#define NJOIN 8              /* threads in the create/join case */
+#define NJOIN 8                /* threads in the create/join case */
 #define STACK_TOUCH (64 * KiB) /* a thread's local array: its stack grows */
-#define NCOUNT 4             /* threads incrementing the shared counter */
-#define COUNT_ROUNDS 20000   /* ... each this many times */
-#define NITEMS 5000          /* producer/consumer items */
-#define RING 4               /* ... through a ring this small */
+#define NCOUNT 4               /* threads incrementing the shared counter */
+#define COUNT_ROUNDS 20000     /* ... each this many times */
+#define NITEMS 5000            /* producer/consumer items */
+#define RING 4                 /* ... through a ring this small */
 #define NCONSUMERS 2
-#define GEN_WAITERS 4        /* threads waiting on one condition variable ... */
-#define GENERATIONS 200      /* ... this many times */
-#define NDETACHED 20         /* detached threads, of each kind */
-#define NTASKS 3             /* threads beside the main one in the /proc cases */
-#define NSIG_THREADS 4       /* threads in the signal cases */
+#define GEN_WAITERS 4   /* threads waiting on one condition variable ... */
+#define GENERATIONS 200 /* ... this many times */
+#define NDETACHED 20    /* detached threads, of each kind */
+#define NTASKS 3        /* threads beside the main one in the /proc cases */
+#define NSIG_THREADS 4  /* threads in the signal cases */
 #define ALTSTACK_SIZE (64 * KiB)
-#define RACE_THREADS 4       /* threads faulting on the same pages */
+#define RACE_THREADS 4 /* threads faulting on the same pages */
 #define RACE_PAGES 64
-#define NMANY 100            /* threads created and joined in the leak case */
+#define NMANY 100 /* threads created and joined in the leak case */
 #define MANY_AT_ONCE 25
-#define FRAME_SLACK_KB 256   /* kernel caches may keep a few frames */
+#define FRAME_SLACK_KB 1024 /* kernel caches may keep a few frames (200 leaked stacks: 25 MiB) */
 #define PM_PFN_MASK ((1ULL << 55) - 1)
 #define PM_PRESENT (1ULL << 63)
 
@@ -198,8 +198,8 @@ static const char *mutex_body(void)
         START(&t[i], count_fn, NULL);
     for (int i = 0; i < NCOUNT; i++)
         JOIN(t[i], NULL);
-    CHECK(counter == (long)NCOUNT * COUNT_ROUNDS, "the counter is %ld, expected %ld: an increment was lost",
-          counter, (long)NCOUNT * COUNT_ROUNDS);
+    CHECK(counter == (long)NCOUNT * COUNT_ROUNDS, "the counter is %ld, expected %ld: an increment was lost", counter,
+          (long)NCOUNT * COUNT_ROUNDS);
     return PASS;
 }
 
@@ -330,7 +330,7 @@ static const char *thr_condvar_many_waiters(void) { return in_child(condvar_many
 
 #define TLS_INIT 42
 static __thread long tls_var = TLS_INIT; /* .tdata: an initial value */
-static __thread char tls_zero[256];     /* .tbss: zero */
+static __thread char tls_zero[256];      /* .tbss: zero */
 static pthread_barrier_t tls_barrier;
 static void *tls_addr[NTASKS];
 
@@ -399,8 +399,8 @@ static const char *detached_body(void)
         rc = pthread_detach(t);
         CHECK(rc == 0, "pthread_detach: %s", errname(rc));
     }
-    CHECK(wait_flag(&detached_done, 2 * NDETACHED), "only %d of %d detached threads ran",
-          LOAD(detached_done), 2 * NDETACHED);
+    CHECK(wait_flag(&detached_done, 2 * NDETACHED), "only %d of %d detached threads ran", LOAD(detached_done),
+          2 * NDETACHED);
     /* A detached musl thread unmaps its own stack and exits: the kernel
      * then reaps it with nobody waiting. */
     CHECK(wait_tasks(1), "detached threads are still listed: %d tasks, Threads: %lld", list_tasks(NULL, 0),
@@ -541,8 +541,8 @@ static const char *thr_exit_group_from_thread(void)
     CHECK_EXITED(st, 5);
     errno = 0;
     pid_t again = waitpid(-1, &st, WNOHANG);
-    CHECK(again == -1 && errno == ECHILD, "a second waitpid returned %d (%s): the group was reported twice",
-          (int)again, errname(errno));
+    CHECK(again == -1 && errno == ECHILD, "a second waitpid returned %d (%s): the group was reported twice", (int)again,
+          errname(errno));
     return PASS;
 }
 
@@ -576,7 +576,9 @@ static const char *thr_exec_from_thread(void)
             pause(); /* the exec ends this thread */
     }
     int st = wait_for(pid);
-    static const char *const what[] = {"", "bad arguments to the new image", "the pid changed across execve",
+    static const char *const what[] = {"",
+                                       "bad arguments to the new image",
+                                       "the pid changed across execve",
                                        "gettid() != getpid() in the new image",
                                        "Threads: in /proc/self/status was not 1 in the new image",
                                        "/proc/self/task did not have exactly one entry in the new image"};
@@ -678,8 +680,7 @@ static const char *ids_body(void)
         JOIN(t[i], NULL);
     if (why != PASS)
         return why;
-    CHECK(wait_tasks(1), "after every thread was joined: %d tasks, Threads: %lld", list_tasks(NULL, 0),
-          threads_line());
+    CHECK(wait_tasks(1), "after every thread was joined: %d tasks, Threads: %lld", list_tasks(NULL, 0), threads_line());
     return PASS;
 }
 
@@ -731,10 +732,10 @@ static const char *thr_proc_tid_hidden(void) { return in_child(proc_tid_body); }
  * Signals and threads.
  * ------------------------------------------------------------------------- */
 
-static int sig_handled;         /* how many times the handler ran */
-static volatile pid_t sig_tid;  /* ... in which thread, the last time */
-static volatile int sig_stop;   /* the waiting threads may leave */
-static int sig_ready;           /* threads that are set up */
+static int sig_handled;        /* how many times the handler ran */
+static volatile pid_t sig_tid; /* ... in which thread, the last time */
+static volatile int sig_stop;  /* the waiting threads may leave */
+static int sig_ready;          /* threads that are set up */
 static pid_t sig_tids[NSIG_THREADS];
 
 static void record_tid(int sig)
@@ -753,13 +754,15 @@ static void set_handler(int sig, void (*fn)(int), int flags)
     sigaction(sig, &sa, NULL);
 }
 
-/* A thread that records its tid, unblocks SIGUSR1 if arg is nonzero, and
- * waits (sleeping) until told to stop. */
+#define UNBLOCKS 0x100 /* or'ed into sig_waiter_fn's argument */
+
+/* A thread that records its tid as sig_tids[arg & 0xff], unblocks SIGUSR1
+ * if arg has UNBLOCKS, and waits (sleeping) until told to stop. */
 static void *sig_waiter_fn(void *arg)
 {
     uintptr_t i = (uintptr_t)arg & 0xff;
     sig_tids[i] = gettid_();
-    if ((uintptr_t)arg & 0x100) {
+    if ((uintptr_t)arg & UNBLOCKS) {
         sigset_t s;
         sigemptyset(&s);
         sigaddset(&s, SIGUSR1);
@@ -770,8 +773,6 @@ static void *sig_waiter_fn(void *arg)
         sleep_ms(1);
     return NULL;
 }
-
-#define UNBLOCKS 0x100
 
 static const char *process_signal_body(void)
 {
@@ -792,8 +793,8 @@ static const char *process_signal_body(void)
     if (!got)
         why = FAIL("kill(getpid(), SIGUSR1) was never handled, though thread 2 does not block it");
     else if (sig_tid != sig_tids[2])
-        why = FAIL("the signal was handled by tid %d, not by %d, the only thread that does not block it",
-                   (int)sig_tid, (int)sig_tids[2]);
+        why = FAIL("the signal was handled by tid %d, not by %d, the only thread that does not block it", (int)sig_tid,
+                   (int)sig_tids[2]);
     else if (LOAD(sig_handled) != 1)
         why = FAIL("one kill() was handled %d times", LOAD(sig_handled));
     sig_stop = 1;
@@ -991,8 +992,7 @@ static const char *mask_body(void)
     CHECK(!b_blocks, "a thread created by the main thread inherited the other thread's mask");
     CHECK(blk_a >= 0 && (blk_a & bit), "/proc/self/task/%d/status SigBlk is %llx: SIGUSR1 (%llx) missing",
           (int)sig_tids[0], blk_a, bit);
-    CHECK(blk_main >= 0 && !(blk_main & bit), "the main task's SigBlk is %llx: SIGUSR1 should not be there",
-          blk_main);
+    CHECK(blk_main >= 0 && !(blk_main & bit), "the main task's SigBlk is %llx: SIGUSR1 should not be there", blk_main);
     return PASS;
 }
 
@@ -1014,7 +1014,10 @@ static void record_sp(int sig)
     ADD(sig_handled, 1);
 }
 
-static int on_stack(uintptr_t sp, const char *stack) { return sp >= (uintptr_t)stack && sp < (uintptr_t)stack + ALTSTACK_SIZE; }
+static int on_stack(uintptr_t sp, const char *stack)
+{
+    return sp >= (uintptr_t)stack && sp < (uintptr_t)stack + ALTSTACK_SIZE;
+}
 
 static void *alt_fn(void *arg)
 {
@@ -1394,7 +1397,9 @@ static const char *thr_clone_invalid_flags(void)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int e = clone_errno(bad[i].flags);
         CHECK(e == EINVAL, "clone(%s) %s%s, expected EINVAL", bad[i].name, e == 0 ? "succeeded" : "failed with ",
-              e == 0 ? "" : e < 0 ? "(the child crashed)" : errname(e));
+              e == 0  ? ""
+              : e < 0 ? "(the child crashed)"
+                      : errname(e));
     }
     return PASS;
 }
@@ -1421,7 +1426,7 @@ static const char *affinity_body(void)
           "the raw sched_getaffinity returned %ld: Linux returns the bytes it wrote, a multiple of 8", raw);
     long onln = sysconf(_SC_NPROCESSORS_ONLN);
     CHECK(onln >= 1 && onln == n, "sysconf(_SC_NPROCESSORS_ONLN) is %ld, the mask has %d CPUs", onln, n);
-    CHECK_ERRNO(syscall(SYS_sched_getaffinity, 0, 4, &set), EINVAL);   /* not a multiple of 8 */
+    CHECK_ERRNO(syscall(SYS_sched_getaffinity, 0, 4, &set), EINVAL); /* not a multiple of 8 */
     CHECK_ERRNO(syscall(SYS_sched_getaffinity, 0, 0, &set), EINVAL);
     CHECK_ERRNO(syscall(SYS_sched_getaffinity, 0, sizeof(set), (void *)8), EFAULT);
     CHECK_ERRNO(syscall(SYS_sched_getaffinity, 999999, sizeof(set), &set), ESRCH);
