@@ -278,8 +278,7 @@ static const char *start_sleepers(pthread_t *t, struct sleeper *s, int n, volati
         START(&t[i], sleeper_fn, &s[i]);
     }
     for (int i = 0; i < n; i++) {
-        for (int ms = 0; LOAD(s[i].tid) == 0 && ms < POLL_LIMIT_MS; ms++)
-            sleep_ms(1);
+        POLL_UNTIL(LOAD(s[i].tid) != 0);
         CHECK(wait_asleep(getpid(), LOAD(s[i].tid)), "sleeper %d (tid %d) never went to sleep (state %c)", i,
               (int)s[i].tid, task_state(getpid(), s[i].tid));
     }
@@ -335,7 +334,7 @@ static const char *futex_wake_counts_processes(void)
             why = FAIL("waiter process %d never went to sleep", i);
     long one = why == PASS ? futex(word, FUTEX_WAKE, 1, NULL, NULL, 0) : -1;
     int gone = 0, st;
-    for (int ms = 0; why == PASS && gone == 0 && ms < POLL_LIMIT_MS; ms++) {
+    for (long long end = now_ns() + POLL_LIMIT_NS; why == PASS && gone == 0 && now_ns() < end;) {
         for (int i = 0; i < NWAITERS; i++)
             if (pid[i] > 0 && waitpid(pid[i], &st, WNOHANG) == pid[i]) {
                 gone++;
@@ -583,19 +582,28 @@ static const char *futex_eintr_and_restart(void) { return in_child(eintr_body); 
  * Ping-pong.
  * ------------------------------------------------------------------------- */
 
-/* Take turns on *turn: wait until it is me, count, hand it to the other. */
+/* Take turns on *turn: wait until it is me, count, hand it to the other.
+ * Returns the turns taken; stops early (and hands the turn over for good)
+ * if futex fails other than EAGAIN/EINTR, so a kernel without it does not
+ * spin here until the alarm. */
 static long pingpong_side(volatile int *turn, int me, int rounds, int op)
 {
     long count = 0;
     for (int i = 0; i < rounds; i++) {
         int v;
         while ((v = __atomic_load_n(turn, __ATOMIC_SEQ_CST)) != me)
-            futex(turn, FUTEX_WAIT | op, v, NULL, NULL, 0);
+            if (v == -1 || (futex(turn, FUTEX_WAIT | op, v, NULL, NULL, 0) != 0 && errno != EAGAIN && errno != EINTR))
+                goto broken;
         count++;
         __atomic_store_n(turn, 1 - me, __ATOMIC_SEQ_CST);
-        futex(turn, FUTEX_WAKE | op, 1, NULL, NULL, 0);
+        if (futex(turn, FUTEX_WAKE | op, 1, NULL, NULL, 0) < 0)
+            goto broken;
     }
     return count;
+broken:
+    __atomic_store_n(turn, -1, __ATOMIC_SEQ_CST); /* nobody's turn: the other side breaks too */
+    futex(turn, FUTEX_WAKE | op, 1, NULL, NULL, 0);
+    return -count - 1;
 }
 
 static int pp_turn;
@@ -613,6 +621,7 @@ static const char *pingpong_body(void)
     long mine = pingpong_side(&pp_turn, 0, PINGPONG_ROUNDS, FUTEX_PRIVATE_FLAG);
     void *theirs;
     JOIN(t, &theirs);
+    CHECK(mine >= 0 && (long)theirs >= 0, "futex failed during the ping-pong: %s", errname(errno));
     CHECK(mine == PINGPONG_ROUNDS && (long)theirs == PINGPONG_ROUNDS, "%ld and %ld turns of %d", mine, (long)theirs,
           PINGPONG_ROUNDS);
     CHECK(pp_turn == 0, "the turn ended with %d", pp_turn);
@@ -635,9 +644,11 @@ static const char *futex_pingpong_processes(void)
     if (pid == 0)
         _exit(pingpong_side(turn, 1, PINGPONG_PROC_ROUNDS, 0) == PINGPONG_PROC_ROUNDS ? 0 : 1);
     long mine = pingpong_side(turn, 0, PINGPONG_PROC_ROUNDS, 0);
+    int err = errno;
     int st = wait_for(pid);
     int last = *turn;
     munmap((void *)turn, PAGE_SIZE);
+    CHECK(mine >= 0, "futex failed during the ping-pong: %s", errname(err));
     CHECK(mine == PINGPONG_PROC_ROUNDS, "%ld turns of %d", mine, PINGPONG_PROC_ROUNDS);
     CHECK_EXITED(st, 0);
     CHECK(last == 0, "the turn ended with %d", last);
@@ -783,8 +794,7 @@ static const char *cleartid_body(void)
     why = await_cleartid(tid);
     if (why != PASS)
         return why;
-    for (int ms = 0; task_state(getpid(), (pid_t)tid) != '?' && ms < POLL_LIMIT_MS; ms++)
-        sleep_ms(1);
+    POLL_UNTIL(task_state(getpid(), (pid_t)tid) == '?');
     CHECK(task_state(getpid(), (pid_t)tid) == '?', "the exited thread %ld is still in /proc/self/task", tid);
     munmap(stack, CLONE_STACK);
     return PASS;
@@ -900,8 +910,7 @@ static const char *futex_robust_list_process_death(void)
     CHECK(pid != -1, "fork: %s", errname(errno));
     if (pid == 0)
         robust_child(rp);
-    for (int ms = 0; !rp->ready && ms < POLL_LIMIT_MS; ms++)
-        sleep_ms(1);
+    POLL_UNTIL(rp->ready || task_state(pid, 0) == 'Z'); /* (it ends at once if set_robust_list fails) */
     errno = 0;
     long r = rp->ready ? futex(&rp->lock[2].word, FUTEX_WAIT, (int)((unsigned)pid | FUTEX_WAITERS), NULL, NULL, 0) : -2;
     int err = errno;
@@ -973,6 +982,9 @@ static const char *futex_robust_mutex_thread(void) { return in_child(robust_thre
  * without pthread_mutex_consistent it is ENOTRECOVERABLE for good. */
 static const char *futex_robust_mutex_process(void)
 {
+    static int probe;
+    /* Without futex musl's lock would spin here until the alarm. */
+    CHECK_RET(futex(&probe, FUTEX_WAKE, 1, NULL, NULL, 0), 0);
     char *page = map_shared_page();
     CHECK(page != MAP_FAILED, "mmap: %s", errname(errno));
     pthread_mutex_t *m = robust_mutex(page, 1);

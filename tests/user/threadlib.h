@@ -16,7 +16,14 @@
 
 #include <pthread.h>
 
-#define POLL_LIMIT_MS 10000 /* generous: how long to wait for something that must happen */
+#define POLL_LIMIT_NS (10 * 1000000000LL) /* generous: how long to wait for something that must happen */
+
+/* Sleep in 1 ms steps until cond holds or POLL_LIMIT_NS of wall time
+ * passed (a deadline, not a count of sleeps: a kernel's 1 ms sleep may
+ * last a whole timer tick). Test cond again afterwards. */
+#define POLL_UNTIL(cond)                                                                                               \
+    for (long long poll_end_ = now_ns() + POLL_LIMIT_NS; !(cond) && now_ns() < poll_end_;)                             \
+    sleep_ms(1)
 
 LIBFN pid_t gettid_(void) { return (pid_t)syscall(SYS_gettid); }
 
@@ -27,15 +34,11 @@ LIBFN int tgkill_(pid_t tgid, pid_t tid, int sig) { return (int)syscall(SYS_tgki
 #define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
 #define ADD(x, v) __atomic_add_fetch(&(x), (v), __ATOMIC_SEQ_CST)
 
-/* Sleep in 1 ms steps until *flag reaches at least want (or the generous
- * limit passes). Returns 1 if it did. */
+/* Poll until *flag reaches at least want (or the generous limit passes).
+ * Returns 1 if it did. */
 LIBFN int wait_flag(volatile int *flag, int want)
 {
-    for (int ms = 0; ms < POLL_LIMIT_MS; ms++) {
-        if (__atomic_load_n(flag, __ATOMIC_SEQ_CST) >= want)
-            return 1;
-        sleep_ms(1);
-    }
+    POLL_UNTIL(__atomic_load_n(flag, __ATOMIC_SEQ_CST) >= want);
     return __atomic_load_n(flag, __ATOMIC_SEQ_CST) >= want;
 }
 
@@ -92,15 +95,13 @@ LIBFN char task_state(pid_t pid, pid_t tid)
     return paren && paren[1] == ' ' ? paren[2] : '?';
 }
 
-/* Poll until the task sleeps (state S); 1 if it did within the limit. */
+/* Poll until the task sleeps (state S); 1 if it did within the limit, 0
+ * if not or if it ended (Z, or gone) first. */
 LIBFN int wait_asleep(pid_t pid, pid_t tid)
 {
-    for (int ms = 0; ms < POLL_LIMIT_MS; ms++) {
-        if (task_state(pid, tid) == 'S')
-            return 1;
-        sleep_ms(1);
-    }
-    return 0;
+    char state = '?';
+    POLL_UNTIL((state = task_state(pid, tid)) == 'S' || state == 'Z' || state == '?');
+    return state == 'S';
 }
 
 #endif
