@@ -2,7 +2,8 @@
 #
 #   make            build/kernel.elf and build/pagewise.iso
 #   make run        boot the ISO in QEMU, serial console on this terminal
-#                   (quit QEMU: Ctrl-A then X)
+#                   (quit QEMU: Ctrl-A then X); GRAPHICS=1 opens QEMU's
+#                   window too, where /dev/fb0 shows (try `memview &`)
 #   make debug      boot stopped at the first instruction, gdb attached
 #   make test       the whole test suite (ends with "N passed, M failed")
 #   make exec PROG=prog ARGS="a b"  run one static Linux program, exit with its status
@@ -14,10 +15,14 @@
 #                   (build/lab-cow, or LABDIR=dir); docs/labs/README.md
 #   make grade NAME=cow  run the boots that grade a lab (in a lab's tree: make grade)
 #   make labcheck   every lab's skeleton builds and fails its grade
+#   make pictures   boot headless, run memview and swapdemo, write the
+#                   screendumps to docs/img/*.png (tests/boots.py PICTURES)
 #   make fmt        clang-format every C file
 #   make clean      remove build/
 #
-# Variables: CMDLINE="..." (extra kernel command line), MEM=128M, QEMUFLAGS=...
+# Variables: CMDLINE="..." (extra kernel command line), MEM=128M, SMP=1 (CPUs:
+# make run SMP=2 starts the others, which halt: docs/smp.md), QEMUFLAGS=...,
+#            GRAPHICS=1 (make run: the display in a window, the console stays here)
 
 BUILD    := build
 GEN      := $(BUILD)/gen
@@ -31,8 +36,10 @@ QEMU     := qemu-system-x86_64
 PYTHON   := python3
 
 MEM      ?= 128M
+SMP      ?= 1
 CMDLINE  ?=
 QEMUFLAGS ?=
+GRAPHICS ?=
 
 # Kernel code: freestanding, linked in the top 2 GiB (-mcmodel=kernel), no
 # red zone (interrupts push onto the stack below rsp), no SSE (the kernel
@@ -49,11 +56,11 @@ KSRC := $(wildcard kernel/*.c mm/*.c drivers/*.c tests/kernel/*.c)
 ASRC := $(wildcard boot/*.asm kernel/*.asm)
 KOBJ := $(KSRC:%.c=$(BUILD)/%.o) $(ASRC:%.asm=$(BUILD)/%.o)
 
-QEMU_BASE := $(QEMU) -cpu max -smp 1 -m $(MEM) -no-reboot \
+QEMU_BASE := $(QEMU) -cpu max -smp $(SMP) -m $(MEM) -no-reboot \
              -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
              -cdrom $(ISO) -boot d
 
-.PHONY: all run debug test test-host test-mutants bench soak exec fmt clean tools lab grade labcheck
+.PHONY: all run debug test test-host test-mutants bench soak exec fmt clean tools lab grade labcheck pictures
 all: tools $(ISO)
 
 # ---- tools: install what is missing (as root on Debian) or say how ----
@@ -135,11 +142,11 @@ USER_PROGS  := $(DEMO_PROGS) $(TEST_PROGS)
 TESTDIR     := /usr/libexec/pagewise
 INITRD      := $(BUILD)/initrd.cpio
 
-$(BUILD)/user/%: user/%.c
+$(BUILD)/user/%: user/%.c $(wildcard user/*.h)
 	@mkdir -p $(@D)
 	$(USER_CC) $(USER_CFLAGS) -o $@ $<
 
-$(BUILD)/user/%: tests/user/%.c $(wildcard tests/user/*.h)
+$(BUILD)/user/%: tests/user/%.c $(wildcard tests/user/*.h user/*.h)
 	@mkdir -p $(@D)
 	$(USER_CC) $(USER_CFLAGS) -o $@ $<
 
@@ -180,9 +187,13 @@ $(BUILD)/swap-%.img:
 	rm -f $@ && (fallocate -l $* $@ 2>/dev/null || truncate -s $* $@) && chmod 600 $@
 	$(MKSWAP) $@ >/dev/null 2>&1 || { echo "$(MKSWAP) $@ failed (util-linux)"; exit 1; }
 
+# GRAPHICS=1: QEMU's own window (its default display: GTK or SDL, from
+# Debian's qemu-system-gui) shows the PCI display, /dev/fb0; the serial
+# console stays on this terminal. Without that package QEMU serves the
+# display over VNC instead (it prints "VNC server running on 127.0.0.1:5900").
 run: all $(if $(SWAP),$(SWAP_IMG))
-	@echo "Pagewise: serial console here. Quit QEMU with Ctrl-A then X."
-	$(QEMU_BASE) -display none -serial mon:stdio $(SWAPDRIVE) $(FWCFG) $(QEMUFLAGS); \
+	@echo "Pagewise: serial console here. Quit QEMU with Ctrl-A then X.$(if $(GRAPHICS), The display: QEMU's window.)"
+	$(QEMU_BASE) $(if $(GRAPHICS),,-display none) -serial mon:stdio $(SWAPDRIVE) $(FWCFG) $(QEMUFLAGS); \
 	 s=$$?; [ $$s = 1 ] || [ $$s = 0 ] || echo "qemu exit status $$s"
 
 # gdb is needed here only, so the tools check above leaves it out.
@@ -199,6 +210,12 @@ test: all
 	$(PYTHON) tests/harness.py --iso $(ISO) --jobs 2 --logdir $(BUILD)/test
 	$(PYTHON) tests/doccheck.py --tour-log $(BUILD)/test/tour.log docs/tour.md
 	$(PYTHON) tests/lab.py labcheck
+
+# The pictures of docs/ (docs/mmio.md): a headless boot types memview and
+# swapdemo at the shell and takes screendumps (tests/boots.py PICTURES,
+# tests/screendump.py); palette PNGs of a few KiB each.
+pictures: all
+	$(PYTHON) tests/harness.py --iso $(ISO) --pictures docs/img --logdir $(BUILD)/pictures
 
 # Run one static program as init (see README.md): make exec PROG=... ARGS="..."
 TIMEOUT ?= 600

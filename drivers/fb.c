@@ -11,11 +11,13 @@
  *
  *   /dev/fb0   read/write at a byte offset into the video RAM;
  *              FBIOGET_VSCREENINFO / FBIOGET_FSCREENINFO describe the mode
- *              (640x480, 32 bits per pixel, XRGB8888)
+ *              (640x480, 32 bits per pixel, XRGB8888); mmap puts the video
+ *              RAM (then the registers) into a process (mm/pfnmap.c)
  */
 #include "drivers/fb.h"
 
 #include "drivers/pci.h"
+#include "kernel/compiler.h"
 #include "kernel/errno.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
@@ -159,7 +161,31 @@ static long fb_ioctl(struct file *f, unsigned cmd, uintptr_t arg)
     return -ENOTTY;
 }
 
-static const struct file_ops fb_ops = {.read = fb_read, .write = fb_write, .ioctl = fb_ioctl, .seekable = true};
+/* mmap: which device pages [off, off + len) of /dev/fb0 are, as Linux's
+ * fb_mmap: the video RAM from offset 0, then (the page after its end) the
+ * register window, since no acceleration is reported (accel_flags 0);
+ * anything not wholly inside one of the two: EINVAL (vm_iomap_memory).
+ * Each gets the memory type of the kernel's own mapping of it (Linux's PAT
+ * tracking gives a second mapping of a range the first one's type). */
+static long fb_mmap(struct file *f, uint64_t off, uint64_t len, struct pfn_range *out)
+{
+    (void)f;
+    uint64_t start = fb.vram_phys, size = fb.vram_size, cache = PAGE_CACHE_WC;
+    uint64_t mmio_off = ALIGN_UP((uint64_t)fb.vram_size, PAGE_SIZE);
+    if (off >= mmio_off) {
+        off -= mmio_off;
+        start = fb.mmio_phys;
+        size = MMIO_SIZE;
+        cache = PAGE_CACHE_UC;
+    }
+    if (off >= size || len > size - off)
+        return -EINVAL;
+    *out = (struct pfn_range){.phys = start + off, .window_start = start, .window_end = start + size, .cache = cache};
+    return 0;
+}
+
+static const struct file_ops fb_ops = {
+    .read = fb_read, .write = fb_write, .ioctl = fb_ioctl, .mmap = fb_mmap, .seekable = true};
 
 /* Find the adapter, map its BARs, set the mode, make /dev/fb0. */
 void fb_init(void)

@@ -1,101 +1,99 @@
 /*
- * drivers/irq.c - the 8259A programmable interrupt controllers.
+ * drivers/irq.c - the IRQ layer drivers use, over one of two controllers:
  *
- *   master PIC (ports 0x20/0x21): IRQ 0..7  -> vectors 0x20..0x27
- *   slave  PIC (ports 0xa0/0xa1): IRQ 8..15 -> vectors 0x28..0x2f,
- *                                 chained into the master's IRQ 2
+ *   8259A (drivers/i8259.c)             IO-APIC + local APIC
+ *   IRQ n -> vector 0x20 + n            ISA IRQ n -> GSI (MADT override, or n)
+ *   mask: the PIC's mask register       -> IO-APIC entry: vector 0x20 + n,
+ *   EOI: to the PIC (both for 8..15)       trigger/polarity, boot CPU's id
+ *                                       EOI: to the local APIC
  *
- * Initialization words (ICW1..ICW4) per the 8259A datasheet. The local
- * APIC would replace this on SMP; one CPU needs no more than the PIC.
+ * The MADT's overrides matter: QEMU and most PCs wire the PIT (ISA IRQ 0)
+ * to IO-APIC input 2, and PCI lines (IRQ 5, 9, 10, 11) are level
+ * triggered. The choice is made once at boot; `noapic` keeps the 8259A.
  */
 #include "drivers/irq.h"
 
+#include "drivers/i8259.h"
+#include "drivers/ioapic.h"
+#include "drivers/lapic.h"
+#include "kernel/acpi.h"
+#include "kernel/cmdline.h"
 #include "kernel/printk.h"
 #include "kernel/x86.h"
-
-#define PIC1_CMD 0x20
-#define PIC1_DATA 0x21
-#define PIC2_CMD 0xa0
-#define PIC2_DATA 0xa1
-#define PIC_ICW1_INIT_ICW4 0x11 /* edge triggered, cascade, ICW4 follows */
-#define PIC_ICW4_8086 0x01
-#define PIC_EOI 0x20
-#define PIC_READ_ISR 0x0b /* OCW3: next read of the command port gives ISR */
-#define PIC_SPURIOUS_LINE 7
 
 static struct {
     irq_handler_t fn[NR_IRQS];
     void *arg[NR_IRQS];
     uint64_t count[NR_IRQS];
     uint64_t spurious;
-    uint16_t mask; /* bit set = line masked */
+    uint16_t mask; /* 8259A: bit set = line masked */
+    const struct madt_info *madt; /* NULL: the 8259A */
+    uint32_t boot_apic_id;        /* where the IO-APIC sends the ISA IRQs */
 } irqs = {.mask = 0xffff};
 
-static void pic_write_mask(void)
+/* The local APIC and the IO-APIC, if the MADT has them and both map. */
+static bool irq_init_apic(const struct madt_info *madt)
 {
-    outb(PIC1_DATA, irqs.mask & 0xff);
-    outb(PIC2_DATA, irqs.mask >> 8);
+    if (!lapic_init(madt->lapic_phys))
+        return false;
+    if (!ioapic_init(madt->ioapic_phys, madt->ioapic_gsi_base))
+        return false;
+    irqs.madt = madt;
+    irqs.boot_apic_id = lapic_id();
+    return true;
 }
 
-void irq_init(void)
+void irq_init(const struct madt_info *madt)
 {
-    outb(PIC1_CMD, PIC_ICW1_INIT_ICW4);
-    io_wait();
-    outb(PIC2_CMD, PIC_ICW1_INIT_ICW4);
-    io_wait();
-    outb(PIC1_DATA, IRQ_VECTOR_BASE); /* ICW2: vector offsets */
-    io_wait();
-    outb(PIC2_DATA, IRQ_VECTOR_BASE + 8);
-    io_wait();
-    outb(PIC1_DATA, 1 << IRQ_CASCADE); /* ICW3: slave on IRQ 2 */
-    io_wait();
-    outb(PIC2_DATA, IRQ_CASCADE); /* ICW3: slave's cascade identity */
-    io_wait();
-    outb(PIC1_DATA, PIC_ICW4_8086);
-    io_wait();
-    outb(PIC2_DATA, PIC_ICW4_8086);
-    io_wait();
+    /* Remapped even when masked for good: a spurious IRQ 7 must not arrive
+     * as vector 7 (#NM). */
+    i8259_init(IRQ_VECTOR_BASE);
+    if (madt && cmdline_has("noapic")) {
+        pr_info("irq: noapic: the IO-APIC and local APIC stay unused\n");
+        madt = NULL;
+    }
+    if (madt && irq_init_apic(madt)) {
+        pr_info("irq: IO-APIC routes ISA IRQs to vectors %#x..%#x; 8259A PICs masked\n", IRQ_VECTOR_BASE,
+                IRQ_VECTOR_BASE + NR_IRQS - 1);
+        return;
+    }
     irqs.mask = 0xffff & ~(1u << IRQ_CASCADE);
-    pic_write_mask();
+    i8259_set_mask(irqs.mask);
     pr_info("irq: 8259A PICs remapped to vectors %#x..%#x, all lines masked\n", IRQ_VECTOR_BASE,
             IRQ_VECTOR_BASE + NR_IRQS - 1);
 }
+
+bool irq_apic_mode(void) { return irqs.madt != NULL; }
 
 void irq_register(unsigned irq, irq_handler_t fn, void *arg)
 {
     bool on = irq_save();
     irqs.fn[irq] = fn;
     irqs.arg[irq] = arg;
-    irqs.mask &= ~(1u << irq);
-    pic_write_mask();
+    if (irqs.madt) {
+        const struct isa_irq_route *r = &irqs.madt->isa[irq];
+        if (!ioapic_route(r->gsi, IRQ_VECTOR_BASE + irq, r->level, r->active_low, irqs.boot_apic_id))
+            pr_warn("irq: IRQ %u -> GSI %u: no such IO-APIC input\n", irq, r->gsi);
+    } else {
+        irqs.mask &= ~(1u << irq);
+        i8259_set_mask(irqs.mask);
+    }
     irq_restore(on);
-}
-
-/* A spurious IRQ 7/15 (the line dropped before the CPU acknowledged it)
- * has no bit in the in-service register and must not get an EOI. */
-static bool pic_is_spurious(unsigned irq)
-{
-    if ((irq & 7) != PIC_SPURIOUS_LINE)
-        return false;
-    uint16_t port = irq < 8 ? PIC1_CMD : PIC2_CMD;
-    outb(port, PIC_READ_ISR);
-    return !(inb(port) & (1u << PIC_SPURIOUS_LINE));
 }
 
 void irq_dispatch(unsigned irq)
 {
-    if (pic_is_spurious(irq)) {
+    if (!irqs.madt && i8259_is_spurious(irq)) {
         irqs.spurious++;
-        if (irq >= 8)
-            outb(PIC1_CMD, PIC_EOI); /* the master did see the cascade */
         return;
     }
     irqs.count[irq]++;
     if (irqs.fn[irq])
         irqs.fn[irq](irqs.arg[irq]);
-    if (irq >= 8)
-        outb(PIC2_CMD, PIC_EOI);
-    outb(PIC1_CMD, PIC_EOI);
+    if (irqs.madt)
+        lapic_eoi();
+    else
+        i8259_eoi(irq);
 }
 
 uint64_t irq_count(unsigned irq) { return irq < NR_IRQS ? irqs.count[irq] : 0; }

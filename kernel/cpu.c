@@ -42,9 +42,9 @@ static void cpu_detect(void)
 
 static const char *state(bool present, bool enabled) { return !present ? "absent" : enabled ? "on" : "present, off"; }
 
-void cpu_init(void)
+/* CR0 and CR4 as the kernel wants them on every CPU; returns CR4. */
+static uint64_t cpu_setup_control_regs(void)
 {
-    cpu_detect();
     /* WP: read-only pages bind the kernel too. MP without EM: SSE and x87
      * instructions run (user code compiled by gcc uses SSE). */
     write_cr0((read_cr0() | CR0_WP | CR0_MP) & ~(CR0_EM | CR0_TS));
@@ -56,6 +56,20 @@ void cpu_init(void)
     if (boot_cpu.smap)
         cr4 |= CR4_SMAP;
     write_cr4(cr4);
+    return cr4;
+}
+
+void cpu_setup_ap(void)
+{
+    cpu_setup_control_regs();
+    fpu_setup_cpu();
+    pat_setup_cpu();
+}
+
+void cpu_init(void)
+{
+    cpu_detect();
+    uint64_t cr4 = cpu_setup_control_regs();
     fpu_init(); /* XSAVE: CR4.OSXSAVE, XCR0, the size of a task's save area */
     pat_init(); /* memory types: WB for RAM, WC and UC for ioremap */
 

@@ -23,5 +23,8 @@ extern struct cpu_features boot_cpu;
 /* Read CPUID and switch on WP, PGE, SMEP and SMAP where present. Called
  * from kmain before paging_init (which uses global and 1 GiB pages). */
 void cpu_init(void);
+/* The boot CPU's choices on an AP: CR0 and CR4 bits, XSAVE and XCR0, the
+ * PAT (EFER.NXE the trampoline set). Called by each AP on itself. */
+void cpu_setup_ap(void);
 
 #endif

@@ -7,9 +7,10 @@
 ; trap_frame (kernel/trap.h) an interrupt would, so fork, signals and
 ; execve treat both kinds of entry alike.
 ;
-; One CPU, interrupts off until the frame is built: a plain global holds
-; the user RSP for the few instructions between (SMP kernels use per-CPU
-; data reached through swapgs instead).
+; Interrupts are off until the frame is built: a plain global holds the
+; user RSP for the few instructions between. That is safe while only the
+; boot CPU runs tasks; with tasks on every CPU both words move into struct
+; percpu (%gs-relative: swapgs is already the first instruction).
 
 %include "memlayout.inc"
 %include "trapframe.inc"
@@ -31,6 +32,7 @@ extern trap_return
 
 global syscall_entry
 syscall_entry:
+    swapgs                          ; GS base: the CPU's struct percpu
     mov [rel syscall_user_rsp], rsp
     mov rsp, [rel syscall_kernel_rsp]
     push USER_DS                    ; ss
@@ -65,6 +67,7 @@ syscall_entry:
     mov rcx, [rsp + TF_RIP]
     mov r11, [rsp + TF_RFLAGS]
     mov rsp, [rsp + TF_RSP]         ; the user stack, last
+    swapgs                          ; the user's GS base back
     o64 sysret
 
 ; switch_to(uint64_t *save_rsp, uint64_t new_rsp): save the callee-saved

@@ -38,6 +38,7 @@
 #define ELOOP 40
 #define EIDRM 43
 #define EOVERFLOW 75
+#define ETIMEDOUT 110
 
 /* Kernel-internal (never seen by user code): a blocking call was
  * interrupted by a signal; restart it if the handler has SA_RESTART (or

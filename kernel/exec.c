@@ -208,7 +208,7 @@ static const char *basename(const char *path)
 int exec_program(struct task *t, const char *path, char *const argv[], char *const envp[])
 {
     struct inode *ino;
-    int r = vfs_lookup(t->cwd, path, true, &ino);
+    int r = vfs_lookup(t->group->cwd, path, true, &ino);
     if (r)
         return r;
     if (!S_ISREG(ino->mode) || vfs_permission(ino, MAY_EXEC))
@@ -232,13 +232,18 @@ int exec_program(struct task *t, const char *path, char *const argv[], char *con
         mm_destroy(mm);
         return r ? r : -ENOMEM;
     }
-    /* Point of no return: the new image is ready, drop the old one. */
+    /* Point of no return: the new image is ready. The other threads go
+     * first (they run in the old image), then the old image. */
+    if (t == current && (r = thread_group_dethread())) {
+        mm_destroy(mm);
+        return r;
+    }
     struct mm *old = t->mm;
     t->mm = mm;
     if (t == current)
         mm_switch(mm);
     if (old)
-        mm_destroy(old);
+        mm_put(old); /* execve ended the other threads first: the last user */
     cred_exec(t, vfs_permission(ino, MAY_READ) == 0); /* saved ids, dumpable */
     strlcpy(t->comm, basename(path), sizeof(t->comm));
     vfs_path_of(ino, t->exe, sizeof(t->exe));

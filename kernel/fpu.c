@@ -55,6 +55,13 @@ void fpu_init(void)
             fpu_cfg.xfeatures, fpu_cfg.size);
 }
 
+void fpu_setup_cpu(void)
+{
+    if (!fpu_cfg.xsave)
+        return;
+    write_cr4(read_cr4() | CR4_OSXSAVE);
+    xsetbv(XCR_XFEATURE_ENABLED, fpu_cfg.xfeatures);
+}
 
 const char *fpu_check_image(const uint8_t *area)
 {

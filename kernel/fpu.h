@@ -39,6 +39,9 @@ extern struct fpu_config fpu_cfg;
 /* Enable XSAVE and the user state components the CPU has (CR4.OSXSAVE,
  * XCR0), size the save area, say so in the boot log. Called by cpu_init. */
 void fpu_init(void);
+/* On an AP: the same CR4.OSXSAVE and XCR0 as the boot CPU's (every CPU
+ * must save the same layout: tasks will move between them). */
+void fpu_setup_cpu(void);
 static inline bool fpu_xsave(void) { return fpu_cfg.xsave; }
 static inline uint64_t fpu_xfeatures(void) { return fpu_cfg.xfeatures; }
 static inline uint32_t fpu_size(void) { return fpu_cfg.size; }

@@ -1,5 +1,5 @@
 /*
- * kernel/gdt.c - the GDT and the 64-bit TSS.
+ * kernel/gdt.c - the GDT and the 64-bit TSS, one of each per CPU.
  *
  * Code/data descriptor (SDM Vol 3A §3.4.5), the bits that matter in
  * long mode:   bit 53 L (64-bit code) | bit 47 P | bits 46:45 DPL |
@@ -9,6 +9,7 @@
 #include "kernel/gdt.h"
 
 #include "kernel/compiler.h"
+#include "kernel/percpu.h"
 #include "kernel/string.h"
 #include "kernel/x86.h"
 #include "mm/memlayout.h"
@@ -23,48 +24,30 @@
 #define SEG_G (1ul << 55)
 #define SEG_LIMIT_MAX 0x000f00000000fffful
 #define TSS_TYPE_AVAILABLE 0x9ul
-#define NR_IST_STACKS 3
 
-struct __attribute__((packed)) tss64 {
-    uint32_t reserved0;
-    uint64_t rsp[3];
-    uint64_t reserved1;
-    uint64_t ist[7];
-    uint64_t reserved2;
-    uint16_t reserved3;
-    uint16_t iomap_base;
-};
+/* The boot CPU's IST stacks: static, as gdt_init runs before any
+ * allocator. The APs' come from vmalloc, with guard pages (kernel/smp.c). */
+static uint8_t boot_ist_stack[NR_IST_STACKS][IST_STACK_SIZE] __attribute__((aligned(16)));
 
-enum { GDT_NULL, GDT_KCODE, GDT_KDATA, GDT_UCODE32, GDT_UDATA, GDT_UCODE, GDT_TSS_LO, GDT_TSS_HI, GDT_ENTRIES };
-
-static struct {
-    uint64_t gdt[GDT_ENTRIES];
-    struct tss64 tss;
-    uint8_t ist_stack[NR_IST_STACKS][IST_STACK_SIZE] __attribute__((aligned(16)));
-} cpu0;
-
-void gdt_init(void)
+static void gdt_fill(uint64_t *g, const struct tss64 *tss)
 {
-    uint64_t *g = cpu0.gdt;
     g[GDT_NULL] = 0;
     g[GDT_KCODE] = SEG_P | SEG_S | SEG_CODE | SEG_L | SEG_G | SEG_LIMIT_MAX;
     g[GDT_KDATA] = SEG_P | SEG_S | SEG_DATA | SEG_DB | SEG_G | SEG_LIMIT_MAX;
     g[GDT_UCODE32] = SEG_P | SEG_S | SEG_DPL3 | SEG_CODE | SEG_DB | SEG_G | SEG_LIMIT_MAX;
     g[GDT_UDATA] = SEG_P | SEG_S | SEG_DPL3 | SEG_DATA | SEG_DB | SEG_G | SEG_LIMIT_MAX;
     g[GDT_UCODE] = SEG_P | SEG_S | SEG_DPL3 | SEG_CODE | SEG_L | SEG_G | SEG_LIMIT_MAX;
-
-    memset(&cpu0.tss, 0, sizeof(cpu0.tss));
-    for (int i = 0; i < NR_IST_STACKS; i++)
-        cpu0.tss.ist[i] = (uint64_t)&cpu0.ist_stack[i][IST_STACK_SIZE];
-    cpu0.tss.iomap_base = sizeof(cpu0.tss); /* no I/O bitmap: user gets no ports */
-    uint64_t base = (uint64_t)&cpu0.tss, limit = sizeof(cpu0.tss) - 1;
+    uint64_t base = (uint64_t)tss, limit = sizeof(*tss) - 1;
     g[GDT_TSS_LO] = (limit & 0xffff) | (base & 0xffffff) << 16 | TSS_TYPE_AVAILABLE << 40 | SEG_P |
                     ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
     g[GDT_TSS_HI] = base >> 32;
+}
 
-    struct descriptor_table_ptr p = {sizeof(cpu0.gdt) - 1, (uint64_t)cpu0.gdt};
+/* lgdt, then reload CS with a far return and the data segments. */
+static void gdt_load(const uint64_t *gdt)
+{
+    struct descriptor_table_ptr p = {sizeof(uint64_t) * GDT_ENTRIES - 1, (uint64_t)gdt};
     lgdt(&p);
-    /* Reload CS with a far return, then the data segments. */
     __asm__ volatile("pushq %0\n\t"
                      "leaq 1f(%%rip), %%rax\n\t"
                      "pushq %%rax\n\t"
@@ -79,13 +62,39 @@ void gdt_init(void)
                      "movw %%ax, %%gs\n\t" ::"i"(KERNEL_CS),
                      "i"(KERNEL_DS)
                      : "rax", "memory");
-    ltr(TSS_SEL);
 }
 
-void tss_set_kernel_stack(uint64_t rsp0) { cpu0.tss.rsp[0] = rsp0; }
+void gdt_init_cpu(struct percpu *p, const uint64_t ist_top[NR_IST_STACKS], const uint64_t ist_size)
+{
+    struct cpu_tables *t = &p->tables;
+    memset(&t->tss, 0, sizeof(t->tss));
+    for (int i = 0; i < NR_IST_STACKS; i++) {
+        t->tss.ist[i] = ist_top[i];
+        p->ist_bottom[i] = ist_top[i] - ist_size;
+    }
+    t->tss.iomap_base = sizeof(t->tss); /* no I/O bitmap: user gets no ports */
+    gdt_fill(t->gdt, &t->tss);
+    gdt_load(t->gdt);
+    ltr(TSS_SEL);
+    /* After the GS selector load, which may clear the base. */
+    p->self = p;
+    wrmsr(MSR_GS_BASE, (uint64_t)p);
+    wrmsr(MSR_KERNEL_GS_BASE, 0); /* user mode's GS base, swapped in by swapgs */
+}
+
+void gdt_init(void)
+{
+    uint64_t top[NR_IST_STACKS];
+    for (int i = 0; i < NR_IST_STACKS; i++)
+        top[i] = (uint64_t)&boot_ist_stack[i][IST_STACK_SIZE];
+    gdt_init_cpu(&percpu_area[0], top, IST_STACK_SIZE);
+}
+
+void tss_set_kernel_stack(uint64_t rsp0) { this_cpu()->tables.tss.rsp[0] = rsp0; }
 
 void ist_stack_bounds(int ist, uint64_t *lo, uint64_t *hi)
 {
-    *lo = (uint64_t)cpu0.ist_stack[ist - 1];
-    *hi = *lo + IST_STACK_SIZE;
+    struct percpu *p = this_cpu();
+    *lo = p->ist_bottom[ist - 1];
+    *hi = p->tables.tss.ist[ist - 1];
 }

@@ -50,6 +50,11 @@ void idt_init(void)
      * mode is a #GP (SIGSEGV), as on Linux. */
     idt[T_BP].type_attr = GATE_INTERRUPT_USER;
     idt[T_OF].type_attr = GATE_INTERRUPT_USER;
+    idt_load();
+}
+
+void idt_load(void)
+{
     struct descriptor_table_ptr p = {sizeof(idt) - 1, (uint64_t)idt};
     lidt(&p);
 }

@@ -8,6 +8,7 @@
 #include "drivers/fw_cfg.h"
 #include "drivers/irq.h"
 #include "drivers/serial.h"
+#include "kernel/acpi.h"
 #include "kernel/cmdline.h"
 #include "kernel/cpu.h"
 #include "kernel/gdt.h"
@@ -15,7 +16,9 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
+#include "kernel/percpu.h"
 #include "kernel/sched.h"
+#include "kernel/smp.h"
 #include "kernel/string.h"
 #include "kernel/syscall.h"
 #include "kernel/time.h"
@@ -139,15 +142,17 @@ void kmain(uint32_t mbi_phys)
     if (!multiboot_parse(mbi_phys, &boot_info)) /* what GRUB tells us */
         panic("malformed multiboot2 information at %#x", mbi_phys);
     setup_cmdline();                        /* quiet, test=, mem=, init= */
-    gdt_init();                             /* segments, TSS, IST stacks */
+    gdt_init();                             /* segments, TSS, IST stacks, GS: CPU 0's */
     idt_init();                             /* exceptions and IRQ gates */
     multiboot_print_memory_map(&boot_info); /* the firmware's RAM map */
     pmm_init(&boot_info, cmdline_parse_size(cmdline_get("mem"))); /* frames */
     cpu_init();                             /* CPUID; WP, PGE, SMEP, SMAP, SSE */
     paging_init();                          /* kernel page tables, CR3 */
-    irq_init();                             /* 8259A PICs */
+    acpi_init(&boot_info);                  /* MADT: CPUs, IO-APIC, IRQ routes */
+    irq_init(acpi_madt());                  /* IO-APIC + local APIC, or 8259A PICs */
+    smp_init_boot_cpu();                    /* CPU 0: APIC id, CPUID for /proc/cpuinfo */
     time_init();                            /* TSC calibration */
-    time_start_tick();                      /* PIT: HZ timer interrupts */
+    time_start_tick();                      /* HZ timer interrupts: local APIC timer or PIT */
     serial_enable_rx_irq();                 /* console input by IRQ 4 */
     setup_rootfs();                         /* initrd at /, /dev */
     fw_cfg_for_each(add_fw_cfg_program, NULL); /* make exec's program */
@@ -161,6 +166,8 @@ void kmain(uint32_t mbi_phys)
     vm_check_init(cmdline_get("vmcheck"));  /* /proc/vmcheck; vmcheck[=N]: after mm events */
     proc_init(&idle_task);                  /* pid 0, the FPU template */
     sched_init(&idle_task);                 /* run queue; we are idle */
+    percpu_area[0].idle = &idle_task;
+    smp_boot_aps();                         /* the other CPUs: up, then halted */
     idle_task.kstack_top = kstack_alloc();  /* leave the boot stack */
     if (!idle_task.kstack_top)
         panic("no memory for the first kernel stack");

@@ -45,4 +45,11 @@ static inline void list_del(struct list_head *n)
     n->next = n->prev = NULL;
 }
 
+/* Put n where old is in its list; old leaves it. */
+static inline void list_replace(struct list_head *old, struct list_head *n)
+{
+    list_insert_between(n, old->prev, old->next);
+    old->next = old->prev = NULL;
+}
+
 #endif

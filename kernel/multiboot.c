@@ -7,6 +7,8 @@
  *       type 3 module:   u32 mod_start | u32 mod_end | char string[]
  *       type 6 mmap:     u32 entry_size | u32 entry_version |
  *                        entries of { u64 base | u64 length | u32 type | u32 }
+ *       type 14 ACPI old: a copy of the ACPI 1.0 RSDP (20 bytes)
+ *       type 15 ACPI new: a copy of the ACPI 2.0+ RSDP (36 bytes)
  *       type 0 end
  */
 #include "kernel/multiboot.h"
@@ -20,6 +22,8 @@
 #define MB2_TAG_CMDLINE 1
 #define MB2_TAG_MODULE 3
 #define MB2_TAG_MMAP 6
+#define MB2_TAG_ACPI_OLD 14
+#define MB2_TAG_ACPI_NEW 15
 #define MB2_TAG_ALIGN 8
 
 struct mb2_tag {
@@ -53,6 +57,18 @@ static void parse_module(const struct mb2_tag *tag, struct boot_info *bi)
     strlcpy(mod->name, (const char *)(m + 2), sizeof(mod->name));
 }
 
+/* Keep the RSDP copy; the "new" one (with the XSDT) wins over the "old". */
+static void parse_acpi(const struct mb2_tag *tag, struct boot_info *bi)
+{
+    uint32_t len = tag->size - sizeof(*tag);
+    if (len > BOOT_RSDP_MAX)
+        len = BOOT_RSDP_MAX;
+    if (tag->type == MB2_TAG_ACPI_OLD && bi->rsdp_len > len)
+        return;
+    memcpy(bi->rsdp, tag + 1, len);
+    bi->rsdp_len = len;
+}
+
 bool multiboot_parse(uint64_t mbi_phys, struct boot_info *bi)
 {
     const uint8_t *mbi = (const uint8_t *)(mbi_phys + PAGE_OFFSET);
@@ -75,6 +91,8 @@ bool multiboot_parse(uint64_t mbi_phys, struct boot_info *bi)
             parse_mmap(tag, bi);
         else if (tag->type == MB2_TAG_MODULE)
             parse_module(tag, bi);
+        else if (tag->type == MB2_TAG_ACPI_OLD || tag->type == MB2_TAG_ACPI_NEW)
+            parse_acpi(tag, bi);
         off += ALIGN_UP(tag->size, MB2_TAG_ALIGN);
     }
     return false;

@@ -13,6 +13,7 @@
 #define BOOT_MAX_REGIONS 64
 #define BOOT_MAX_MODULES 8
 #define BOOT_CMDLINE_MAX 1024
+#define BOOT_RSDP_MAX 36
 
 /* Multiboot2 memory map entry types (the BIOS e820 types). */
 enum mem_region_type {
@@ -40,6 +41,10 @@ struct boot_info {
     struct boot_module modules[BOOT_MAX_MODULES];
     unsigned nr_modules;
     uint64_t mbi_start, mbi_end; /* the multiboot info itself, physical */
+    /* GRUB's copy of the ACPI RSDP (tag 15 "new": ACPI 2.0+, 36 bytes, or
+     * tag 14 "old": ACPI 1.0, 20 bytes); rsdp_len 0 if neither came. */
+    uint8_t rsdp[BOOT_RSDP_MAX];
+    uint32_t rsdp_len;
 };
 
 /* Parse the multiboot2 information at physical address mbi_phys (reached

@@ -67,7 +67,7 @@ static long pipe_write(struct file *f, const char *ubuf, size_t n, uint64_t *pos
     size_t done = 0;
     while (done < n) {
         if (p->readers == 0) {
-            signal_send_info(current, SIGPIPE, SI_USER, 0, current->pid, 0); /* Linux: send_sig */
+            signal_send_thread_info(current, SIGPIPE, SI_USER, 0, current->pid, 0); /* Linux: send_sig */
             return done ? (long)done : -EPIPE;
         }
         size_t space = PIPE_SIZE - used(p);

@@ -17,6 +17,7 @@
 #include "kernel/compiler.h"
 #include "kernel/errno.h"
 #include "kernel/exec.h"
+#include "kernel/futex.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/procfs.h"
@@ -43,6 +44,8 @@ static struct {
 
 void task_start(void); /* kernel/entry.asm */
 
+static struct thread_group idle_group; /* pid 0's: no files, no handlers */
+
 /* The FPU state every new program starts with (fninit, default MXCSR). */
 void proc_init(struct task *idle);
 void proc_init(struct task *idle)
@@ -55,9 +58,55 @@ void proc_init(struct task *idle)
     strlcpy(idle->comm, "swapper", sizeof(idle->comm));
     list_init(&idle->children);
     wait_queue_init(&idle->child_exit);
+    list_init(&idle_group.threads);
+    wait_queue_init(&idle_group.thread_exit);
+    idle_group.leader = idle;
+    idle_group.refs = idle_group.nr_live = 1;
+    idle->group = &idle_group;
+    list_add_tail(&idle->thread_node, &idle_group.threads);
 }
 
-struct task *proc_alloc(void)
+/* A new thread group led by t (fork, the first process, kernel threads).
+ * Its files, cwd and handlers are the caller's to fill in. */
+static struct thread_group *group_create(struct task *t)
+{
+    struct thread_group *g = kzalloc(sizeof(*g));
+    if (!g)
+        return NULL;
+    g->tgid = t->pid;
+    g->leader = t;
+    list_init(&g->threads);
+    wait_queue_init(&g->thread_exit);
+    g->cwd = vfs_root();
+    return g;
+}
+
+/* The group's files close with its last thread (proc_exit); a group
+ * that never ran (a failed fork) may still hold some. */
+static void group_close_files(struct thread_group *g)
+{
+    for (int fd = 0; fd < NR_OPEN; fd++)
+        if (g->fd[fd]) {
+            file_put(g->fd[fd]);
+            g->fd[fd] = NULL;
+        }
+}
+
+/* t's /proc entries: /proc/<pid> for a leader, and /proc/<tgid>/task/<tid>
+ * for every thread (the leader too). */
+static int proc_add_entries(struct task *t)
+{
+    if (thread_group_leader(t) && procfs_add_task(t) != 0)
+        return -ENOMEM;
+    if (procfs_add_thread(t) != 0) {
+        if (thread_group_leader(t))
+            procfs_remove_task(t);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+struct task *proc_alloc(struct thread_group *group)
 {
     struct task *t = kzalloc(sizeof(*t));
     if (!t)
@@ -78,26 +127,46 @@ struct task *proc_alloc(void)
     list_init(&t->children);
     wait_queue_init(&t->child_exit);
     memcpy(t->fpu, procs.fpu_initial, fpu_size());
-    t->cwd = vfs_root();
     cred_init_root(&t->cred); /* fork copies the parent's over these */
     rlimit_init_defaults(t->rlim);
-    if (procfs_add_task(t) != 0) {
+    t->group = group ? group : group_create(t);
+    if (!t->group || proc_add_entries(t) != 0) {
+        if (t->group && !group)
+            kfree(t->group);
         kstack_free(t->kstack_top);
         kfree(t);
         return NULL;
     }
+    t->tgid = t->group->tgid;
+    t->group->refs++;
+    t->group->nr_live++;
+    list_add_tail(&t->thread_node, &t->group->threads);
     list_add_tail(&t->all_node, &procs.all);
     procs.count++;
     return t;
 }
 
+/* Free t's task struct and kernel stack, and its group with its last
+ * task. A thread has left group->threads already (proc_exit), unless it
+ * never ran (a failed clone or fork). */
 void proc_free(struct task *t)
 {
-    procfs_remove_task(t);
+    struct thread_group *g = t->group;
+    procfs_remove_thread(t);
+    if (t->thread_node.next) { /* it never ran: proc_exit takes it off */
+        list_del(&t->thread_node);
+        g->nr_live--;
+    }
+    if (thread_group_leader(t))
+        procfs_remove_task(t);
     list_del(&t->all_node);
     procs.count--;
     kstack_free(t->kstack_top);
     kfree(t);
+    if (--g->refs == 0) {
+        group_close_files(g);
+        kfree(g);
+    }
 }
 
 int proc_count(void) { return procs.count; }
@@ -134,15 +203,15 @@ struct task *proc_find(int pid)
     struct list_head *pos;
     list_for_each(pos, &procs.all) {
         struct task *t = list_entry(pos, struct task, all_node);
-        if (t->pid == pid && t->state != TASK_ZOMBIE)
-            return t;
+        if (t->pid == pid && (t->state != TASK_ZOMBIE || t->group->nr_live > 0))
+            return t; /* a leader that exited before its threads still names the process */
     }
     return NULL;
 }
 
 int proc_spawn_init(const char *path, char *const argv[], char *const envp[])
 {
-    struct task *t = proc_alloc();
+    struct task *t = proc_alloc(NULL);
     if (!t)
         return -ENOMEM;
     t->parent = current;
@@ -150,7 +219,7 @@ int proc_spawn_init(const char *path, char *const argv[], char *const envp[])
     struct inode *console;
     if (vfs_lookup(NULL, "/dev/console", true, &console) == 0)
         for (int fd = 0; fd < 3; fd++)
-            t->fd[fd] = file_open(console, O_RDWR, "/dev/console");
+            t->group->fd[fd] = file_open(console, O_RDWR, "/dev/console");
     int r = exec_program(t, path, argv, envp);
     if (r) {
         pr_err("init: cannot run %s: error %d\n", path, r);
@@ -186,49 +255,118 @@ static void describe_status(const struct task *t, int status)
                   signal_name(status & 0x7f));
 }
 
-void proc_exit(int status)
+/* The last thread of g is gone: its leader becomes the zombie the
+ * parent waits for, with the process's wait status (exit_group's, else
+ * the leader's own exit). Children go to init. Interrupts off. */
+static void process_exit_notify(struct thread_group *g)
 {
-    struct task *t = current;
-    if (t->clear_child_tid) {
-        uint32_t zero = 0;
-        copy_to_user((void *)t->clear_child_tid, &zero, sizeof(zero));
-    }
-    for (int fd = 0; fd < NR_OPEN; fd++)
-        if (t->fd[fd]) {
-            file_put(t->fd[fd]);
-            t->fd[fd] = NULL;
-        }
-    if (t->mm) {
-        mm_switch_kernel(); /* never free the page tables we run on */
-        mm_destroy(t->mm);
-        t->mm = NULL;
-    }
-    if (t == procs.init) {
-        describe_status(t, status);
+    struct task *l = g->leader;
+    int status = g->exiting ? g->exit_status : l->exit_status;
+    l->exit_status = status;
+    if (l == procs.init) {
+        describe_status(l, status);
         debug_exit(status == 0 ? DEBUG_EXIT_PASS : DEBUG_EXIT_FAIL);
         panic("init exited"); /* real hardware: nothing left to run */
     }
+    reparent_children(l);
+    struct task *parent = l->parent;
+    struct sigaction_k *chld = parent ? &parent->group->sigaction[SIGCHLD - 1] : NULL;
+    if (chld && (chld->handler == SIG_IGN || (chld->flags & SA_NOCLDWAIT))) {
+        /* POSIX: the parent ignores SIGCHLD: no zombie, nothing to wait for. */
+        list_del(&l->sibling);
+        wake_up(&parent->child_exit); /* a waiting wait4 now finds no child: ECHILD */
+        l->parent = NULL;
+        if (l == current)
+            sched_free_after_switch(l); /* once we are off this stack */
+        else
+            proc_free(l); /* a zombie already: its stack is idle */
+        return;
+    }
+    if (parent) {
+        signal_send_info(parent, SIGCHLD, (status & 0x7f) ? CLD_KILLED : CLD_EXITED, 0, l->pid,
+                         (status & 0x7f) ? (status & 0x7f) : (status >> 8) & 0xff);
+        wake_up(&parent->child_exit);
+    }
+}
+
+/* Let go of the address space: the last user frees it (never while its
+ * page tables are loaded). */
+static void exit_mm(struct task *t)
+{
+    if (!t->mm)
+        return;
+    if (t->mm->users == 1)
+        mm_switch_kernel(); /* never free the page tables we run on */
+    mm_put(t->mm);
+    t->mm = NULL;
+}
+
+void proc_exit(int status)
+{
+    struct task *t = current;
+    struct thread_group *g = t->group;
+    futex_exit_release(t); /* CLONE_CHILD_CLEARTID, robust futexes: while the mm is there */
     bool irqs = irq_save();
-    reparent_children(t);
+    list_del(&t->thread_node);
+    bool last = --g->nr_live == 0;
+    wake_up(&g->thread_exit); /* an execve in another thread may wait for us */
+    irq_restore(irqs);
+    if (last)
+        group_close_files(g);
+    exit_mm(t);
+    irqs = irq_save();
     t->exit_status = status;
     t->state = TASK_ZOMBIE;
-    struct sigaction_k *chld = t->parent ? &t->parent->sigaction[SIGCHLD - 1] : NULL;
-    if (chld && (chld->handler == SIG_IGN || (chld->flags & SA_NOCLDWAIT))) {
-        /* POSIX: the parent ignores SIGCHLD: no zombie, nothing to wait for.
-         * The scheduler frees us once we are off this stack. */
-        list_del(&t->sibling);
-        wake_up(&t->parent->child_exit); /* a waiting wait4 now finds no child: ECHILD */
-        t->parent = NULL;
-        sched_free_after_switch(t);
-    }
-    if (t->parent) {
-        signal_send_info(t->parent, SIGCHLD, (status & 0x7f) ? CLD_KILLED : CLD_EXITED, 0, t->pid,
-                         (status & 0x7f) ? (status & 0x7f) : (status >> 8) & 0xff);
-        wake_up(&t->parent->child_exit);
-    }
+    if (last)
+        process_exit_notify(g);
+    if (!thread_group_leader(t))
+        sched_free_after_switch(t); /* a thread is nobody's child: it frees itself */
     schedule();
     irq_restore(irqs);
     panic("a zombie ran again");
+}
+
+void proc_exit_group(int status)
+{
+    struct thread_group *g = current->group;
+    if (!g->exiting) {
+        g->exiting = true;
+        g->exit_status = status;
+        thread_group_kill_others(current);
+    }
+    proc_exit(g->exit_status);
+}
+
+/* Called by execve once it is the only thread left (kernel/thread.c):
+ * t takes the old leader's place, pid (the tgid), parent and children,
+ * and the old leader, a zombie, is freed. */
+void proc_take_leadership(struct task *t)
+{
+    struct thread_group *g = t->group;
+    struct task *old = g->leader;
+    procfs_remove_thread(t);
+    procfs_remove_thread(old);
+    t->pid = g->tgid;
+    old->pid = 0; /* no /proc entry of its own any more */
+    t->parent = old->parent;
+    if (old->parent)
+        list_replace(&old->sibling, &t->sibling);
+    while (!list_empty(&old->children)) {
+        struct task *c = list_first_entry(&old->children, struct task, sibling);
+        list_del(&c->sibling);
+        c->parent = t;
+        list_add_tail(&c->sibling, &t->children);
+    }
+    t->pgid = old->pgid, t->sid = old->sid;
+    memcpy(t->rlim, old->rlim, sizeof(t->rlim));
+    t->alarm_at = old->alarm_at, t->alarm_interval = old->alarm_interval;
+    t->oom_score_adj = old->oom_score_adj, t->oom_score_adj_min = old->oom_score_adj_min;
+    if (procs.init == old)
+        procs.init = t;
+    g->leader = t;
+    old->parent = NULL;
+    proc_free(old); /* a zombie: off every CPU and queue */
+    procfs_add_thread(t); /* /proc/<tgid>/task/<tgid> again (a failure only hides it) */
 }
 
 void proc_check_alarms(uint64_t now)
@@ -251,7 +389,7 @@ int proc_signal_group(int pgrp, int sig)
     struct list_head *pos;
     list_for_each(pos, &procs.all) {
         struct task *t = list_entry(pos, struct task, all_node);
-        if (t->pgid == pgrp && t->state != TASK_ZOMBIE) {
+        if (t->pgid == pgrp && thread_group_leader(t) && t->group->nr_live > 0) { /* each process once */
             signal_send(t, sig);
             n++;
         }
@@ -264,7 +402,7 @@ bool proc_group_exists(int pgrp)
     struct list_head *pos;
     list_for_each(pos, &procs.all) {
         struct task *t = list_entry(pos, struct task, all_node);
-        if (t->pgid == pgrp && t->state != TASK_ZOMBIE)
+        if (t->pgid == pgrp && t->group->nr_live > 0)
             return true;
     }
     return false;
@@ -288,7 +426,7 @@ static __noreturn void kthread_main(void)
 
 struct task *kthread_create(void (*fn)(void *), void *arg, const char *name)
 {
-    struct task *t = proc_alloc();
+    struct task *t = proc_alloc(NULL);
     if (!t)
         return NULL;
     /* Its stack: switch_to pops six registers and returns into kthread_main,

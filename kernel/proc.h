@@ -1,14 +1,22 @@
 /*
- * kernel/proc.h - processes (tasks). One task = one thread = one process
- * here: Pagewise has no threads, so tid = pid = tgid.
+ * kernel/proc.h - tasks, and the thread groups (processes) they form.
  *
- *   struct task
- *     kstack (vmalloc, guard page below)   the kernel stack: the user's
- *        top: struct trap_frame            registers on kernel entry
- *     ctx_rsp                              saved kernel rsp while switched out
- *     mm                                   the address space (NULL: kernel thread)
- *     fd[]                                 open files
- *     fpu                                  SSE/x87 registers (fxsave image)
+ * A task is one thread of execution: its own kernel stack, registers,
+ * signal mask and tid. A process is a thread group: the tasks made by
+ * clone(CLONE_THREAD) share one struct thread_group (open files, cwd,
+ * signal handlers, process-directed signals) and one struct mm (the
+ * address space, counted by mm->users). getpid() is the group's tgid,
+ * the tid of its first task, the leader; gettid() is the task's own.
+ *
+ *   struct task  (one per thread)          struct thread_group (one per process)
+ *     pid = tid                              tgid, leader, threads (live ones)
+ *     kstack, tf, ctx_rsp, fpu, fs_base      fd[], cloexec[], cwd     (CLONE_FILES, CLONE_FS)
+ *     sig_blocked, sig_pending (its own)     sigaction[]              (CLONE_SIGHAND)
+ *     altstack, clear_child_tid, robust      sig_pending (process-directed)
+ *     group --------------------------->     exiting, exit_status     (exit_group)
+ *     mm ------------> struct mm (users = tasks using it)
+ *
+ * kernel/thread.c makes and ends threads; kernel/futex.c lets them wait.
  */
 #ifndef PAGEWISE_KERNEL_PROC_H
 #define PAGEWISE_KERNEL_PROC_H
@@ -50,8 +58,34 @@ struct sigaction_k {
     uint64_t mask;
 };
 
+/* What the threads of one process share (Linux splits it into
+ * files_struct, fs_struct, sighand_struct and signal_struct; Pagewise
+ * shares all or nothing, so one struct). Freed with its last task. */
+struct thread_group {
+    int tgid;                /* the process id: the leader's tid */
+    int refs;                /* tasks that point here (zombie leader included) */
+    int nr_live;             /* threads that have not exited yet */
+    struct task *leader;     /* lives (perhaps as a zombie) until the group ends */
+    struct list_head threads; /* the live tasks, by task.thread_node */
+    struct inode *proc_dir, *proc_task_dir; /* /proc/<tgid> and its task/ (kernel/procfs.c) */
+    struct wait_queue thread_exit; /* execve from a thread waits here for the others */
+    bool exiting;            /* exit_group, a fatal signal or execve: all threads go */
+    int exit_status;         /* the wait status exit_group chose */
+
+    struct file *fd[NR_OPEN]; /* open files */
+    bool cloexec[NR_OPEN];    /* fd closes on execve */
+    struct inode *cwd;
+    struct sigaction_k sigaction[NSIG];
+    uint64_t sig_pending;     /* process-directed signals (kill) */
+    struct siginfo_k siginfo[NSIG];
+};
+
 struct task {
-    int pid;
+    int pid;                  /* the thread id (tid); the leader's is the tgid */
+    int tgid;                 /* group->tgid, kept here for getpid's sake */
+    struct thread_group *group;
+    struct inode *proc_tid_dir; /* /proc/<tgid>/task/<tid> */
+    struct list_head thread_node; /* in group->threads while alive */
     int pgid, sid;            /* process group and session (job control) */
     char comm[TASK_COMM_LEN]; /* the program's name, as Linux's comm */
     enum task_state state;
@@ -71,17 +105,16 @@ struct task {
     int16_t oom_score_adj;   /* -1000..1000, added to OOM badness (mm/oom_kill.c) */
     int16_t oom_score_adj_min; /* the lowest an unprivileged write may set it to */
 
-    struct file *fd[NR_OPEN];
-    bool cloexec[NR_OPEN];   /* fd closes on execve */
-    struct inode *cwd;
     char exe[128];           /* path of the running program (/proc/self/exe) */
 
     uint64_t fs_base;        /* FS segment base (arch_prctl): musl's TLS */
     uint8_t fpu[FPU_AREA_MAX] __attribute__((aligned(FPU_AREA_ALIGN))); /* x87/SSE/AVX (kernel/fpu.h) */
 
-    uint64_t clear_child_tid; /* set_tid_address */
-    uint64_t sig_pending, sig_blocked;
-    struct sigaction_k sigaction[NSIG];
+    uint64_t clear_child_tid; /* set_tid_address, CLONE_CHILD_CLEARTID: zeroed and woken at exit */
+    uint64_t robust_list;     /* set_robust_list: the user's list of held robust futexes */
+    uint64_t sig_pending, sig_blocked; /* thread-directed signals (faults, tgkill); the mask */
+    bool group_sig_hint;      /* group->sig_pending != 0, copied here so that the return to user
+                               * mode tests one word of its own (Linux: TIF_SIGPENDING) */
     struct siginfo_k siginfo[NSIG]; /* why each pending signal was sent */
     uint64_t saved_sigmask;   /* rt_sigsuspend: the mask to return to */
     bool has_saved_sigmask;
@@ -103,18 +136,28 @@ struct task {
     void *kthread_arg;
 };
 
+static inline bool thread_group_leader(const struct task *t) { return t->group->leader == t; }
+/* The task whose children, parent and wait queue stand for t's process. */
+static inline struct task *proc_leader(const struct task *t) { return t->group->leader; }
+
 /* Create the first user process from the program at path. */
 int proc_spawn_init(const char *path, char *const argv[], char *const envp[]);
-/* End the current task with a wait status; never returns. */
+/* End the current thread with a wait status (exit(2)); the process ends
+ * with its last thread. Never returns. */
 __attribute__((noreturn)) void proc_exit(int wait_status);
+/* End every thread of the current process (exit_group(2), a fatal
+ * signal): the first caller's status wins. Never returns. */
+__attribute__((noreturn)) void proc_exit_group(int wait_status);
 /* Look a task up by pid (NULL if none or reaped). */
 struct task *proc_find(int pid);
 /* ... zombies included (for /proc). */
 struct task *proc_find_any(int pid);
 /* The highest pid handed out so far. */
 int proc_max_pid(void);
-/* Allocate a task with a kernel stack and a zeroed trap frame. */
-struct task *proc_alloc(void);
+/* Allocate a task with a kernel stack and a zeroed trap frame: the
+ * leader of a new thread group if group is NULL (with /proc/<pid>), else
+ * a new thread of group (with /proc/<tgid>/task/<tid>). */
+struct task *proc_alloc(struct thread_group *group);
 void proc_free(struct task *t);
 /* A kernel thread: a task with no address space of its own (it runs on
  * whatever page tables are loaded, like Linux's lazy TLB) that runs
@@ -138,4 +181,19 @@ void proc_check_alarms(uint64_t now);
 int proc_signal_group(int pgrp, int sig);
 /* Does any process belong to group pgrp? */
 bool proc_group_exists(int pgrp);
+
+/* Threads (kernel/thread.c). */
+/* clone(CLONE_VM | CLONE_THREAD | ...): a new thread of the current
+ * process that starts on user stack `stack` with FS base `tls` (if
+ * CLONE_SETTLS). Returns its tid or -errno. */
+long thread_clone(uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64_t child_tid, uint64_t tls);
+/* execve from a process with several threads: end the others and wait
+ * for them; the caller becomes the leader (takes the tgid). 0, or
+ * -EINTR if the caller itself is being killed. */
+int thread_group_dethread(void);
+/* execve's last step in a non-leader thread: become the leader
+ * (kernel/proc.c). */
+void proc_take_leadership(struct task *t);
+/* Tell every other thread of the group to exit (SIGKILL, thread-directed). */
+void thread_group_kill_others(struct task *t);
 #endif

@@ -8,6 +8,7 @@
  *   /proc/buddyinfo       free blocks per order  (mm/pmm.c)
  *   /proc/sys/vm/compact_memory  write: compact   (mm/compaction.c)
  *   /proc/uptime          seconds since boot
+ *   /proc/cpuinfo         one block per online CPU (kernel/cpuinfo.c)
  *   /proc/self            -> the reader's pid
  *   /proc/<pid>/maps      its VMAs               (mm/report.c)
  *   /proc/<pid>/pagemap   one 64-bit entry per virtual page (binary)
@@ -27,6 +28,7 @@
 #include "kernel/procfs.h"
 
 #include "drivers/fb.h"
+#include "kernel/cpuinfo.h"
 
 #include "kernel/compiler.h"
 #include "kernel/cred.h"
@@ -112,6 +114,12 @@ static long gen_version(struct inode *ino, char *buf, size_t size)
 {
     (void)ino;
     return snprintf(buf, size, "Pagewise version 0.1 (x86_64, a teaching kernel) #1\n");
+}
+
+static long gen_cpuinfo(struct inode *ino, char *buf, size_t size)
+{
+    (void)ino;
+    return cpuinfo_show(buf, size);
 }
 
 static long gen_sysvipc_shm(struct inode *ino, char *buf, size_t size)
@@ -305,7 +313,13 @@ static long gen_vmallocinfo(struct inode *ino, char *buf, size_t size)
 static long readlink_self(struct inode *ino, char *buf, size_t size)
 {
     (void)ino;
-    return snprintf(buf, size, "%d", current->pid);
+    return snprintf(buf, size, "%d", current->group->tgid);
+}
+
+static long readlink_thread_self(struct inode *ino, char *buf, size_t size)
+{
+    (void)ino;
+    return snprintf(buf, size, "%d/task/%d", current->group->tgid, current->pid);
 }
 
 /* ---- per-process files ---- */
@@ -330,23 +344,25 @@ static long gen_status(struct inode *ino, char *buf, size_t size)
         mm_report_usage(t->mm, &u);
     uint64_t ign = 0, cgt = 0;
     for (int s = 0; s < NSIG; s++) {
-        if (t->sigaction[s].handler == 1)
+        if (t->group->sigaction[s].handler == 1)
             ign |= 1ull << s;
-        else if (t->sigaction[s].handler > 1)
+        else if (t->group->sigaction[s].handler > 1)
             cgt |= 1ull << s;
     }
     const struct cred *c = &t->cred;
     int n = snprintf(buf, size, "Name:\t%s\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\nUid:\t%u\t%u\t%u\t%u\n"
                      "Gid:\t%u\t%u\t%u\t%u\nGroups:\t",
-                     t->comm, state_name(t), t->pid, t->pid, t->parent ? t->parent->pid : 0, c->uid, c->euid, c->suid,
+                     t->comm, state_name(t), t->group->tgid, t->pid,
+                     proc_leader(t)->parent ? proc_leader(t)->parent->pid : 0, c->uid, c->euid, c->suid,
                      c->fsuid, c->gid, c->egid, c->sgid, c->fsgid);
     for (uint32_t i = 0; i < c->ngroups; i++)
         n += snprintf(buf + n, size - (size_t)n, i ? " %u" : "%u", c->groups[i]);
     return n + snprintf(buf + n, size - (size_t)n, /* Linux ends the group list with a space */
                     " \nVmSize:\t%8lu kB\nVmRSS:\t%8lu kB\nVmData:\t%8lu kB\nVmStk:\t%8lu kB\nVmExe:\t%8lu kB\n"
-                    "VmSwap:\t%8lu kB\nThreads:\t1\nSigPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\n"
-                    "SigCgt:\t%016lx\n",
-                    u.vm_size_kb, u.rss_kb, u.data_kb, u.stack_kb, u.exe_kb, u.swap_kb, t->sig_pending, t->sig_blocked, ign, cgt);
+                    "VmSwap:\t%8lu kB\nThreads:\t%d\nSigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\n"
+                    "SigIgn:\t%016lx\nSigCgt:\t%016lx\n",
+                    u.vm_size_kb, u.rss_kb, u.data_kb, u.stack_kb, u.exe_kb, u.swap_kb, t->group->nr_live,
+                    t->sig_pending, t->group->sig_pending, t->sig_blocked, ign, cgt);
 }
 
 /* /proc/<pid>/stat: proc(5) fields 1-52; those Pagewise does not keep are 0. */
@@ -485,6 +501,7 @@ static const struct file_ops meminfo_ops = {.generate = gen_meminfo};
 static const struct file_ops vmstat_ops = {.generate = gen_vmstat};
 static const struct file_ops uptime_ops = {.generate = gen_uptime};
 static const struct file_ops version_ops = {.generate = gen_version};
+static const struct file_ops cpuinfo_ops = {.generate = gen_cpuinfo};
 static const struct file_ops self_ops = {.readlink = readlink_self};
 static const struct file_ops sysvipc_shm_ops = {.generate = gen_sysvipc_shm};
 static const struct file_ops swaps_ops = {.generate = gen_swaps};
@@ -498,6 +515,7 @@ static const struct file_ops status_ops = {.generate = gen_status};
 static const struct file_ops stat_ops = {.generate = gen_stat};
 static const struct file_ops maps_ops = {.generate = gen_maps, .open = open_mem};
 static const struct file_ops cmdline_ops = {.generate = gen_cmdline};
+static const struct file_ops thread_self_ops = {.readlink = readlink_thread_self};
 static const struct file_ops exe_ops = {.readlink = readlink_exe};
 static const struct file_ops pagemap_ops = {.read = read_pagemap, .open = open_mem};
 static const struct file_ops threads_max_ops = {.generate = gen_threads_max, .write = write_threads_max};
@@ -510,7 +528,9 @@ void procfs_init(void)
     vfs_add_node("/proc/vmstat", S_IFREG | 0444, &vmstat_ops);
     vfs_add_node("/proc/uptime", S_IFREG | 0444, &uptime_ops);
     vfs_add_node("/proc/version", S_IFREG | 0444, &version_ops);
+    vfs_add_node("/proc/cpuinfo", S_IFREG | 0444, &cpuinfo_ops);
     vfs_add_node("/proc/self", S_IFLNK | 0777, &self_ops);
+    vfs_add_node("/proc/thread-self", S_IFLNK | 0777, &thread_self_ops);
     vfs_add_node("/proc/sysvipc/shm", S_IFREG | 0444, &sysvipc_shm_ops);
     vfs_add_node("/proc/swaps", S_IFREG | 0444, &swaps_ops);
     vfs_add_node("/proc/vmcheck", S_IFREG | 0400, &vmcheck_ops); /* kernel pointers in its lines */
@@ -543,7 +563,7 @@ int procfs_add_task(struct task *t)
 {
     char path[64];
     snprintf(path, sizeof(path), "/proc/%d", t->pid);
-    struct inode *dir = vfs_add_node(path, S_IFDIR | 0555, NULL);
+    struct inode *dir = vfs_add_node(path, S_IFDIR | 0555, NULL), *task_dir;
     if (!dir)
         return -ENOMEM;
     dir->priv = (void *)(uintptr_t)t->pid;
@@ -557,14 +577,56 @@ int procfs_add_task(struct task *t)
         f->priv = (void *)(uintptr_t)t->pid;
         f->get_owner = task_owner;
     }
+    if (!(task_dir = vfs_add_child(dir, "task", S_IFDIR | 0555, NULL))) {
+        vfs_remove(dir);
+        return -ENOMEM;
+    }
+    t->group->proc_dir = dir;
+    t->group->proc_task_dir = task_dir;
     return 0;
 }
 
 void procfs_remove_task(struct task *t)
 {
-    char path[32];
+    struct thread_group *g = t->group;
+    if (g->proc_dir)
+        vfs_remove(g->proc_dir); /* and everything in it */
+    g->proc_dir = g->proc_task_dir = NULL;
+}
+
+/* /proc/<tgid>/task/<tid>: the files that differ between threads. */
+static const struct {
+    const char *name;
+    const struct file_ops *ops;
+} tid_files[] = {{"status", &status_ops}, {"stat", &stat_ops}};
+
+int procfs_add_thread(struct task *t)
+{
+    char name[16];
     struct inode *dir;
-    snprintf(path, sizeof(path), "/proc/%d", t->pid);
-    if (vfs_lookup(NULL, path, false, &dir) == 0)
-        vfs_remove(dir);
+    if (!t->group->proc_task_dir)
+        return -ENOENT;
+    snprintf(name, sizeof(name), "%d", t->pid);
+    if (!(dir = vfs_add_child(t->group->proc_task_dir, name, S_IFDIR | 0555, NULL)))
+        return -ENOMEM;
+    dir->priv = (void *)(uintptr_t)t->pid;
+    dir->get_owner = task_owner;
+    for (unsigned i = 0; i < ARRAY_SIZE(tid_files); i++) {
+        struct inode *f = vfs_add_child(dir, tid_files[i].name, S_IFREG | 0444, tid_files[i].ops);
+        if (!f) {
+            vfs_remove(dir);
+            return -ENOMEM;
+        }
+        f->priv = (void *)(uintptr_t)t->pid;
+        f->get_owner = task_owner;
+    }
+    t->proc_tid_dir = dir;
+    return 0;
+}
+
+void procfs_remove_thread(struct task *t)
+{
+    if (t->proc_tid_dir)
+        vfs_remove(t->proc_tid_dir);
+    t->proc_tid_dir = NULL;
 }

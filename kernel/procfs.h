@@ -13,5 +13,8 @@ void procfs_init(void);
  * Returns 0, or -ENOMEM with nothing left behind (proc_alloc fails). */
 int procfs_add_task(struct task *t);
 void procfs_remove_task(struct task *t);
+/* /proc/<tgid>/task/<tid> of a thread (the leader too): 0 or -errno. */
+int procfs_add_thread(struct task *t);
+void procfs_remove_thread(struct task *t);
 
 #endif

@@ -125,9 +125,21 @@ const char *signal_name(int sig)
     return sig > 0 && sig < (int)ARRAY_SIZE(signal_names) && signal_names[sig] ? signal_names[sig] : "signal";
 }
 
+/* The process's pending set changed: tell every thread whether it is
+ * empty (task.group_sig_hint, what return_work_pending reads). */
+void signal_group_pending_changed(struct thread_group *g)
+{
+    struct list_head *pos;
+    list_for_each(pos, &g->threads)
+        list_entry(pos, struct task, thread_node)->group_sig_hint = g->sig_pending != 0;
+}
+
+/* A thread's signals: its own (faults, tgkill) and its process's (kill). */
+static uint64_t pending_of(const struct task *t) { return t->sig_pending | t->group->sig_pending; }
+
 static uint64_t deliverable(const struct task *t)
 {
-    return t->sig_pending & (~t->sig_blocked | SIG_UNBLOCKABLE_MASK);
+    return pending_of(t) & (~t->sig_blocked | SIG_UNBLOCKABLE_MASK);
 }
 
 bool signal_pending(const struct task *t) { return deliverable(t) != 0; }
@@ -136,22 +148,62 @@ bool signal_pending(const struct task *t) { return deliverable(t) != 0; }
  * discards it at once, so it never interrupts a sleep.) */
 static bool ignored(const struct task *t, int sig)
 {
-    uint64_t h = t->sigaction[sig - 1].handler;
+    uint64_t h = t->group->sigaction[sig - 1].handler;
     if (sig == SIGKILL || (t->sig_blocked & SIG_BIT(sig)))
         return false;
     return h == SIG_IGN || (h == SIG_DFL && ((SIG_DEFAULT_IGNORE | SIG_STOPS) & SIG_BIT(sig)));
+}
+
+/* Interrupt t's blocking call if sig is for it now. */
+static void wake_for(struct task *t, int sig)
+{
+    if (t->state == TASK_SLEEPING && (deliverable(t) & SIG_BIT(sig)))
+        sched_wake_task(t);
+}
+
+/* A process-directed signal: any thread that does not block it may take
+ * it. Wake the first such thread (SIGKILL: all of them); t, the one it
+ * was addressed to, first (Linux's complete_signal). */
+static void wake_group_for(struct task *t, int sig)
+{
+    if (!(t->sig_blocked & SIG_BIT(sig)) && sig != SIGKILL && t->state != TASK_ZOMBIE) {
+        wake_for(t, sig);
+        return;
+    }
+    struct list_head *pos;
+    list_for_each(pos, &t->group->threads) {
+        struct task *th = list_entry(pos, struct task, thread_node);
+        if (sig == SIGKILL || !(th->sig_blocked & SIG_BIT(sig))) {
+            wake_for(th, sig);
+            if (sig != SIGKILL)
+                return;
+        }
+    }
 }
 
 void signal_send_info(struct task *t, int sig, int code, uint64_t addr, int pid, int status)
 {
     if (sig <= 0 || sig > NSIG || ignored(t, sig))
         return;
+    struct thread_group *g = t->group;
     bool irqs = irq_save();
-    if (!(t->sig_pending & SIG_BIT(sig))) /* standard signals do not queue */
+    if (!(g->sig_pending & SIG_BIT(sig))) /* standard signals do not queue */
+        g->siginfo[sig - 1] = (struct siginfo_k){code, pid, status, addr};
+    g->sig_pending |= SIG_BIT(sig);
+    signal_group_pending_changed(g);
+    wake_group_for(t, sig);
+    irq_restore(irqs);
+}
+
+void signal_send_thread_info(struct task *t, int sig, int code, uint64_t addr, int pid, int status)
+{
+    if (sig <= 0 || sig > NSIG || ignored(t, sig))
+        return;
+    bool irqs = irq_save();
+    if (!(t->sig_pending & SIG_BIT(sig)))
         t->siginfo[sig - 1] = (struct siginfo_k){code, pid, status, addr};
     t->sig_pending |= SIG_BIT(sig);
-    if (t->state == TASK_SLEEPING && (deliverable(t) & SIG_BIT(sig)))
-        sched_wake_task(t); /* interrupt a blocking call */
+    wake_for(t, sig);
     irq_restore(irqs);
 }
 
@@ -160,9 +212,9 @@ void signal_send(struct task *t, int sig) { signal_send_info(t, sig, SI_KERNEL, 
 void signal_fault(int sig, int code, uint64_t addr, uint64_t rip, const char *reason)
 {
     struct task *t = current;
-    uint64_t handler = t->sigaction[sig - 1].handler;
+    uint64_t handler = t->group->sigaction[sig - 1].handler;
     if (handler > SIG_IGN && !(t->sig_blocked & SIG_BIT(sig))) {
-        signal_send_info(t, sig, code, addr, 0, 0); /* the handler decides */
+        signal_send_thread_info(t, sig, code, addr, 0, 0); /* the handler decides, in this thread */
         return;
     }
     /* "segfault at" only for a fault with an address (a #PF's CR2): a #GP
@@ -172,7 +224,7 @@ void signal_fault(int sig, int code, uint64_t addr, uint64_t rip, const char *re
                reason);
     else
         pr_err("pagewise: pid %d (%s): %s at rip %#lx -> %s\n", t->pid, t->comm, reason, rip, signal_name(sig));
-    proc_exit(sig); /* a fault that is blocked or ignored cannot be skipped */
+    proc_exit_group(sig); /* a fault that is blocked or ignored cannot be skipped: the process dies */
 }
 
 /* The register state a handler starts with and sigreturn restores. */
@@ -284,7 +336,7 @@ static const char *load_user_fpstate(struct task *t, uint64_t uaddr)
 }
 
 /* Build the frame for a handler; false if the user stack is unusable. */
-static bool setup_rt_frame(struct trap_frame *tf, int sig, struct sigaction_k *ka)
+static bool setup_rt_frame(struct trap_frame *tf, int sig, struct sigaction_k *ka, const struct siginfo_k *info)
 {
     struct task *t = current;
     uint64_t sp = tf->rsp;
@@ -308,10 +360,10 @@ static bool setup_rt_frame(struct trap_frame *tf, int sig, struct sigaction_k *k
     save_registers(tf, &f.uc.uc_mcontext);
     f.uc.uc_mcontext.fpstate = fp;
     f.uc.uc_mcontext.oldmask = t->sig_blocked;
-    f.uc.uc_mcontext.cr2 = t->siginfo[sig - 1].addr;
+    f.uc.uc_mcontext.cr2 = info->addr;
     f.uc.uc_sigmask = t->has_saved_sigmask ? t->saved_sigmask : t->sig_blocked; /* rt_sigsuspend */
     t->has_saved_sigmask = false;
-    fill_siginfo(&f.info, sig, &t->siginfo[sig - 1]);
+    fill_siginfo(&f.info, sig, info);
 
     fpu_save(t->fpu); /* the interrupted code's x87/SSE/AVX state */
     uint8_t fpstate[FPSTATE_MAX] __attribute__((aligned(FPU_AREA_ALIGN)));
@@ -353,26 +405,38 @@ static void syscall_restart_or_eintr(struct trap_frame *tf, bool restart)
     }
 }
 
+/* Take sig off t's pending sets (its own first) and return its siginfo. */
+static struct siginfo_k dequeue(struct task *t, int sig)
+{
+    if (t->sig_pending & SIG_BIT(sig)) {
+        t->sig_pending &= ~SIG_BIT(sig);
+        return t->siginfo[sig - 1];
+    }
+    t->group->sig_pending &= ~SIG_BIT(sig);
+    signal_group_pending_changed(t->group);
+    return t->group->siginfo[sig - 1];
+}
+
 void signal_deliver(struct trap_frame *tf)
 {
     struct task *t = current;
     uint64_t sigs;
     while ((sigs = deliverable(t)) != 0) {
         int sig = __builtin_ctzll(sigs) + 1;
-        t->sig_pending &= ~SIG_BIT(sig);
-        struct sigaction_k *ka = &t->sigaction[sig - 1];
+        struct siginfo_k info = dequeue(t, sig);
+        struct sigaction_k *ka = &t->group->sigaction[sig - 1];
         if (sig != SIGKILL && sig != SIGSTOP && ka->handler > SIG_IGN) {
             syscall_restart_or_eintr(tf, ka->flags & SA_RESTART);
-            if (!setup_rt_frame(tf, sig, ka)) {
+            if (!setup_rt_frame(tf, sig, ka, &info)) {
                 pr_err("pagewise: pid %d (%s): cannot write the %s frame at %#lx -> SIGSEGV\n", t->pid, t->comm,
                        signal_name(sig), tf->rsp);
-                proc_exit(SIGSEGV);
+                proc_exit_group(SIGSEGV);
             }
             return; /* one handler per return to user mode */
         }
         if (sig != SIGKILL && (ka->handler == SIG_IGN || (SIG_DEFAULT_IGNORE | SIG_STOPS) & SIG_BIT(sig)))
             continue; /* ignored (no job control: stop signals are ignored too) */
-        proc_exit(sig); /* the default action: terminate */
+        proc_exit_group(sig); /* the default action: the whole process terminates */
     }
     syscall_restart_or_eintr(tf, true); /* the signal was ignored: carry on */
     if (t->has_saved_sigmask) {             /* rt_sigsuspend without a handler run */
@@ -400,7 +464,7 @@ SYSCALL_DEFINE(rt_sigreturn)
         bad = load_user_fpstate(t, sc->fpstate); /* into t->fpu; loaded below */
     if (bad) {
         pr_err("pagewise: pid %d (%s): %s -> SIGSEGV\n", t->pid, t->comm, bad);
-        proc_exit(SIGSEGV);
+        proc_exit_group(SIGSEGV);
     }
     tf->r8 = sc->r8, tf->r9 = sc->r9, tf->r10 = sc->r10, tf->r11 = sc->r11;
     tf->r12 = sc->r12, tf->r13 = sc->r13, tf->r14 = sc->r14, tf->r15 = sc->r15;
@@ -431,7 +495,7 @@ SYSCALL_DEFINE(rt_sigaction)
     int sig = (int)a0;
     if (sig < 1 || sig > NSIG || a3 != sizeof(uint64_t) || ((sig == SIGKILL || sig == SIGSTOP) && a1))
         return -EINVAL;
-    struct sigaction_k old = current->sigaction[sig - 1], act;
+    struct sigaction_k old = current->group->sigaction[sig - 1], act;
     if (a1) {
         if (copy_from_user(&act, (void *)a1, sizeof(act)))
             return -EFAULT;
@@ -440,9 +504,12 @@ SYSCALL_DEFINE(rt_sigaction)
     if (a2 && copy_to_user((void *)a2, &old, sizeof(old)))
         return -EFAULT;
     if (a1) {
-        current->sigaction[sig - 1] = act;
+        current->group->sigaction[sig - 1] = act;
         if (act.handler == SIG_IGN || (act.handler == SIG_DFL && (SIG_DEFAULT_IGNORE & SIG_BIT(sig))))
-            current->sig_pending &= ~SIG_BIT(sig); /* POSIX: a pending ignored signal is discarded */
+            current->group->sig_pending &= ~SIG_BIT(sig); /* POSIX: a pending ignored signal is discarded */
+        signal_group_pending_changed(current->group);
+        if (act.handler == SIG_IGN || (act.handler == SIG_DFL && (SIG_DEFAULT_IGNORE & SIG_BIT(sig))))
+            current->sig_pending &= ~SIG_BIT(sig); /* (Linux: from every thread; here the caller's) */
     }
     return 0;
 }
@@ -478,7 +545,7 @@ SYSCALL_DEFINE(rt_sigpending)
     SYSCALL_UNUSED_ARGS();
     if (a1 != sizeof(uint64_t))
         return -EINVAL;
-    uint64_t set = current->sig_pending & current->sig_blocked;
+    uint64_t set = pending_of(current) & current->sig_blocked;
     return copy_to_user((void *)a0, &set, sizeof(set)) ? -EFAULT : 0;
 }
 

@@ -52,10 +52,15 @@ enum {
 #define SS_AUTODISARM (1u << 31)
 #define MINSIGSTKSZ 2048
 
-/* Make sig pending for t (from the kernel: si_code SI_KERNEL). */
+/* Make sig pending for t's process (from the kernel: si_code SI_KERNEL):
+ * any of its threads that does not block it takes it. */
 void signal_send(struct task *t, int sig);
 /* ... with the siginfo a handler will see. */
 void signal_send_info(struct task *t, int sig, int code, uint64_t addr, int pid, int status);
+/* After a change of g->sig_pending: update each thread's group_sig_hint. */
+void signal_group_pending_changed(struct thread_group *g);
+/* A thread-directed signal (a fault, tgkill, SIGPIPE): only t takes it. */
+void signal_send_thread_info(struct task *t, int sig, int code, uint64_t addr, int pid, int status);
 /* Is a signal waiting that is not blocked? */
 bool signal_pending(const struct task *t);
 /* Before returning to user mode: take pending signals, run their default

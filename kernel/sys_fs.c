@@ -36,7 +36,7 @@
 
 static struct file *fd_get(uint64_t fd)
 {
-    return fd < NR_OPEN ? current->fd[fd] : NULL;
+    return fd < NR_OPEN ? current->group->fd[fd] : NULL;
 }
 
 /* How many descriptors the current process may have: RLIMIT_NOFILE, but
@@ -48,15 +48,15 @@ static uint64_t fd_limit(void) { return MIN(rlimit(RLIMIT_NOFILE), (uint64_t)NR_
 static int fd_alloc(int min)
 {
     for (int fd = min; (uint64_t)fd < fd_limit(); fd++)
-        if (!current->fd[fd])
+        if (!current->group->fd[fd])
             return fd;
     return -EMFILE;
 }
 
 static void fd_install(int fd, struct file *f, bool cloexec)
 {
-    current->fd[fd] = f;
-    current->cloexec[fd] = cloexec;
+    current->group->fd[fd] = f;
+    current->group->cloexec[fd] = cloexec;
 }
 
 /* Pipes and terminals have no file position. */
@@ -87,7 +87,7 @@ static char *get_path(uint64_t upath, long *err)
  * missing: see vfs_lookup_create (may be NULL). */
 static long resolve(int dirfd, const char *path, bool follow, unsigned at_flags, struct inode **out, bool *missing)
 {
-    struct inode *base = current->cwd;
+    struct inode *base = current->group->cwd;
     if (!path[0] && !(at_flags & AT_EMPTY_PATH))
         return -ENOENT; /* before dirfd is even looked at (Linux's getname) */
     if (path[0] != '/' && dirfd != AT_FDCWD) {
@@ -221,8 +221,8 @@ SYSCALL_DEFINE(close)
     struct file *f = fd_get(a0);
     if (!f)
         return -EBADF;
-    current->fd[a0] = NULL;
-    current->cloexec[a0] = false;
+    current->group->fd[a0] = NULL;
+    current->group->cloexec[a0] = false;
     file_put(f);
     return 0;
 }
@@ -433,8 +433,8 @@ static long do_dup(uint64_t oldfd, int newfd_min, int exact, bool cloexec)
     int fd = exact >= 0 ? exact : fd_alloc(newfd_min);
     if (fd < 0)
         return fd;
-    if (current->fd[fd])
-        file_put(current->fd[fd]);
+    if (current->group->fd[fd])
+        file_put(current->group->fd[fd]);
     file_get(f);
     fd_install(fd, f, cloexec);
     return fd;
@@ -474,9 +474,9 @@ SYSCALL_DEFINE(fcntl)
         if (a2 >= rlimit(RLIMIT_NOFILE))
             return -EINVAL; /* at or above the limit: EINVAL; inside it but the table is full: EMFILE */
         return do_dup(a0, (int)a2, -1, a1 == F_DUPFD_CLOEXEC);
-    case F_GETFD: return current->cloexec[a0] ? FD_CLOEXEC : 0;
+    case F_GETFD: return current->group->cloexec[a0] ? FD_CLOEXEC : 0;
     case F_SETFD:
-        current->cloexec[a0] = a2 & FD_CLOEXEC;
+        current->group->cloexec[a0] = a2 & FD_CLOEXEC;
         return 0;
     case F_GETFL: return f->flags;
     case F_SETFL:
@@ -501,7 +501,7 @@ SYSCALL_DEFINE(getcwd)
 {
     SYSCALL_UNUSED_ARGS();
     char buf[PATH_MAX_CWD];
-    long n = vfs_path_of(current->cwd, buf, sizeof(buf));
+    long n = vfs_path_of(current->group->cwd, buf, sizeof(buf));
     if (n < 0 || (uint64_t)n + 1 > a1)
         return -ERANGE;
     return copy_to_user((void *)a0, buf, (size_t)n + 1) ? -EFAULT : n + 1;
@@ -518,7 +518,7 @@ SYSCALL_DEFINE(chdir)
         return -ENOTDIR;
     if ((r = vfs_permission(ino, MAY_EXEC)))
         return r;
-    current->cwd = ino;
+    current->group->cwd = ino;
     return 0;
 }
 
@@ -553,9 +553,9 @@ static long do_pipe(uint64_t ufds, uint64_t flags)
     int rfd = fd_alloc(0);
     if (rfd < 0)
         return rfd;
-    current->fd[rfd] = (struct file *)1; /* reserve it while finding the second */
+    current->group->fd[rfd] = (struct file *)1; /* reserve it while finding the second */
     int wfd = fd_alloc(0);
-    current->fd[rfd] = NULL;
+    current->group->fd[rfd] = NULL;
     if (wfd < 0)
         return wfd;
     struct file *rd, *wr;
@@ -598,7 +598,11 @@ SYSCALL_DEFINE(poll)
     if (!fds)
         return -ENOMEM;
     long r = copy_from_user(fds, (const void *)a0, bytes) ? -EFAULT : 0;
-    uint64_t deadline = timeout < 0 ? UINT64_MAX : jiffies() + ((uint64_t)timeout * HZ + 999) / 1000;
+    /* The deadline on the clock clock_gettime reads, not in ticks: under an
+     * emulator on a busy host late ticks come in a burst (as in
+     * sys_proc.c:sleep_timespec), and 5 ticks once passed in 34 ms. */
+    const uint64_t ns_per_ms = 1000000;
+    uint64_t deadline = timeout < 0 ? UINT64_MAX : time_since_boot_ns() + (uint64_t)timeout * ns_per_ms;
     while (r == 0) {
         long ready = 0;
         for (uint64_t i = 0; i < a1; i++) {
@@ -613,7 +617,7 @@ SYSCALL_DEFINE(poll)
             p->revents = (int16_t)(mask & ((uint16_t)p->events | POLLERR | POLLHUP | POLLNVAL));
             ready += p->revents != 0;
         }
-        if (ready || timeout == 0 || jiffies() >= deadline) {
+        if (ready || timeout == 0 || time_since_boot_ns() >= deadline) {
             r = ready;
             break;
         }
@@ -621,7 +625,7 @@ SYSCALL_DEFINE(poll)
             r = -EINTR;
             break;
         }
-        sleep_until(MIN(deadline, jiffies() + 1));
+        sleep_until(jiffies() + 1); /* and look again (a pipe's end does not wake us) */
     }
     if (r >= 0 && copy_to_user((void *)a0, fds, bytes))
         r = -EFAULT;

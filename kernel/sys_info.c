@@ -126,5 +126,5 @@ SYSCALL_DEFINE(getrandom)
 
 
 /* glibc tries these at start-up and copes with ENOSYS: say so quietly. */
-SYSCALL_DEFINE(set_robust_list) { SYSCALL_UNUSED_ARGS(); return -ENOSYS; }
+
 SYSCALL_DEFINE(rseq) { SYSCALL_UNUSED_ARGS(); return -ENOSYS; }

@@ -63,7 +63,7 @@ static long do_fork(uint64_t clone_flags, uint64_t child_tid)
         return err;
     if (!fork_memory_available())
         return -ENOMEM;
-    struct task *child = proc_alloc();
+    struct task *child = proc_alloc(NULL);
     if (!child)
         return -ENOMEM;
     child->mm = mm_fork(parent->mm);
@@ -75,10 +75,10 @@ static long do_fork(uint64_t clone_flags, uint64_t child_tid)
     child->tf->rax = 0;
     fpu_save(child->fpu); /* the parent's live registers */
     for (int fd = 0; fd < NR_OPEN; fd++)
-        if ((child->fd[fd] = parent->fd[fd]))
-            file_get(child->fd[fd]);
-    memcpy(child->cloexec, parent->cloexec, sizeof(child->cloexec));
-    child->cwd = parent->cwd;
+        if ((child->group->fd[fd] = parent->group->fd[fd]))
+            file_get(child->group->fd[fd]);
+    memcpy(child->group->cloexec, parent->group->cloexec, sizeof(child->group->cloexec));
+    child->group->cwd = parent->group->cwd;
     child->cred = parent->cred;
     memcpy(child->rlim, parent->rlim, sizeof(child->rlim));
     child->nproc_uid = parent->nproc_uid;
@@ -87,13 +87,16 @@ static long do_fork(uint64_t clone_flags, uint64_t child_tid)
     child->oom_score_adj_min = parent->oom_score_adj_min;
     memcpy(child->comm, parent->comm, sizeof(child->comm));
     memcpy(child->exe, parent->exe, sizeof(child->exe));
-    memcpy(child->sigaction, parent->sigaction, sizeof(child->sigaction));
+    memcpy(child->group->sigaction, parent->group->sigaction, sizeof(child->group->sigaction));
+    child->altstack_sp = parent->altstack_sp; /* fork keeps the (copied) alternate stack */
+    child->altstack_size = parent->altstack_size;
+    child->altstack_flags = parent->altstack_flags;
     child->sig_blocked = parent->sig_blocked;
     child->fs_base = parent->fs_base;
     child->pgid = parent->pgid;
     child->sid = parent->sid;
-    child->parent = parent;
-    list_add_tail(&child->sibling, &parent->children);
+    child->parent = proc_leader(parent); /* a fork from a thread: a child of the process */
+    list_add_tail(&child->sibling, &child->parent->children);
     if (clone_flags & CLONE_CHILD_CLEARTID)
         child->clear_child_tid = child_tid;
     if (clone_flags & CLONE_CHILD_SETTID) {
@@ -117,15 +120,47 @@ SYSCALL_DEFINE(vfork)
     return do_fork(SIGCHLD, 0); /* a full copy is a correct (slower) vfork */
 }
 
-/* clone(flags, stack, parent_tid, child_tid, tls): only what fork needs. */
+#define CLONE_FS 0x00000200
+#define CLONE_FILES 0x00000400
+#define CLONE_SIGHAND 0x00000800
+#define CLONE_THREAD 0x00010000
+#define CLONE_NEWNS 0x00020000
+#define CLONE_SYSVSEM 0x00040000
+#define CLONE_SETTLS 0x00080000
+#define CLONE_PARENT_SETTID 0x00100000
+#define CLONE_DETACHED 0x00400000
+#define CLONE_NEWUSER 0x10000000
+/* What a thread must share here: Pagewise shares all of it or nothing. */
+#define CLONE_THREAD_SET (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
+#define CLONE_THREAD_ALLOWED                                                                                          \
+    (CLONE_THREAD_SET | CSIGNAL | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID |         \
+     CLONE_CHILD_SETTID | CLONE_DETACHED)
+
+/* clone(flags, stack, parent_tid, child_tid, tls): a thread (musl's
+ * pthread_create passes exactly CLONE_THREAD_ALLOWED less CSIGNAL) or a
+ * fork. Linux's own refusals first, with its errno; then what Pagewise
+ * does not share piecewise (CLONE_FILES alone, CLONE_VM without a
+ * thread): EINVAL too. CLONE_DETACHED is ignored, as Linux does. */
 SYSCALL_DEFINE(clone)
 {
     SYSCALL_UNUSED_ARGS();
-    uint64_t flags = a0, allowed = CSIGNAL | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID;
+    uint64_t flags = a0;
+    if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS) ||
+        (flags & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS))
+        return -EINVAL;
+    if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
+        return -EINVAL; /* a thread shares its handlers */
+    if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+        return -EINVAL; /* shared handlers need shared memory */
+    if (flags & CLONE_THREAD) {
+        if ((flags & CLONE_THREAD_SET) != CLONE_THREAD_SET || (flags & ~(uint64_t)CLONE_THREAD_ALLOWED))
+            return -EINVAL;
+        return thread_clone(flags, a1, a2, a3, a4);
+    }
     if ((flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK) && a1 == 0)
         flags &= ~(CLONE_VM | CLONE_VFORK); /* posix_spawn-style vfork: copy instead */
-    if (flags & ~allowed || a1 != 0)
-        return -EINVAL; /* threads (CLONE_VM with a new stack) are not supported */
+    if (flags & ~(uint64_t)(CSIGNAL | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID) || a1 != 0)
+        return -EINVAL; /* a fork with a new stack, or sharing only part of the process */
     return do_fork(flags, a3);
 }
 
@@ -202,14 +237,15 @@ SYSCALL_DEFINE(execve)
     if (r == 0) {
         struct task *t = current;
         for (int fd = 0; fd < NR_OPEN; fd++) /* close-on-exec */
-            if (t->cloexec[fd] && t->fd[fd]) {
-                file_put(t->fd[fd]);
-                t->fd[fd] = NULL;
+            if (t->group->cloexec[fd] && t->group->fd[fd]) {
+                file_put(t->group->fd[fd]);
+                t->group->fd[fd] = NULL;
             }
-        memset(t->cloexec, 0, sizeof(t->cloexec));
+        memset(t->group->cloexec, 0, sizeof(t->group->cloexec));
+        t->robust_list = 0;
         for (int s = 0; s < NSIG; s++) /* handlers do not survive exec */
-            if (t->sigaction[s].handler > 1)
-                t->sigaction[s] = (struct sigaction_k){0, 0, 0, 0};
+            if (t->group->sigaction[s].handler > 1)
+                t->group->sigaction[s] = (struct sigaction_k){0, 0, 0, 0};
         t->fs_base = 0;
         wrmsr(MSR_FS_BASE, 0);
         t->altstack_sp = t->altstack_size = 0; /* the old stack is gone with the old image */
@@ -230,7 +266,7 @@ SYSCALL_DEFINE(exit)
 SYSCALL_DEFINE(exit_group)
 {
     SYSCALL_UNUSED_ARGS();
-    proc_exit((int)((a0 & 0xff) << 8));
+    proc_exit_group((int)((a0 & 0xff) << 8));
 }
 
 /* struct rusage: two timevals then 14 longs; ru_minflt is long #2 after
@@ -274,17 +310,18 @@ SYSCALL_DEFINE(wait4)
     int pid = (int)a0, options = (int)a2;
     if (options & ~(WNOHANG | WUNTRACED))
         return -EINVAL;
+    struct task *me = proc_leader(current); /* any thread waits for the process's children */
     for (;;) {
         bool have_child = false;
         bool irqs = irq_save();
         struct list_head *pos;
-        list_for_each(pos, &current->children) {
+        list_for_each(pos, &me->children) {
             struct task *c = list_entry(pos, struct task, sibling);
             if (pid > 0 && c->pid != pid)
                 continue;
             have_child = true;
-            if (c->state != TASK_ZOMBIE)
-                continue;
+            if (c->state != TASK_ZOMBIE || c->group->nr_live > 0)
+                continue; /* running, or a leader that exited before its threads */
             irq_restore(irqs);
             int status = c->exit_status, cpid = c->pid;
             struct rusage_k ru;
@@ -309,7 +346,7 @@ SYSCALL_DEFINE(wait4)
             irq_restore(irqs);
             return -ERESTARTSYS;
         }
-        sleep_on(&current->child_exit);
+        sleep_on(&me->child_exit);
         irq_restore(irqs);
     }
 }
@@ -331,15 +368,15 @@ static long send_to(int pid, int sig, int code)
         if (!cred_may_signal(t, sig))
             return -EPERM;
         if (sig)
-            signal_send_info(t, sig, code, 0, current->pid, 0);
+            signal_send_info(t, sig, code, 0, current->group->tgid, 0);
         return 0;
     }
     int pgrp = pid == 0 ? current->pgid : -pid;
     long found = 0, sent = 0, last = 0;
     for (int p = pid == -1 ? 2 : 1; p <= proc_max_pid(); p++) { /* -1 spares init */
         struct task *t = proc_find(p);
-        if (!t || t->state == TASK_ZOMBIE || (pid == -1 ? t == current : t->pgid != pgrp))
-            continue;
+        if (!t || !thread_group_leader(t) || (pid == -1 ? t->group == current->group : t->pgid != pgrp))
+            continue; /* one process once: by its leader (maybe a zombie whose threads run) */
         found++;
         if (!cred_may_signal(t, sig)) {
             last = pid == -1 ? last : -EPERM;
@@ -347,7 +384,7 @@ static long send_to(int pid, int sig, int code)
         }
         sent++;
         if (sig)
-            signal_send_info(t, sig, code, 0, current->pid, 0);
+            signal_send_info(t, sig, code, 0, current->group->tgid, 0);
     }
     if (!found)
         return -ESRCH;
@@ -360,21 +397,43 @@ SYSCALL_DEFINE(kill)
     return send_to((int)a0, (int)a1, SI_USER);
 }
 
+/* tkill and tgkill: a signal for one thread (si_code SI_TKILL). tgkill
+ * also checks that tid is in process tgid (ESRCH if not), so a recycled
+ * tid cannot be hit by mistake. */
+static long send_to_thread(int tgid, int tid, int sig)
+{
+    if (sig < 0 || sig > NSIG || tid <= 0)
+        return -EINVAL;
+    struct task *t = proc_find(tid);
+    if (!t || t->state == TASK_ZOMBIE || (tgid && t->group->tgid != tgid))
+        return -ESRCH;
+    if (!cred_may_signal(t, sig))
+        return -EPERM;
+    if (sig)
+        signal_send_thread_info(t, sig, SI_TKILL, 0, current->group->tgid, 0);
+    return 0;
+}
+
 SYSCALL_DEFINE(tkill)
 {
     SYSCALL_UNUSED_ARGS();
-    return (int)a0 <= 0 ? -EINVAL : send_to((int)a0, (int)a1, SI_TKILL);
+    return send_to_thread(0, (int)a0, (int)a1);
 }
 
 SYSCALL_DEFINE(tgkill)
 {
     SYSCALL_UNUSED_ARGS();
-    return (int)a1 <= 0 || a0 != a1 ? -EINVAL : send_to((int)a1, (int)a2, SI_TKILL);
+    return (int)a0 <= 0 ? -EINVAL : send_to_thread((int)a0, (int)a1, (int)a2);
 }
 
-SYSCALL_DEFINE(getpid) { SYSCALL_UNUSED_ARGS(); return current->pid; }
+SYSCALL_DEFINE(getpid) { SYSCALL_UNUSED_ARGS(); return current->tgid; }
 SYSCALL_DEFINE(gettid) { SYSCALL_UNUSED_ARGS(); return current->pid; }
-SYSCALL_DEFINE(getppid) { SYSCALL_UNUSED_ARGS(); return current->parent ? current->parent->pid : 0; }
+SYSCALL_DEFINE(getppid)
+{
+    SYSCALL_UNUSED_ARGS();
+    struct task *parent = proc_leader(current)->parent;
+    return parent ? parent->pid : 0;
+}
 SYSCALL_DEFINE(getpgrp) { SYSCALL_UNUSED_ARGS(); return current->pgid; }
 
 SYSCALL_DEFINE(getpgid)
@@ -395,25 +454,28 @@ SYSCALL_DEFINE(getsid)
 SYSCALL_DEFINE(setpgid)
 {
     SYSCALL_UNUSED_ARGS();
-    int pid = a0 ? (int)a0 : current->pid, pgid = a1 ? (int)a1 : pid;
+    int pid = a0 ? (int)a0 : current->group->tgid, pgid = a1 ? (int)a1 : pid;
     if (pgid < 0)
         return -EINVAL;
     struct task *t = proc_find(pid);
-    if (!t || (t != current && t->parent != current))
+    if (!t || (t->group != current->group && t->parent != proc_leader(current)))
         return -ESRCH;
     if (t->sid != current->sid)
         return -EPERM;
-    t->pgid = pgid;
+    struct list_head *pos; /* every thread keeps a copy of the process's group */
+    list_for_each(pos, &t->group->threads)
+        list_entry(pos, struct task, thread_node)->pgid = pgid;
+    proc_leader(t)->pgid = pgid;
     return 0;
 }
 
 SYSCALL_DEFINE(setsid)
 {
     SYSCALL_UNUSED_ARGS();
-    if (current->pgid == current->pid)
+    if (current->pgid == current->group->tgid)
         return -EPERM; /* a group leader cannot start a session */
-    current->sid = current->pgid = current->pid;
-    return current->pid;
+    current->sid = current->pgid = current->group->tgid;
+    return current->group->tgid;
 }
 
 SYSCALL_DEFINE(set_tid_address)

@@ -6,6 +6,7 @@
 #include "kernel/errno.h"
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
+#include "mm/mm.h"
 #include "kernel/time.h"
 #include "kernel/uaccess.h"
 #include "mm/shm.h"
@@ -38,14 +39,20 @@ SYSCALL_DEFINE(shmat)
 {
     SYSCALL_UNUSED_ARGS();
     struct shm_caller c = caller();
-    return sysv_shmat(current->mm, (int)a0, a1, (int)a2, &c);
+    mm_lock(current->mm); /* it adds a VMA: the process's threads share the mm */
+    long r = sysv_shmat(current->mm, (int)a0, a1, (int)a2, &c);
+    mm_unlock(current->mm);
+    return r;
 }
 
 SYSCALL_DEFINE(shmdt)
 {
     SYSCALL_UNUSED_ARGS();
     struct shm_caller c = caller();
-    return sysv_shmdt(current->mm, a0, &c);
+    mm_lock(current->mm);
+    long r = sysv_shmdt(current->mm, a0, &c);
+    mm_unlock(current->mm);
+    return r;
 }
 
 SYSCALL_DEFINE(shmctl)

@@ -88,6 +88,6 @@ int syscall_dispatch(struct trap_frame *tf)
         return 0;
     current->frame_rewritten = false;
     if (tf->rip >= USER_SPACE_END)
-        proc_exit(SIGSEGV); /* cannot happen: exec and sigreturn check RIP */
+        proc_exit_group(SIGSEGV); /* cannot happen: exec and sigreturn check RIP */
     return 1;
 }

@@ -29,8 +29,10 @@ void prepare_return_to_user(struct trap_frame *tf);
  * inline: nothing (the syscall and the trap exits ask first). */
 static inline bool return_work_pending(void)
 {
-    return sched_need_resched() || (current->sig_pending & ~current->sig_blocked) ||
-           (current->sig_pending & SIG_UNBLOCKABLE_MASK);
+    uint64_t pending = current->sig_pending; /* the thread's own, and the process's if any */
+    if (current->group_sig_hint)
+        pending |= current->group->sig_pending;
+    return sched_need_resched() || (pending & ~current->sig_blocked) || (pending & SIG_UNBLOCKABLE_MASK);
 }
 
 

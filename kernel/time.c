@@ -1,20 +1,24 @@
 /* kernel/time.c - see time.h. */
 #include "kernel/time.h"
 
+#include "drivers/irq.h"
+#include "drivers/lapic.h"
 #include "drivers/pit.h"
 #include "drivers/rtc.h"
+#include "kernel/percpu.h"
 #include "kernel/printk.h"
 #include "kernel/x86.h"
 
 #define CALIBRATE_US 10000 /* 10 ms on PIT channel 2 */
 #define NS_PER_MS 1000000
+#define US_PER_MS 1000
 #define NS_PER_SEC 1000000000ull
 
 static struct {
     uint64_t tsc_khz; /* 0 until calibrated */
     uint64_t tsc_at_boot;
     volatile uint64_t jiffies;
-    uint64_t ns_at_first_tick; /* time_since_boot_ns() when the PIT started */
+    uint64_t ns_at_first_tick; /* time_since_boot_ns() when the tick started */
 } clock;
 
 void time_init(void)
@@ -42,8 +46,32 @@ static void time_tick(void)
 void time_start_tick(void)
 {
     clock.ns_at_first_tick = time_since_boot_ns();
+    if (irq_apic_mode()) {
+        lapic_timer_calibrate(clock.tsc_khz, HZ);
+        lapic_timer_start();
+        pr_info("time: local APIC timer ticks at %d Hz (vector %#x); the PIT stays silent\n", HZ,
+                LOCAL_TIMER_VECTOR);
+        return;
+    }
     pit_start_periodic(HZ, time_tick);
     pr_info("time: PIT channel 0 ticks at %d Hz on IRQ 0\n", HZ);
+}
+
+bool time_apic_tick(void)
+{
+    lapic_timer_interrupt();
+    this_cpu()->timer_ticks++;
+    if (smp_processor_id() != 0)
+        return false; /* an AP: it keeps no clock and runs no tasks yet */
+    time_tick();
+    return true;
+}
+
+void udelay(unsigned us)
+{
+    uint64_t t0 = rdtsc(), wait = clock.tsc_khz * us / US_PER_MS;
+    while (rdtsc() - t0 < wait)
+        cpu_relax();
 }
 
 uint64_t time_since_boot_ns(void)

@@ -6,14 +6,22 @@
 #ifndef PAGEWISE_KERNEL_TIME_H
 #define PAGEWISE_KERNEL_TIME_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define HZ 100
 
 /* Measure the TSC frequency. Until then time_since_boot_ns() returns 0. */
 void time_init(void);
-/* Start the periodic timer interrupt (call after irq_init). */
+/* Start the periodic timer interrupt (call after irq_init): the local
+ * APIC's timer when irq_init chose the APIC, else the PIT on IRQ 0. */
 void time_start_tick(void);
+/* A local APIC timer interrupt on this CPU: acknowledge it; on the boot
+ * CPU bring jiffies up to date. Returns true if the scheduler should count
+ * the tick (the boot CPU: the only one that runs tasks so far). */
+bool time_apic_tick(void);
+/* Busy-wait at least us microseconds (the TSC; after time_init). */
+void udelay(unsigned us);
 uint64_t time_since_boot_ns(void);
 /* Wall-clock time: nanoseconds since 1970, from the CMOS clock read once
  * and the TSC since. */

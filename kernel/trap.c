@@ -10,6 +10,8 @@
 #include "kernel/trap.h"
 
 #include "drivers/irq.h"
+#include "drivers/lapic.h"
+#include "kernel/time.h"
 #include "kernel/compiler.h"
 #include "kernel/cpu.h"
 #include "kernel/errno.h"
@@ -55,6 +57,10 @@ const char *trap_name(uint64_t vector)
         return exception_names[vector] ? exception_names[vector] : "Reserved exception";
     if (vector >= IRQ_VECTOR_BASE && vector < IRQ_VECTOR_BASE + NR_IRQS)
         return "Hardware interrupt";
+    if (vector == LOCAL_TIMER_VECTOR)
+        return "Local APIC timer";
+    if (vector == SPURIOUS_APIC_VECTOR || vector == ERROR_APIC_VECTOR)
+        return "Local APIC spurious or error interrupt";
     return "Unknown vector";
 }
 
@@ -99,7 +105,15 @@ static void handle_page_fault(struct trap_frame *tf)
          * under irq_save) must not have them turned on behind its back. */
         if (tf->rflags & RFLAGS_IF)
             sti();
+        /* With threads, the mm's lock: a sibling's munmap waits while this
+         * fault sleeps. A process of one thread needs none: only it could
+         * change its VMAs, and it is here (20 instructions of first_touch). */
+        bool shared = mm->users > 1;
+        if (shared)
+            mm_lock(mm);
         int r = handle_mm_fault(mm, addr, tf->error_code, &fi);
+        if (shared)
+            mm_unlock(mm);
         cli();
         if (r == 0) {
             if (fi.major)
@@ -139,7 +153,7 @@ static void user_exception(struct trap_frame *tf)
     case T_XM: signal_fault(SIGFPE, SI_KERNEL, tf->rip, tf->rip, trap_name(tf->vector)); break;
     case T_UD: signal_fault(SIGILL, ILL_ILLOPN, tf->rip, tf->rip, trap_name(tf->vector)); break;
     case T_DB:
-    case T_BP: signal_send_info(current, SIGTRAP, TRAP_BRKPT, tf->rip, 0, 0); break;
+    case T_BP: signal_send_thread_info(current, SIGTRAP, TRAP_BRKPT, tf->rip, 0, 0); break;
     case T_AC: signal_fault(SIGBUS, BUS_ADRALN, tf->rip, tf->rip, trap_name(tf->vector)); break;
     case T_GP:
         signal_fault(SIGSEGV, SI_KERNEL, 0, tf->rip, "general protection fault (a non-canonical address?)");
@@ -153,8 +167,15 @@ void trap_dispatch(struct trap_frame *tf)
     uint64_t v = tf->vector;
     if (v >= IRQ_VECTOR_BASE && v < IRQ_VECTOR_BASE + NR_IRQS) {
         irq_dispatch((unsigned)(v - IRQ_VECTOR_BASE));
-        if (v == IRQ_VECTOR_BASE + IRQ_TIMER)
+        if (v == IRQ_VECTOR_BASE + IRQ_TIMER) /* the PIT: no APIC */
             sched_tick(trap_from_user(tf));
+    } else if (v == LOCAL_TIMER_VECTOR) {
+        if (time_apic_tick())
+            sched_tick(trap_from_user(tf));
+    } else if (v == SPURIOUS_APIC_VECTOR) {
+        lapic_spurious_interrupt();
+    } else if (v == ERROR_APIC_VECTOR) {
+        lapic_error_interrupt();
     } else if (v == T_PF) {
         handle_page_fault(tf);
     } else if (v == T_DF) {

@@ -32,7 +32,7 @@ enum {
     T_VE = 20,
     T_CP = 21,
     NR_EXCEPTIONS = 32,
-    NR_VECTORS = 48, /* 32 exceptions + 16 PIC IRQs */
+    NR_VECTORS = 256, /* 32 exceptions, ISA IRQs at 0x20, the local APIC's at 0xec.. */
 };
 
 /* #PF error code bits, SDM Vol 3A §4.7, Figure 4-12. */
@@ -54,6 +54,8 @@ struct trap_frame {
 
 /* Fill the IDT with the entry stubs and load it. */
 void idt_init(void);
+/* Load the same IDT on this CPU (the APs share the boot CPU's). */
+void idt_load(void);
 /* Called from trapentry.asm with interrupts off. */
 void trap_dispatch(struct trap_frame *tf);
 const char *trap_name(uint64_t vector);

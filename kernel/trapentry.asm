@@ -28,8 +28,9 @@ trap_entry_%1:
 %endmacro
 
 ; Vectors with a CPU-pushed error code: 8, 10-14, 17, 21, 29, 30.
+; All 256 get a stub: ISA IRQs at 0x20.., the local APIC's own at 0xec..0xff.
 %assign v 0
-%rep 48
+%rep 256
 %if v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30
     TRAP_ERR v
 %else
@@ -40,6 +41,12 @@ trap_entry_%1:
 
 global trap_common
 trap_common:
+    ; From user mode: the kernel's GS base (struct percpu) in, the user's
+    ; out (kernel/percpu.h). CS is at [rsp + 24] above vector and error.
+    test byte [rsp + 24], 3
+    jz .from_kernel
+    swapgs
+.from_kernel:
     PUSH_TRAP_REGS
     cld                             ; the C ABI wants DF = 0
     mov rdi, rsp
@@ -48,13 +55,17 @@ global trap_return
 trap_return:
     POP_TRAP_REGS
     add rsp, 16                     ; vector and error code
+    test byte [rsp + 8], 3          ; back to user mode: the user's GS base
+    jz .to_kernel
+    swapgs
+.to_kernel:
     iretq
 
 section .rodata
 global trap_entry_table
 trap_entry_table:
 %assign v 0
-%rep 48
+%rep 256
     dq trap_entry_ %+ v
 %assign v v + 1
 %endrep

@@ -54,6 +54,7 @@
 
 struct file;
 struct inode;
+struct pfn_range;
 
 /* What a device or generated file does; NULL members mean "not supported". */
 struct file_ops {
@@ -76,6 +77,12 @@ struct file_ops {
     /* A character device with positions (a framebuffer): lseek, pread and
      * pwrite work on it (a tty or a pipe: ESPIPE). */
     bool seekable;
+    /* mmap(2) of a device (a framebuffer): where [off, off + len) of it
+     * lies in physical memory, and its memory type (mm/ioremap.h). 0, or
+     * the errno (EINVAL: not all of it inside the device). NULL: the file
+     * cannot be mapped (ENODEV). Linux: f_op->mmap, which calls
+     * remap_pfn_range itself; here mm/pfnmap.c does that part. */
+    long (*mmap)(struct file *f, uint64_t off, uint64_t len, struct pfn_range *out);
 };
 
 /* poll(2) events (Linux's values). */

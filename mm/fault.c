@@ -9,6 +9,7 @@
  *       PTE empty, file VMA        -> do_read_fault      (demand loading)
  *       PTE empty, shared VMA      -> do_shared_fault    (shm: the object's page)
  *       PTE not present, not empty -> do_swap_page       (a swap entry: swap-in)
+ *       device VMA (VM_PFNMAP)     -> do_pfnmap_fault    (mm/pfnmap.c: stale TLB, else SIGBUS)
  *       present, write to read-only-> do_wp_page         (copy-on-write)
  *       present and allowed        -> spurious: a stale TLB entry, flush it
  *
@@ -23,6 +24,7 @@
 #include "kernel/trap.h"
 #include "mm/commit.h"
 #include "mm/memlayout.h"
+#include "mm/pfnmap.h"
 #include "mm/pmm.h"
 #include "mm/rmap.h"
 #include "mm/shm.h"
@@ -268,6 +270,8 @@ static int handle_pte_fault(struct mm *mm, struct vma *vma, uintptr_t addr, uint
 {
     int level;
     uintptr_t va = ALIGN_DOWN(addr, PAGE_SIZE);
+    if (vma->flags & VM_PFNMAP) /* device frames: no page to allocate, load, swap or copy */
+        return do_pfnmap_fault(mm, va, err, fi);
     pte_t *pte = paging_walk(mm->pml4, va, true, &level);
     if (!pte)
         return -ENOMEM;
@@ -277,6 +281,7 @@ static int handle_pte_fault(struct mm *mm, struct vma *vma, uintptr_t addr, uint
             case VMA_ANON: return do_anonymous_page(mm, vma, va, pte);
             case VMA_FILE: return do_read_fault(mm, vma, va, pte, err, fi);
             case VMA_SHARED: return do_shared_fault(mm, vma, va, pte, fi);
+            case VMA_DEVICE: break; /* VM_PFNMAP: handled above */
             }
         }
         if (is_swap_pte(*pte))

@@ -29,8 +29,6 @@
 #define PAT_WB 0x06
 #define PAT_UC_MINUS 0x07
 #define PAT_ENTRY(i, type) ((uint64_t)(type) << ((i)*8))
-#define PAGE_CACHE_WC PTE_PWT
-#define PAGE_CACHE_UC (PTE_PCD | PTE_PWT)
 
 #define CPUID_EDX_PAT (1u << 16)
 
@@ -40,6 +38,14 @@ void pat_init(void)
         pr_info("x86/PAT: not present: ioremap'ed memory keeps the MTRRs' types\n");
         return;
     }
+    pat_setup_cpu();
+    pr_info("x86/PAT: Configuration [0-7]: WB  WC  UC- UC  WB  WP  UC- WT\n");
+}
+
+void pat_setup_cpu(void)
+{
+    if (!(cpuid(1, 0).edx & CPUID_EDX_PAT))
+        return;
     uint64_t pat = PAT_ENTRY(0, PAT_WB) | PAT_ENTRY(1, PAT_WC) | PAT_ENTRY(2, PAT_UC_MINUS) | PAT_ENTRY(3, PAT_UC) |
                    PAT_ENTRY(4, PAT_WB) | PAT_ENTRY(5, PAT_WP) | PAT_ENTRY(6, PAT_UC_MINUS) | PAT_ENTRY(7, PAT_WT);
     /* The SDM's order for changing memory types: write back the caches,
@@ -47,9 +53,9 @@ void pat_init(void)
     __asm__ volatile("wbinvd" ::: "memory");
     wrmsr(MSR_IA32_PAT, pat);
     write_cr3(read_cr3());
-    pr_info("x86/PAT: Configuration [0-7]: WB  WC  UC- UC  WB  WP  UC- WT\n");
 }
 
 void *ioremap_wc(uint64_t phys, size_t size) { return vmap_io(phys, size, PAGE_CACHE_WC, __builtin_return_address(0)); }
 void *ioremap_uc(uint64_t phys, size_t size) { return vmap_io(phys, size, PAGE_CACHE_UC, __builtin_return_address(0)); }
+void *ioremap_cache(uint64_t phys, size_t size) { return vmap_io(phys, size, PAGE_CACHE_WB, __builtin_return_address(0)); }
 void iounmap(void *addr) { vfree(addr); }

@@ -41,6 +41,13 @@
 #define KERNEL_PHYS_BASE 0x100000
 #define LOW_MEMORY_END 0x100000
 
+/* SMP: the page the other CPUs start in, in real mode (kernel/smp.c,
+ * kernel/trampoline.asm). A startup IPI names a 4 KiB page below 1 MiB by
+ * its number (vector 0x08 -> CS:IP = 0x0800:0000, SDM Vol 3A §8.4.4.1).
+ * It lies in the low memory pmm_init reserves, so no frame is handed out
+ * there; GRUB's use of it is over when kmain runs. */
+#define TRAMPOLINE_PHYS 0x8000
+
 /* Kernel image: virt = phys + KERNEL_VIRT_BASE (Linux: __START_KERNEL_map). */
 #define KERNEL_VIRT_BASE 0xffffffff80000000
 

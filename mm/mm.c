@@ -9,12 +9,14 @@
 #include "kernel/trap.h"
 #include "kernel/x86.h"
 #include "mm/fault.h"
+#include "mm/ioremap.h"
 #include "mm/kmalloc.h"
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
 #include "mm/rmap.h"
 #include "mm/swap.h"
 #include "mm/tlb.h"
+#include "mm/vmalloc.h"
 #include "mm/vmcheck.h"
 #include "mm/vmstat.h"
 
@@ -33,8 +35,16 @@ struct mm *mm_create(void)
         return NULL;
     }
     list_init(&mm->vmas);
+    mm->users = 1;
+    mutex_init(&mm->mmap_lock, "mmap_lock");
     list_add_tail(&mm->all, &all_mms);
     return mm;
+}
+
+void mm_put(struct mm *mm)
+{
+    if (--mm->users == 0)
+        mm_destroy(mm);
 }
 
 void mm_destroy(struct mm *mm)
@@ -117,6 +127,10 @@ static int share_vma_pages(struct mm *dst, struct mm *src, const struct vma *v, 
             }
             if (!(e & (PTE_P | PTE_PROTNONE)))
                 continue;
+            if (pte_special(e)) { /* a device frame: the child maps the same one; no struct page, no rss */
+                dt[pte_index(va)] = e & ~(PTE_A | PTE_D);
+                continue;
+            }
             /* LAB cow/share_vma_pages: the cow lab removes the code from here to END LAB (docs/labs/cow.md). */
             if ((e & PTE_RW) && !(v->flags & VM_SHARED)) { /* shared memory stays shared */
                 *se = e &= ~PTE_RW;
@@ -182,9 +196,26 @@ static pte_t *writable_pte(struct mm *mm, uintptr_t va)
     return e && level == 1 && (*e & (PTE_P | PTE_RW)) == (PTE_P | PTE_RW) ? e : NULL;
 }
 
+/* Store n bytes at va (within one page) of a device frame that user PTE e
+ * maps: through a temporary kernel mapping of the frame with the PTE's
+ * memory type, never the direct map (device frames are not in it). This
+ * is where the process's own store would go (Linux's child stores its
+ * CLONE_CHILD_SETTID tid itself, through its mapping). 0 or -EFAULT (no
+ * room for the mapping). */
+static int write_device_page(pte_t e, uintptr_t va, const void *src, size_t n)
+{
+    uint8_t *k = vmap_io(e & PTE_ADDR_MASK, PAGE_SIZE, e & PAGE_CACHE_MASK, __builtin_return_address(0));
+    if (!k)
+        return -EFAULT;
+    memcpy(k + (va & (PAGE_SIZE - 1)), src, n);
+    iounmap(k); /* unmaps, frees no frame */
+    return 0;
+}
+
 int mm_write(struct mm *mm, uintptr_t va, const void *src, size_t n)
 {
     const uint8_t *s = src;
+    mm_lock(mm);
     while (n > 0) {
         /* Write as the CPU would: a page that is not writable in the PTE
          * (shared copy-on-write, a clean file copy) takes the write fault
@@ -194,16 +225,24 @@ int mm_write(struct mm *mm, uintptr_t va, const void *src, size_t n)
         pte_t *e = writable_pte(mm, va);
         if (!e) {
             struct fault_info fi;
-            if (handle_mm_fault(mm, va, PF_U | PF_W, &fi) != 0 || !(e = writable_pte(mm, va)))
+            if (handle_mm_fault(mm, va, PF_U | PF_W, &fi) != 0 || !(e = writable_pte(mm, va))) {
+                mm_unlock(mm);
                 return -EFAULT;
+            }
         }
         *e |= PTE_A | PTE_D;
         size_t chunk = MIN(n, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
-        memcpy(phys_to_virt((*e & PTE_ADDR_MASK) | (va & (PAGE_SIZE - 1))), s, chunk);
+        if (!pte_special(*e)) {
+            memcpy(phys_to_virt((*e & PTE_ADDR_MASK) | (va & (PAGE_SIZE - 1))), s, chunk);
+        } else if (write_device_page(*e, va, s, chunk)) {
+            mm_unlock(mm);
+            return -EFAULT;
+        }
         s += chunk;
         va += chunk;
         n -= chunk;
     }
+    mm_unlock(mm);
     return 0;
 }
 
@@ -212,9 +251,12 @@ void mm_read(struct mm *mm, uintptr_t va, void *buf, size_t n)
     uint8_t *d = buf;
     while (n > 0) {
         size_t chunk = MIN(n, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
-        uint64_t pa;
-        if (paging_translate(mm->pml4, va, &pa))
-            memcpy(d, phys_to_virt(pa), chunk);
+        int level;
+        pte_t *e = paging_walk(mm->pml4, va, false, &level); /* user memory: 4 KiB pages only */
+        /* A device frame is not in the direct map, and reading it may have
+         * side effects (VM_IO): it reads as zero, as a page not present. */
+        if (e && level == 1 && (*e & PTE_P) && !pte_special(*e))
+            memcpy(d, phys_to_virt((*e & PTE_ADDR_MASK) | (va & (PAGE_SIZE - 1))), chunk);
         else
             memset(d, 0, chunk);
         d += chunk;

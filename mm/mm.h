@@ -19,6 +19,8 @@
 #include <stdint.h>
 
 #include "kernel/list.h"
+#include "kernel/mutex.h"
+#include "mm/ioremap.h"
 #include "mm/paging.h"
 
 /* VMA protection: the PROT_* values of mmap(2). */
@@ -35,13 +37,17 @@
 #define VM_NOMAYWRITE 0x800 /* may never become writable (a SHM_RDONLY attach) */
 #define VM_ACCOUNT 0x1000   /* its pages are charged to Committed_AS (mm/commit.h) */
 #define VM_NORESERVE 0x2000 /* MAP_NORESERVE was honoured: never charged, not even by mprotect */
+#define VM_IO 0x4000        /* device memory: an access may have side effects; the kernel never reads it for /proc */
+#define VM_PFNMAP 0x8000    /* raw device frames without struct page (mm/pfnmap.c): no counts, rmap, swap or COW */
 
 /* Where a VMA's pages come from on first touch. */
 enum vma_backing {
     VMA_ANON,  /* zero-filled (mmap anonymous, heap, stack, .bss) */
     VMA_FILE,  /* copied from file bytes in memory (the ELF image in the initrd) */
     VMA_SHARED, /* the pages of a shared memory object (mm/shm.h) */
+    VMA_DEVICE, /* a device's physical range (VM_IO | VM_PFNMAP), all mapped at mmap time (mm/pfnmap.c) */
 };
+
 
 struct shm_object;
 
@@ -56,6 +62,7 @@ struct vma {
     uint64_t file_end;        /* file offset where file data ends (zero after) */
     struct shm_object *shm;   /* VMA_SHARED: the object, and its page at start */
     uint64_t shm_pgoff;
+    struct pfn_range dev;     /* VMA_DEVICE: the device frames (file_off: the offset into the device file) */
     char name[VMA_NAME_MAX];  /* for /proc/<pid>/maps: "[heap]", "[stack]", a path, or "" */
     struct list_head list;    /* in mm->vmas, sorted by start */
     struct mm *mm;            /* the address space it belongs to */
@@ -65,6 +72,8 @@ struct vma {
 
 struct mm {
     pte_t *pml4;
+    int users;                /* tasks running in it: the threads of one process (Linux: mm_users) */
+    struct mutex mmap_lock;   /* held across a page fault and every VMA change (mm_lock) */
     struct list_head vmas;
     uintptr_t start_brk, brk; /* the heap: [start_brk, brk) */
     uintptr_t stack_top;
@@ -84,6 +93,21 @@ struct mm *mm_create(void);
 /* Free every user page, page table and VMA, then the mm. The caller must
  * not be running on it (switch to another CR3 first). */
 void mm_destroy(struct mm *mm);
+/* The mm's sleeping lock (Linux's mmap_lock, always taken for writing).
+ * A page fault holds it while it may sleep (reading swap, reclaiming),
+ * and so do mmap, munmap, mprotect, madvise, brk, shmat and shmdt: a
+ * sibling thread cannot change the VMAs or page tables under a fault
+ * that sleeps, and two threads faulting on one page are served one
+ * after the other (the second finds the page present). Never held while
+ * touching user memory through uaccess: its fault would take it again. */
+static inline void mm_lock(struct mm *mm) { mutex_lock(&mm->mmap_lock); }
+static inline void mm_unlock(struct mm *mm) { mutex_unlock(&mm->mmap_lock); }
+
+/* One more task runs in mm (clone with CLONE_VM). */
+static inline void mm_get(struct mm *mm) { mm->users++; }
+/* A task stops running in mm (exit, execve): the last one frees it with
+ * mm_destroy, so the same rule holds for it: not on its page tables. */
+void mm_put(struct mm *mm);
 /* A copy of mm for fork: same VMAs, every present page shared
  * copy-on-write (writable ones made read-only in both). NULL if out of
  * memory. */
@@ -95,11 +119,13 @@ void mm_switch_kernel(void);
 /* Write bytes into mm at va (not necessarily the current mm) as a user
  * write would: faulting pages in, copying shared ones on write, setting
  * the Dirty bit. For building a new program's stack and for
- * CLONE_CHILD_SETTID. Returns 0 or -EFAULT. */
+ * CLONE_CHILD_SETTID. Device memory (VM_PFNMAP) is written through a
+ * temporary ioremap of its frame. Returns 0 or -EFAULT. */
 int mm_write(struct mm *mm, uintptr_t va, const void *src, size_t n);
 
 /* Read bytes of mm at va into buf (kernel memory) without faulting any
- * page in; pages that are not present read as zero. For /proc. */
+ * page in; pages that are not present, and device memory, read as zero.
+ * For /proc. */
 void mm_read(struct mm *mm, uintptr_t va, void *buf, size_t n);
 
 /* VMAs (mm/vma.c). */
@@ -134,6 +160,9 @@ void mm_put_frame(pte_t old, uintptr_t va, void *mm_arg);
 uintptr_t vma_find_free(struct mm *mm, size_t len, uintptr_t below);
 /* The PTE bits for VM_READ | VM_WRITE | VM_EXEC (none: PROT_NONE). */
 uint64_t vm_prot_pte_flags(unsigned prot);
+/* The PTE bits of v's pages: its prot's, plus for a device VMA the memory
+ * type and PTE_SPECIAL (Linux: vm_page_prot with pgprot_writecombine). */
+uint64_t vma_prot_pte_flags(const struct vma *v);
 /* Set a VMA's permissions and the PTE bits every fault will use for them. */
 void vma_set_prot(struct vma *vma, unsigned prot);
 /* Page-table flags for a VMA's pages (cached by vma_set_prot: a fault

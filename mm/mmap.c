@@ -7,6 +7,7 @@
 #include "kernel/errno.h"
 #include "mm/commit.h"
 #include "mm/memlayout.h"
+#include "mm/pfnmap.h"
 #include "mm/pmm.h"
 #include "mm/shm.h"
 #include "mm/vmcheck.h"
@@ -37,7 +38,7 @@ struct vma *mmap_region(struct mm *mm, uintptr_t start, uintptr_t end, unsigned 
     if (!v)
         return NULL;
     v->flags |= vm_flags;
-    if ((prot & VM_WRITE) && !(vm_flags & VM_NORESERVE)) { /* private and writable: a promise to keep */
+    if ((prot & VM_WRITE) && !(vm_flags & (VM_NORESERVE | VM_SHARED))) { /* private and writable: a promise to keep */
         if (vm_enough_memory(mm, pages)) {
             vma_free(mm, v);
             return NULL;
@@ -95,11 +96,14 @@ long do_mmap(struct mm *mm, uintptr_t addr, size_t len, unsigned prot, unsigned 
     unsigned type = flags & MAP_TYPE;
     if (type != MAP_PRIVATE && type != MAP_SHARED)
         return -EINVAL;
-    if (type == MAP_SHARED && !(flags & MAP_ANONYMOUS))
+    bool device = !(flags & MAP_ANONYMOUS) && file && file->dev;
+    if (type == MAP_SHARED && !(flags & MAP_ANONYMOUS) && !device)
         return -EACCES; /* shared file mappings: the initrd is read-only */
     if (!(flags & MAP_ANONYMOUS) && (!file || !IS_ALIGNED(off, PAGE_SIZE)))
         return file ? -EINVAL : -EBADF;
     if (prot & ~VM_PROT_MASK)
+        return -EINVAL;
+    if (device && pfnmap_check(flags, prot))
         return -EINVAL;
     /* Linux honours MAP_NORESERVE unless overcommit is off (mode 2). */
     bool noreserve = (flags & MAP_NORESERVE) && overcommit_mode() != OVERCOMMIT_NEVER;
@@ -113,6 +117,8 @@ long do_mmap(struct mm *mm, uintptr_t addr, size_t len, unsigned prot, unsigned 
         if (!addr)
             return -ENOMEM;
     }
+    if (device)
+        return mmap_device(mm, addr, len, prot, flags, file, off);
     if (type == MAP_SHARED)
         return mmap_shared_anon(mm, addr, len, prot, noreserve);
     bool anon = flags & MAP_ANONYMOUS;
@@ -175,8 +181,8 @@ static int mprotect_fixup(struct mm *mm, struct vma *v, unsigned prot)
         pte_t *e = paging_walk(mm->pml4, va, false, &level);
         if (!e || level != 1 || !(*e & (PTE_P | PTE_PROTNONE)))
             continue;
-        uint64_t flags = vma_pte_flags(v);
-        if (!(v->flags & VM_SHARED) && !page_anon_exclusive(phys_to_page(*e & PTE_ADDR_MASK)))
+        uint64_t flags = vma_pte_flags(v); /* a device's: its memory type and PTE_SPECIAL too */
+        if (!(v->flags & VM_SHARED) && !pte_special(*e) && !page_anon_exclusive(phys_to_page(*e & PTE_ADDR_MASK)))
             flags &= ~PTE_RW; /* not ours alone (or a clean file copy): the first write copies */
         paging_protect(mm->pml4, va, flags);
     }
@@ -225,6 +231,18 @@ long do_mprotect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot)
     return r;
 }
 
+/* Where the first device VMA (VM_PFNMAP) in [addr, end) starts, or end.
+ * MADV_DONTNEED and MADV_PAGEOUT act on the VMAs before it and fail there
+ * with EINVAL, as Linux's per-VMA walk (can_madv_lru_vma): device frames
+ * are not memory to drop or to swap. */
+static uintptr_t device_vma_start(struct mm *mm, uintptr_t addr, uintptr_t end)
+{
+    for (struct vma *v = vma_find(mm, addr); v && v->start < end; v = vma_next(mm, v))
+        if (v->flags & VM_PFNMAP)
+            return MAX(addr, v->start);
+    return end;
+}
+
 long do_madvise(struct mm *mm, uintptr_t addr, size_t len, int advice)
 {
     if (!IS_ALIGNED(addr, PAGE_SIZE) || len > USER_SPACE_END)
@@ -236,6 +254,7 @@ long do_madvise(struct mm *mm, uintptr_t addr, size_t len, int advice)
         return 0;
     if (!range_fully_mapped(mm, addr, end))
         return -ENOMEM; /* Linux: part of the range is not mapped */
+    uintptr_t stop = device_vma_start(mm, addr, end);
     switch (advice) {
     case MADV_NORMAL:
     case MADV_RANDOM:
@@ -244,15 +263,16 @@ long do_madvise(struct mm *mm, uintptr_t addr, size_t len, int advice)
     case MADV_DONTNEED:
         /* Drop the pages: the next touch faults in zeroes (anonymous) or
          * the file's bytes again (private file mapping), as on Linux. */
-        for (struct vma *v = vma_find(mm, addr); v && v->start < end; v = vma_next(mm, v))
-            paging_unmap_range(mm->pml4, MAX(addr, v->start), MIN(end, v->end), mm_put_frame, mm);
-        return 0;
+        for (struct vma *v = vma_find(mm, addr); v && v->start < stop; v = vma_next(mm, v))
+            paging_unmap_range(mm->pml4, MAX(addr, v->start), MIN(stop, v->end), mm_put_frame, mm);
+        return stop < end ? -EINVAL : 0;
     case MADV_PAGEOUT:
         /* Reclaim the range now (Linux 5.4): anonymous and shared pages go
          * to swap, clean file copies are dropped; pages that other
          * processes map too are left alone. The contents never change. */
-        reclaim_range(mm, addr, end);
-        return 0;
+        if (stop > addr)
+            reclaim_range(mm, addr, stop);
+        return stop < end ? -EINVAL : 0;
     default: return -EINVAL;
     }
 }

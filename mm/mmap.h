@@ -33,11 +33,14 @@
 #define MADV_DONTNEED 4
 #define MADV_PAGEOUT 21
 
-/* A file to map: its bytes in kernel memory (initrd files are). */
+/* A file to map: its bytes in kernel memory (initrd files are), or a
+ * device's physical pages (its file_ops mmap said where). */
 struct mmap_file {
     const uint8_t *data;
     uint64_t size;
     const char *name;
+    const struct pfn_range *dev; /* a device: what to map (mm/pfnmap.c); NULL for a file */
+    bool may_write;              /* opened for writing: a shared mapping may be (or become) writable */
 };
 
 /* A new private VMA [start, end) in mm with flags vm_flags (VM_HEAP,

@@ -50,12 +50,12 @@ static uint64_t oom_total_pages(void) { return pmm_nr_managed() + swap_total_pag
 static void oom_badness(struct task *t, uint64_t totalpages, struct badness *b)
 {
     *b = (struct badness){.points = OOM_UNKILLABLE};
-    if (!t->mm || t->pid == INIT_PID || t->state == TASK_ZOMBIE || t->oom_score_adj == OOM_SCORE_ADJ_MIN)
+    if (!t->mm || t->group->tgid == INIT_PID || t->state == TASK_ZOMBIE || t->oom_score_adj == OOM_SCORE_ADJ_MIN)
         return;
     b->rss = t->mm->rss;
     b->swap = t->mm->swap_pages;
     b->tables = paging_nr_tables(t->mm->pml4);
-    b->kstack = KSTACK_SIZE / PAGE_SIZE;
+    b->kstack = (uint64_t)t->group->nr_live * (KSTACK_SIZE / PAGE_SIZE); /* one per thread */
     b->points = (long)(b->rss + b->swap + b->tables + b->kstack) +
                 (long)t->oom_score_adj * (long)(totalpages / OOM_ADJ_SCALE);
 }
@@ -73,7 +73,9 @@ static void oom_evaluate(struct task *t, void *arg)
 {
     struct oom_choice *oc = arg;
     struct badness b;
-    if (t->sig_pending & SIG_BIT(SIGKILL))
+    if (&t->thread_node != t->group->threads.next)
+        return; /* a process once: by its first live thread (its leader may have exited) */
+    if (t->group->exiting || ((t->sig_pending | t->group->sig_pending) & SIG_BIT(SIGKILL)))
         return; /* already dying */
     oom_badness(t, oc->totalpages, &b);
     if (b.points == OOM_UNKILLABLE)
@@ -94,7 +96,7 @@ bool oom_kill(void)
         return false;
     pr_err("oom: killed pid %d (%s): badness %ld pages (rss %lu, swap %lu, page tables %lu, kernel stack %lu), "
            "oom_score_adj %d; %d candidates\n",
-           v->pid, v->comm, oc.best.points, oc.best.rss, oc.best.swap, oc.best.tables, oc.best.kstack,
+           v->group->tgid, v->comm, oc.best.points, oc.best.rss, oc.best.swap, oc.best.tables, oc.best.kstack,
            v->oom_score_adj, oc.candidates);
     count_vm_event(NR_OOM_KILL);
     signal_send(v, SIGKILL);

@@ -4,6 +4,10 @@
  *
  *   frame_table[pfn]  <->  physical pfn << 12  <->  virtual PAGE_OFFSET + phys
  *
+ * RAM only: a device's frames (video RAM mapped into a process, a
+ * VM_PFNMAP VMA) have no descriptor and are not in the direct map. Their
+ * PTEs carry PTE_SPECIAL, and no code may phys_to_page one (mm/pfnmap.c).
+ *
  * Who uses which fields:
  *   buddy allocator  flags PG_buddy, order, lru (free-list link); a free
  *                    frame in the order-0 cache: PG_pcp, lru (its list)

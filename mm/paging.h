@@ -57,8 +57,19 @@ static inline unsigned pte_index(uintptr_t va) { return (va >> PAGE_SHIFT) & (PT
  * a PROT_NONE VMA. P is clear so every access faults, but the frame stays
  * (Linux: _PAGE_PROTNONE). */
 #define PTE_PROTNONE (1ul << 8) /* = PTE_G's position, as Linux: G means nothing when P = 0 */
+/* Software bit (SDM: "Ignored", bit 9 of a PTE): the frame is a device's,
+ * mapped by a VM_PFNMAP VMA (mm/pfnmap.c), and has no struct page: every
+ * path that would look up the frame's descriptor (reference counts, the
+ * reverse map, reclaim, the direct map) must skip it (Linux:
+ * _PAGE_SPECIAL, pte_special, vm_normal_page). Swap entries use bit 9
+ * too, but they have neither P nor PROTNONE set. */
+#define PTE_SPECIAL (1ul << 9)
 #define PTE_ADDR_MASK 0x000ffffffffff000ul
 #define PTE_FLAGS_MASK (~PTE_ADDR_MASK)
+
+/* Does this PTE map a device frame (present or PROT_NONE), which has no
+ * struct page? (A swap entry's bit 9 is part of its slot number.) */
+static inline bool pte_special(pte_t e) { return (e & PTE_SPECIAL) && (e & (PTE_P | PTE_PROTNONE)); }
 
 #define PT_LEVELS 4
 #define PML4_KERNEL_FIRST 256 /* entries 256..511: the kernel half */

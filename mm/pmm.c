@@ -163,8 +163,12 @@ void pmm_init(const struct boot_info *bi, uint64_t mem_limit)
         frame_table[pfn].flags = PG_reserved;
 
     free_ram_between(0, EARLY_MAP_SIZE);
-    pr_info("pmm: %lu MiB usable RAM, frame table: %lu descriptors of %zu bytes at [mem %#lx-%#lx]\n",
-            pmm.max_pfn >> (20 - PAGE_SHIFT), pmm.max_pfn, sizeof(struct page), table_pa, table_pa + table_size - 1);
+    uint64_t ram_bytes = 0; /* the regions, not the highest address: RAM can skip the PCI hole below 4 GiB */
+    for (unsigned i = 0; i < pmm.nr_ram; i++)
+        ram_bytes += pmm.ram[i].end - pmm.ram[i].start;
+    pr_info("pmm: %lu MiB usable RAM up to %#lx, frame table: %lu descriptors of %zu bytes at [mem %#lx-%#lx]\n",
+            ram_bytes >> 20, pmm.max_pfn << PAGE_SHIFT, pmm.max_pfn, sizeof(struct page), table_pa,
+            table_pa + table_size - 1);
 }
 
 void pmm_init_high(void)

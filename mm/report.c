@@ -26,7 +26,7 @@ size_t mm_report_maps(struct mm *mm, char *buf, size_t size)
         const struct vma *v = list_entry(pos, struct vma, list);
         if (len + 160 >= size)
             break;
-        bool file = v->backing == VMA_FILE;
+        bool file = v->backing == VMA_FILE || v->backing == VMA_DEVICE; /* a device: its offset in the file */
         bool shared = v->flags & VM_SHARED;
         int n = snprintf(buf + len, size - len, "%08lx-%08lx %c%c%c%c %08lx %s %lu ", v->start, v->end,
                          v->prot & VM_READ ? 'r' : '-', v->prot & VM_WRITE ? 'w' : '-', v->prot & VM_EXEC ? 'x' : '-',
@@ -57,7 +57,9 @@ uint64_t mm_report_pagemap(struct mm *mm, uintptr_t va, bool show_pfn)
     pte_t *e = paging_walk(mm->pml4, va, false, &level);
     if (e && level == 1 && is_swap_pte(*e)) /* bits 0-4 swap type, 5-54 offset */
         return PM_SWAP | ((swp_offset(*e) << SWP_TYPE_BITS) & frame_mask);
-    if (!e || level != 1 || !(*e & (PTE_P | PTE_PROTNONE)))
+    /* A device frame (VM_PFNMAP) is a hole: Linux's page walker skips
+     * such VMAs and pagemap reports their pages not present, no PFN. */
+    if (!e || level != 1 || !(*e & (PTE_P | PTE_PROTNONE)) || pte_special(*e))
         return 0;
     struct page *p = phys_to_page(*e & PTE_ADDR_MASK);
     uint64_t entry = PM_PRESENT | (((*e & PTE_ADDR_MASK) >> PAGE_SHIFT) & frame_mask);

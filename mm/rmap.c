@@ -123,7 +123,8 @@ static pte_t *pte_mapping(struct vma *vma, uintptr_t va, const struct page *page
     if (va < vma->start || va >= vma->end)
         return NULL;
     pte_t *e = paging_walk(vma->mm->pml4, va, false, &level);
-    if (!e || level != 1 || !(*e & (PTE_P | PTE_PROTNONE)) || (*e & PTE_ADDR_MASK) != page_to_phys(page))
+    if (!e || level != 1 || !(*e & (PTE_P | PTE_PROTNONE)) || pte_special(*e) ||
+        (*e & PTE_ADDR_MASK) != page_to_phys(page))
         return NULL;
     return e;
 }

@@ -103,8 +103,10 @@ struct vma *vma_split(struct mm *mm, struct vma *vma, uintptr_t addr)
         return NULL;
     *upper = *vma;
     upper->start = addr;
-    if (upper->backing == VMA_FILE)
+    if (upper->backing == VMA_FILE || upper->backing == VMA_DEVICE)
         upper->file_off += addr - vma->start;
+    if (upper->backing == VMA_DEVICE)
+        upper->dev.phys += addr - vma->start;
     if (upper->shm) {
         upper->shm_pgoff += (addr - vma->start) / PAGE_SIZE;
         shm_object_get(upper->shm, upper);
@@ -128,15 +130,26 @@ uint64_t vm_prot_pte_flags(unsigned prot)
     return f;
 }
 
+uint64_t vma_prot_pte_flags(const struct vma *v)
+{
+    uint64_t f = vm_prot_pte_flags(v->prot);
+    return v->backing == VMA_DEVICE ? f | v->dev.cache | PTE_SPECIAL : f;
+}
+
 void vma_set_prot(struct vma *vma, unsigned prot)
 {
     vma->prot = prot & VM_PROT_MASK;
-    vma->pte_flags = vm_prot_pte_flags(prot);
+    vma->pte_flags = vma_prot_pte_flags(vma);
 }
 
 void mm_put_frame(pte_t old, uintptr_t va, void *mm_arg)
 {
     struct mm *mm = mm_arg;
+    /* A device frame (VM_PFNMAP) has no struct page and is not RAM:
+     * nothing to drop, nothing was counted in rss (Linux: zap_pte_range
+     * finds no vm_normal_page). */
+    if (pte_special(old))
+        return;
     if (is_swap_pte(old)) { /* the page is on the swap disk */
         swap_slot_put(swp_offset(old));
         mm->swap_pages--;

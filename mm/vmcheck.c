@@ -12,6 +12,10 @@
  *                                VMA is on the anon_vma's list) and the
  *                                ownership rules of mm/page.h
  *        swap entry           -> slot_refs[slot]++
+ *        device frame         -> no struct page: the PTE must sit in a
+ *                                device VMA at its place in the device's
+ *                                window, with its memory type; every page
+ *                                of a device VMA has one (mm/pfnmap.c)
  *      and its page tables: the ones the tree reaches are the ones on
  *      its PML4's list (paging_audit_tables)
  *   2. every shm object: its pages must name it back; its swapped pages
@@ -22,6 +26,9 @@
  *
  * The invariants, in words (docs/page-lifecycle.md draws them):
  *   - no PTE points at a free frame or a kernel frame
+ *   - a device PTE (PTE_SPECIAL) sits only in a device VMA, on its frame
+ *     of the device's window, with the device's memory type; it is never
+ *     counted in rss, mapcount or refcount (no struct page behind it)
  *   - every page table an address space reaches is on its list, so exit
  *     frees it; nothing else is
  *   - mapcount counts the PTEs, and rmap_walk can find each of them
@@ -45,6 +52,7 @@
 #include "kernel/string.h"
 #include "kernel/x86.h"
 #include "mm/commit.h"
+#include "mm/ioremap.h"
 #include "mm/memlayout.h"
 #include "mm/mm.h"
 #include "mm/pmm.h"
@@ -62,7 +70,7 @@ struct vmcheck {
     char *buf;
     size_t size, len;
     unsigned violations;
-    uint64_t mms, ptes, swap_ptes, anon, file, shared, cache_only, pinned, free_frames, slots_used, objects;
+    uint64_t mms, ptes, swap_ptes, device_ptes, anon, file, shared, cache_only, pinned, free_frames, slots_used, objects;
 };
 
 static struct {
@@ -200,6 +208,68 @@ static void check_mapped_pte(struct vmcheck *c, struct vma *v, uintptr_t va, pte
         FRAME_VIOLATION(c, p, "page at %#lx is not anonymous but is no clean file copy", va);
 }
 
+#define MM_VIOLATION(c, mm, ...)                                                                                       \
+    do {                                                                                                               \
+        if (violation(c)) {                                                                                            \
+            emit(c, "vm_check: " __VA_ARGS__);                                                                         \
+            emit(c, " (");                                                                                             \
+            emit_mm_owner(c, mm);                                                                                      \
+            emit(c, ")\n");                                                                                            \
+        }                                                                                                              \
+    } while (0)
+
+/* A PTE to a device frame (VM_PFNMAP, mm/pfnmap.c): no struct page to
+ * count, so the PTE itself must be right. It sits in a device VMA, at the
+ * frame the VMA says for va, inside the device's window and never on a
+ * RAM frame the allocator manages, with the device's memory type, and
+ * rights that agree with the VMA. */
+static void check_device_pte(struct vmcheck *c, struct mm *mm, struct vma *v, uintptr_t va, pte_t e)
+{
+    uint64_t pa = e & PTE_ADDR_MASK, pfn = pa >> PAGE_SHIFT;
+    if (v->backing != VMA_DEVICE) {
+        MM_VIOLATION(c, mm, "device PTE %#lx at %#lx in a VMA that maps no device", e, va);
+        return;
+    }
+    if (!pte_special(e))
+        MM_VIOLATION(c, mm, "PTE %#lx at %#lx in a device VMA without PTE_SPECIAL (its frame would be counted)", e,
+                     va);
+    if (pa != v->dev.phys + (va - v->start))
+        MM_VIOLATION(c, mm, "device PTE at %#lx maps %#lx, its VMA says %#lx", va, pa, v->dev.phys + (va - v->start));
+    if (pa < v->dev.window_start || pa >= v->dev.window_end)
+        MM_VIOLATION(c, mm, "device PTE at %#lx maps %#lx, outside the device's [%#lx, %#lx)", va, pa,
+                     v->dev.window_start, v->dev.window_end);
+    if (pfn < vc.nr_pfns && !(pfn_to_page(pfn)->flags & PG_reserved))
+        MM_VIOLATION(c, mm, "device PTE at %#lx maps a RAM frame %#lx the allocator manages", va, pa);
+    if ((e & PAGE_CACHE_MASK) != v->dev.cache)
+        MM_VIOLATION(c, mm, "device PTE at %#lx has memory type bits %#lx, the device's are %#lx", va,
+                     e & PAGE_CACHE_MASK, v->dev.cache);
+    if (!(e & PTE_US))
+        MM_VIOLATION(c, mm, "device PTE at %#lx without U/S", va);
+    if ((e & PTE_RW) && !(v->prot & VM_WRITE))
+        MM_VIOLATION(c, mm, "writable device PTE at %#lx in a VMA without PROT_WRITE", va);
+    if (!(e & PTE_P) != !(v->prot & VM_PROT_MASK))
+        MM_VIOLATION(c, mm, "device PTE at %#lx is %s but its VMA is %s", va, (e & PTE_P) ? "present" : "PROT_NONE",
+                     (v->prot & VM_PROT_MASK) ? "accessible" : "PROT_NONE");
+}
+
+/* A device VMA: both flags, a window holding all of it, and none of what
+ * RAM mappings have (an anon_vma, an shm object, a Committed_AS charge). */
+static void check_device_vma(struct vmcheck *c, struct mm *mm, const struct vma *w)
+{
+    bool device = w->backing == VMA_DEVICE;
+    if (device != ((w->flags & VM_PFNMAP) != 0) || device != ((w->flags & VM_IO) != 0))
+        MM_VIOLATION(c, mm, "VMA [%#lx, %#lx): backing %d with flags %#x (VM_IO | VM_PFNMAP iff a device)", w->start,
+                     w->end, w->backing, w->flags);
+    if (!device)
+        return;
+    if (w->anon_vma || w->shm || (w->flags & VM_ACCOUNT))
+        MM_VIOLATION(c, mm, "device VMA [%#lx, %#lx) has an anon_vma, shm object or charge", w->start, w->end);
+    if (w->dev.phys < w->dev.window_start || w->dev.phys + (w->end - w->start) > w->dev.window_end)
+        MM_VIOLATION(c, mm, "device VMA [%#lx, %#lx) maps [%#lx, %#lx), beyond the device's [%#lx, %#lx)", w->start,
+                     w->end, w->dev.phys, w->dev.phys + (w->end - w->start), w->dev.window_start,
+                     w->dev.window_end);
+}
+
 static void check_swap_pte(struct vmcheck *c, uintptr_t va, pte_t e)
 {
     uint64_t slot = swp_offset(e);
@@ -241,9 +311,13 @@ static void check_anon_vma_of(struct vmcheck *c, struct vma *v)
                   v->start, v->end, found ? "on it" : "missing");
 }
 
+/* What pass 1 finds in one address space. */
+struct mm_found {
+    uint64_t rss, swap, device; /* PTEs to RAM frames, swap entries, PTEs to device frames */
+};
+
 /* One non-empty user PTE of mm; *v is the VMA cursor (addresses only grow). */
-static void check_pte(struct vmcheck *c, struct mm *mm, struct vma **v, uintptr_t va, pte_t e, uint64_t *rss,
-                      uint64_t *swap)
+static void check_pte(struct vmcheck *c, struct mm *mm, struct vma **v, uintptr_t va, pte_t e, struct mm_found *f)
 {
     while (*v && (*v)->end <= va)
         *v = vma_next(mm, *v);
@@ -256,11 +330,16 @@ static void check_pte(struct vmcheck *c, struct mm *mm, struct vma **v, uintptr_
         return;
     }
     c->ptes++;
-    if (e & (PTE_P | PTE_PROTNONE)) {
-        (*rss)++;
+    if (((*v)->flags & VM_PFNMAP) && !(e & (PTE_P | PTE_PROTNONE))) {
+        MM_VIOLATION(c, mm, "PTE %#lx at %#lx in a device VMA maps no device frame", e, va);
+    } else if (pte_special(e) || ((*v)->flags & VM_PFNMAP)) {
+        f->device++;
+        check_device_pte(c, mm, *v, va, e);
+    } else if (e & (PTE_P | PTE_PROTNONE)) {
+        f->rss++;
         check_mapped_pte(c, *v, va, e);
     } else if (is_swap_pte(e) && vc.nr_slots) {
-        (*swap)++;
+        f->swap++;
         check_swap_pte(c, va, e);
     } else {
         VIOLATION(c, "PTE %#lx at %#lx is neither a mapping nor a swap entry\n", e, va);
@@ -270,7 +349,8 @@ static void check_pte(struct vmcheck *c, struct mm *mm, struct vma **v, uintptr_
 /* Pass 1: every user PTE of mm, a page table (512 entries) at a time. */
 static void check_mm(struct vmcheck *c, struct mm *mm)
 {
-    uint64_t rss = 0, swap = 0;
+    struct mm_found f = {0, 0, 0};
+    uint64_t device_pages = 0; /* a device VMA has every PTE, from mmap to munmap */
     struct vma *v = list_empty(&mm->vmas) ? NULL : list_first_entry(&mm->vmas, struct vma, list);
     uintptr_t va = 0;
     pte_t *ep;
@@ -279,19 +359,25 @@ static void check_mm(struct vmcheck *c, struct mm *mm)
         struct vma *w = list_entry(pos, struct vma, list);
         if (w->mm != mm)
             VIOLATION(c, "VMA [%#lx, %#lx) names another address space\n", w->start, w->end);
-        if (w->pte_flags != vm_prot_pte_flags(w->prot))
+        if (w->pte_flags != vma_prot_pte_flags(w))
             VIOLATION(c, "VMA [%#lx, %#lx): PTE flags %#lx cached, its prot means %#lx\n", w->start, w->end,
-                      w->pte_flags, vm_prot_pte_flags(w->prot));
+                      w->pte_flags, vma_prot_pte_flags(w));
         if (!w->shm && w->anon_vma)
             check_anon_vma_of(c, w);
+        check_device_vma(c, mm, w);
+        if (w->backing == VMA_DEVICE)
+            device_pages += vma_pages(w);
     }
     while ((ep = paging_next_pte(mm->pml4, &va, USER_SPACE_END)) != NULL) {
         uintptr_t table_end = ALIGN_DOWN(va, LARGE_PAGE_SIZE) + LARGE_PAGE_SIZE;
         for (; va < table_end; va += PAGE_SIZE, ep++)
             if (*ep)
-                check_pte(c, mm, &v, va, *ep, &rss, &swap);
+                check_pte(c, mm, &v, va, *ep, &f);
     }
-    c->swap_ptes += swap;
+    c->swap_ptes += f.swap;
+    c->device_ptes += f.device;
+    if (f.device != device_pages)
+        MM_VIOLATION(c, mm, "device VMAs span %lu pages, but %lu device PTEs found", device_pages, f.device);
     uint64_t reachable, listed;
     if (!paging_audit_tables(mm->pml4, &reachable, &listed)) {
         VIOLATION(c, "");
@@ -301,11 +387,11 @@ static void check_mm(struct vmcheck *c, struct mm *mm)
                  paging_nr_tables(mm->pml4));
         }
     }
-    if (rss != mm->rss || swap != mm->swap_pages) {
+    if (f.rss != mm->rss || f.swap != mm->swap_pages) {
         VIOLATION(c, "");
         if (c->violations <= VMCHECK_MAX_LINES) {
             emit_mm_owner(c, mm);
-            emit(c, ": rss %lu and swap %lu kept, %lu and %lu found\n", mm->rss, mm->swap_pages, rss, swap);
+            emit(c, ": rss %lu and swap %lu kept, %lu and %lu found\n", mm->rss, mm->swap_pages, f.rss, f.swap);
         }
     }
 }
@@ -493,14 +579,18 @@ unsigned vm_check(char *buf, size_t size)
     vc.running = false;
     vc.runs++;
     vc.cycles += rdtsc() - t0;
+    char device_note[48] = ""; /* shown only when a device is mapped, so the usual line stays as it was */
+    if (c.device_ptes)
+        snprintf(device_note, sizeof(device_note), " and %lu device frames", c.device_ptes);
     if (c.violations == 0)
         emit(&c,
-             "vm_check: ok (%lu address spaces, %lu PTEs of which %lu swap entries; frames: %lu anonymous, %lu file, "
+             "vm_check: ok (%lu address spaces, %lu PTEs of which %lu swap entries%s; frames: %lu anonymous, %lu "
+             "file, "
              "%lu shared, %lu swap cache only, %lu pinned, %lu free; %lu swap slots in use; %lu shm objects; checks "
              "since boot: "
              "%lu, "
              "%lu of them after events, %lu kcycles each)\n",
-             c.mms, c.ptes, c.swap_ptes, c.anon, c.file, c.shared, c.cache_only, c.pinned, c.free_frames, c.slots_used,
+             c.mms, c.ptes, c.swap_ptes, device_note, c.anon, c.file, c.shared, c.cache_only, c.pinned, c.free_frames, c.slots_used,
              c.objects, vc.runs, vc.every ? vc.events / vc.every : 0, vc.cycles / vc.runs / 1000);
     else
         emit(&c, "vm_check: %u violations\n", c.violations);

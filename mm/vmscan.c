@@ -338,8 +338,8 @@ void reclaim_range(struct mm *mm, uintptr_t start, uintptr_t end)
         pte_t *e = paging_next_pte(mm->pml4, &va, end); /* walked again each time: we may sleep */
         if (!e)
             break;
-        if (!(*e & (PTE_P | PTE_PROTNONE)))
-            continue;
+        if (!(*e & (PTE_P | PTE_PROTNONE)) || pte_special(*e))
+            continue; /* nothing there, a swap entry, or a device frame (never reclaimed) */
         struct page *p = phys_to_page(*e & PTE_ADDR_MASK);
         /* Linux: "do not interfere with other mappings of this page" */
         if (!reclaimable(p) || !rmap_single(p))
@@ -401,7 +401,7 @@ struct page *alloc_user_page(void)
         }
         if (try_to_free_pages(SWAP_CLUSTER) > 0)
             continue;
-        if (current && (current->sig_pending & SIG_BIT(SIGKILL)))
+        if (current && ((current->sig_pending | current->group->sig_pending) & SIG_BIT(SIGKILL)))
             return NULL; /* we are the one dying: give up at once */
         if (attempt == 0 || attempt % 10 == 0) {
             if (!oom_kill()) { /* nothing to kill: dip into the reserve */
@@ -409,7 +409,7 @@ struct page *alloc_user_page(void)
                 return p ? page_pin_new(p) : NULL;
             }
         }
-        if (current && (current->sig_pending & SIG_BIT(SIGKILL)))
+        if (current && ((current->sig_pending | current->group->sig_pending) & SIG_BIT(SIGKILL)))
             return NULL;
         schedule(); /* let the victim run to its exit */
     }

@@ -20,6 +20,9 @@ Keys of each entry:
   swap_signature  False: leave the disk all zeroes (no SWAPSPACE2)
   disk_errors     [(iotype, sector), ...]: QEMU's blkdebug fails every
              "read" or "write" request that covers the sector (EIO)
+  screendumps  names of the pictures the guest asks for ("@@screendump NAME
+             ..." on its console, tests/screendump.py); each is one more
+             result, and one never asked for fails
 """
 import os
 import re
@@ -98,6 +101,23 @@ if KERNEL_HAS_THREADS:
     for prog in ("t_threads", "t_futex"):
         BOOTS.append({"name": prog, "cmdline": f"vmcheck init={TESTDIR}/{prog}", "timeout": 240, "kind": "tests"})
 
+# ---- several CPUs (docs/smp.md): QEMU's -smp 2 and -smp 4 after the
+# harness's -smp 1 (the last one counts). The APs come up through the
+# trampoline and halt; t_smp reads /proc/cpuinfo and checks that fork,
+# exec, threads and sleeps still work. Multi-threaded TCG shares the two
+# host cores with parallel boots: generous timeouts.
+for ncpus in (2, 4):
+    BOOTS.append({"name": f"smp{ncpus}", "cmdline": f"vmcheck init={TESTDIR}/t_smp", "timeout": 180, "kind": "tests",
+                  "qemu_args": ["-smp", str(ncpus)],
+                  "expect": [r"ACPI: MADT: %d CPUs" % ncpus, r"smp: CPU %d \(APIC id %d\) online" % (ncpus - 1, ncpus - 1),
+                             r"smp: Brought up 1 node, %d CPUs" % ncpus]})
+
+# ---- the 8259A PIC and the PIT instead of the IO-APIC and the local APIC
+# timer (`noapic`): the old interrupt path stays tested with the timer, the
+# serial line and the disk (t_cow swaps) all interrupting.
+BOOTS.append({"name": "noapic", "cmdline": f"noapic vmcheck init={TESTDIR}/t_cow", "swap": "64M", "timeout": 180,
+              "kind": "tests", "expect": [r"irq: noapic", r"PIT channel 0 ticks"]})
+
 # ---- overcommit and the address-space limits (tests/user/t_overcommit.c):
 # the three modes on 128 MiB without swap (the reported sbrk(1000 MiB)) and
 # again with 64 MiB of swap (CommitLimit counts it), vm_check after every
@@ -127,6 +147,28 @@ BOOTS.append({
         {"name": "ctrl_c", "send": "cat\n", "then_send": "\x03", "expect": r"\^C"},
         {"name": "after_ctrl_c", "send": "echo still here\n", "expect": r"^still here\r?$"},
         {"name": "exit", "send": "exit 3\n", "expect": r"init: /bin/sh ended \(status 3\)"},
+    ],
+})
+
+# ---- memview in the background while demos change memory (the shell's
+# `&`): it keeps drawing into its mapping of /dev/fb0 and is still alive
+# after them; the last picture stays in the log directory. vm_check runs
+# once at the end (after every event it makes swapdemo take a minute).
+BOOTS.append({
+    "name": "memview_shell",
+    "kind": "console",
+    "mem": "128M",
+    "swap": "256M",
+    "timeout": 60,
+    "step_timeout": 150,
+    "script": [
+        {"name": "background", "send": "memview &\n", "expect": r"^\[\d+\]"},
+        {"name": "cow", "send": "cow; echo status=$?\n", "expect": r"^status=0\r?$"},
+        {"name": "shmdemo", "send": "shmdemo; echo status=$?\n", "expect": r"^status=0\r?$"},
+        {"name": "swapdemo", "send": "swapdemo 144; echo status=$?\n", "expect": r"^status=0\r?$"},
+        {"name": "still_drawing", "send": "ps\n", "expect": r"memview", "screendump": "memview-live",
+         "screendump_delay": 0.5},
+        {"name": "vm_check", "send": "cat /proc/vmcheck\n", "expect": r"vm_check: ok"},
     ],
 })
 
@@ -184,7 +226,17 @@ BOOTS += [
     # AVX state per process: switches, fork, execve, a corrupted signal frame (kernel/fpu.c).
     {"name": "t_xstate", "cmdline": f"init={TESTDIR}/t_xstate", "timeout": 120, "kind": "tests"},
     # The PCI display as /dev/fb0, through ioremap (drivers/fb.c, mm/ioremap.c).
-    {"name": "t_fb", "cmdline": f"init={TESTDIR}/t_fb", "timeout": 120, "kind": "tests"},
+    # A pattern in the video RAM is what the display shows (a screendump).
+    {"name": "t_fb", "cmdline": f"vmcheck init={TESTDIR}/t_fb", "timeout": 120, "kind": "tests",
+     "screendumps": ["fb_pattern"]},
+    # The same with RAM above 4 GiB: the video RAM's frames then lie inside
+    # the frame table (in the PCI hole below 4 GiB, reserved descriptors),
+    # not beyond it; vm_check must still call them device frames, not RAM.
+    {"name": "t_fb_highmem", "cmdline": f"vmcheck init={TESTDIR}/t_fb", "mem": "4608M", "timeout": 180,
+     "kind": "tests", "screendumps": ["fb_pattern"]},
+    # memview draws each frame in the colour of its kpageflags (a screendump).
+    {"name": "t_memview", "cmdline": f"vmcheck init={TESTDIR}/t_memview", "mem": "128M", "timeout": 120,
+     "kind": "tests", "screendumps": ["memview"]},
     # Every frame's state as Linux's /proc/kpageflags shows it (mm/kpageflags.c).
     {"name": "t_kpage", "cmdline": f"vmcheck init={TESTDIR}/t_kpage", "timeout": 120, "kind": "tests"},
     # The page tables as Linux's ptdump prints them (mm/ptdump.c).
@@ -216,3 +268,29 @@ BOOTS += [
     {"name": "swap_refused", "cmdline": f"init={TESTDIR}/t_files", "swap": "16M", "swap_signature": False,
      "timeout": 60, "kind": "tests", "expect": [r"no SWAPSPACE2 signature"]},
 ]
+
+# ---- pictures for docs/ (make pictures; not part of make test): console
+# boots whose steps with a "screendump" key take a picture once their
+# expects matched; the harness's --pictures DIR copies them to DIR.
+PICTURES = [{
+    "name": "pictures",
+    "kind": "console",
+    "mem": "128M",
+    "swap": "256M",
+    "timeout": 60,
+    "step_timeout": 150,
+    "script": [
+        # Just booted: the kernel image, the initrd, the frame table, free RAM.
+        {"name": "memview_once", "send": "memview --once\n", "expect": r"memview: drew \d+ frames",
+         "screendump": "memview-boot"},
+        {"name": "memview_background", "send": "memview --interval 100 &\n", "expect": r"^\[\d+\]"},
+        # swapdemo has written a region larger than RAM: its pages fill RAM,
+        # the rest is on the disk (the picture is of a moment: it varies).
+        {"name": "swapdemo", "send": "swapdemo 144\n", "expect": r"2\. page 0 after",
+         "screendump": "memview-swapdemo", "screendump_delay": 0.3},
+        # swapdemo is gone; pages read back from swap and then freed stay
+        # in the swap cache a while.
+        {"name": "after_swapdemo", "send": "echo swapdemo ended\n", "expect": r"^swapdemo ended\r?$",
+         "screendump": "memview-after-swapdemo", "screendump_delay": 0.5},
+    ],
+}]

@@ -24,6 +24,15 @@ printk timestamp such as "[    0.123456] ":
   TESTS DONE                 end of the run
 A panic prints a line starting with "KERNEL PANIC".
 
+Screendumps (tests/screendump.py): a boot with a "screendumps" key gets a
+QMP socket and its serial line on a pipe; the guest prints
+  @@screendump NAME X,Y=RRGGBB[:LABEL] ...
+and waits for "@@screendump-done NAME ok|bad" on its console. Each picture
+is one more result, <boot>/screendump-NAME (not counted in TESTS <n>), and
+stays in the log directory as <boot>-NAME.ppm and .png. A console step
+with a "screendump" key takes one after its expects matched (no check);
+--pictures DIR runs the PICTURES boots and copies those PNGs to DIR.
+
 Exit status of the harness: 0 iff nothing failed and at least one test passed.
 """
 
@@ -32,15 +41,18 @@ import concurrent.futures
 import os
 import re
 import shutil
+import queue
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
 # tests/boots.py sits next to this file (no __pycache__ left in tests/).
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from boots import BOOTS  # noqa: E402
+from boots import BOOTS, PICTURES  # noqa: E402
+import screendump  # noqa: E402
 
 DEFAULT_MEM = "128M"
 DEFAULT_TIMEOUT = 60
@@ -49,6 +61,7 @@ TAIL_LINES = 40  # serial log lines shown after a failure
 # isa-debug-exit codes (see the module docstring).
 EXIT_PASSED, EXIT_FAILED, EXIT_PANIC, EXIT_RESET = 1, 3, 33, 0
 NOT_STARTED = -1000  # our own marker: QEMU could not be started at all
+QMP_JOIN_TIMEOUT = 60  # seconds to wait for a screendump still being written at QEMU's exit
 
 # Optional printk timestamp at the start of a line: "[    0.123456] ".
 TIMESTAMP_RE = re.compile(r"^\[\s*\d+\.\d+\]\s?")
@@ -181,6 +194,80 @@ def run_qemu(args, boot):
     return code, elapsed, output.decode("utf-8", errors="replace").strip(), log_path
 
 
+def qmp_socket(boot):
+    """A fresh directory for the boot's QMP socket (a unix socket path must
+    be short: not under a deep log directory); (dir, socket path)."""
+    qdir = tempfile.mkdtemp(prefix="pagewise-qmp-")
+    return qdir, os.path.join(qdir, "qmp.sock")
+
+
+def run_qemu_screens(args, boot):
+    """run_qemu for a boot with "screendumps": the serial line on a pipe
+    (QEMU's stdio), so that the harness can answer the guest's requests,
+    and a QMP socket to take the pictures through. Each console line goes
+    to the log as it comes; requests are answered by a second thread, so
+    that the console is drained while QEMU writes a picture.
+    Returns run_qemu's tuple plus the screendump items."""
+    log_path = os.path.join(args.logdir, boot["name"] + ".log")
+    qdir, qmp_path = qmp_socket(boot)
+    cmd = qemu_command(args, boot, log_path)
+    cmd[cmd.index("file:" + log_path)] = "stdio"
+    cmd += ["-qmp", "unix:%s,server=on,wait=off" % qmp_path]
+    agent = screendump.Agent(boot["name"], qmp_path, args.logdir)
+    timeout = boot.get("timeout", DEFAULT_TIMEOUT)
+    start = time.monotonic()
+    errors = tempfile.TemporaryFile()
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
+    except OSError as e:
+        shutil.rmtree(qdir, ignore_errors=True)
+        return NOT_STARTED, 0.0, "cannot start %s: %s" % (args.qemu, e), log_path, []
+    with running_lock:
+        running.add(proc)
+    requests = queue.Queue()
+
+    def pump():
+        with open(log_path, "wb") as log:
+            for raw in iter(proc.stdout.readline, b""):
+                log.write(raw)
+                log.flush()
+                line = TIMESTAMP_RE.sub("", raw.decode("utf-8", errors="replace").strip())
+                if line.startswith("@@screendump "):
+                    requests.put(line)
+        requests.put(None)
+
+    def send(text):
+        try:
+            proc.stdin.write(text.encode())
+            proc.stdin.flush()
+        except OSError:
+            pass  # QEMU is gone: the boot's result says why
+
+    def answer():
+        for line in iter(requests.get, None):
+            agent.handle(line, send)
+
+    threads = [threading.Thread(target=pump, daemon=True), threading.Thread(target=answer, daemon=True)]
+    for t in threads:
+        t.start()
+    try:
+        code = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        code = None
+    finally:
+        with running_lock:
+            running.discard(proc)
+    for t in threads:
+        t.join(QMP_JOIN_TIMEOUT)
+    agent.close()
+    shutil.rmtree(qdir, ignore_errors=True)
+    errors.seek(0)
+    output = errors.read().decode("utf-8", errors="replace").strip()
+    return code, time.monotonic() - start, output, log_path, agent.items(boot["screendumps"])
+
+
 def read_log(log_path):
     """The serial log as a list of lines, without their line endings."""
     try:
@@ -239,6 +326,8 @@ def judge_tests(boot, code, lines):
                            expected_code))
     for rx in missing_regexes(boot, lines):
         problems.append("expected regex not found: %r" % rx)
+    if not boot.get("screendumps") and any(screendump.parse_request(line) for line in lines):
+        problems.append("the guest asked for a screendump, but the boot has no 'screendumps' key (nobody answered)")
     if problems:
         items.append((name + "/boot-result", False, "; ".join(problems)))
     return items
@@ -256,6 +345,25 @@ def judge_panic(boot, code, lines):
     return [(boot["name"], not problems, "; ".join(problems))]
 
 
+def console_screendump(args, boot, step, qmp):
+    """The picture a console step asks for ("screendump": NAME), after
+    "screendump_delay" seconds (a background program redraws meanwhile):
+    <logdir>/<boot>-NAME.ppm and .png, and NAME.png in --pictures DIR.
+    Returns its result item."""
+    name = step["screendump"]
+    item = "%s/screendump-%s" % (boot["name"], name)
+    time.sleep(step.get("screendump_delay", 0))
+    base = os.path.join(args.logdir, "%s-%s" % (boot["name"], name))
+    try:
+        screendump.take(qmp, base + ".ppm", base + ".png")
+    except (OSError, ValueError, RuntimeError, ConnectionError) as e:
+        return (item, False, "no screendump: %s" % e)
+    if args.pictures:
+        os.makedirs(args.pictures, exist_ok=True)
+        shutil.copyfile(base + ".png", os.path.join(args.pictures, name + ".png"))
+    return (item, True, "")
+
+
 def run_console(args, boot):
     """A "console" boot: type at the shell through the serial line.
 
@@ -266,6 +374,10 @@ def run_console(args, boot):
     log_path = os.path.join(args.logdir, boot["name"] + ".log")
     cmd = qemu_command(args, boot, log_path)
     cmd[cmd.index("file:" + log_path)] = "stdio"
+    qdir = qmp = None
+    if any("screendump" in step for step in boot["script"]):
+        qdir, qmp_path = qmp_socket(boot)
+        cmd += ["-qmp", "unix:%s,server=on,wait=off" % qmp_path]
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     with running_lock:
@@ -320,9 +432,16 @@ def run_console(args, boot):
             end = max(end, found.end())
         if ok:
             items.append((item, True, ""))
+            if "screendump" in step:
+                qmp = qmp or screendump.Qmp(qmp_path)
+                items.append(console_screendump(args, boot, step, qmp))
         m = wait_for(prompt, end, timeout)
     proc.kill()
     proc.wait()
+    if qdir:
+        if qmp:
+            qmp.close()
+        shutil.rmtree(qdir, ignore_errors=True)
     with running_lock:
         running.discard(proc)
     with open(log_path, "wb") as f:
@@ -336,11 +455,15 @@ def run_boot(args, boot):
         items, elapsed, log_path = run_console(args, boot)
         return {"boot": boot, "code": None if any(not ok for _, ok, _ in items) else 0, "elapsed": elapsed,
                 "items": items, "count": len(items), "raw_lines": read_log(log_path), "qemu_output": ""}
-    code, elapsed, qemu_output, log_path = run_qemu(args, boot)
+    screens = []
+    if boot.get("screendumps"):
+        code, elapsed, qemu_output, log_path, screens = run_qemu_screens(args, boot)
+    else:
+        code, elapsed, qemu_output, log_path = run_qemu(args, boot)
     raw_lines = read_log(log_path)
     lines = strip_timestamps(raw_lines)
     if boot["kind"] == "tests":
-        items = judge_tests(boot, code, lines)
+        items = judge_tests(boot, code, lines) + screens
         count = sum(1 for n, _, _ in items if not n.endswith("/boot-result"))
     else:
         items = judge_panic(boot, code, lines)
@@ -390,21 +513,24 @@ def main():
     parser.add_argument("--logdir", default="build/test", help="serial logs go here")
     parser.add_argument("--qemu", default="qemu-system-x86_64", help="QEMU binary")
     parser.add_argument("--list", action="store_true", help="print boot names and exit")
+    parser.add_argument("--pictures", metavar="DIR",
+                        help="run the PICTURES boots instead and copy their screendumps to DIR as PNG")
     args = parser.parse_args()
 
-    check_boots(BOOTS)
+    all_boots = PICTURES if args.pictures else BOOTS
+    check_boots(all_boots)
     if args.list:
-        for boot in BOOTS:
+        for boot in all_boots:
             print(boot["name"])
         return 0
 
-    boots = BOOTS
+    boots = all_boots
     if args.only:
         wanted = [n.strip() for n in args.only.split(",") if n.strip()]
-        unknown = [n for n in wanted if n not in {b["name"] for b in BOOTS}]
+        unknown = [n for n in wanted if n not in {b["name"] for b in all_boots}]
         if unknown:
             sys.exit("unknown boot(s): %s (try --list)" % ", ".join(unknown))
-        boots = [b for b in BOOTS if b["name"] in wanted]
+        boots = [b for b in all_boots if b["name"] in wanted]
     if shutil.which(args.qemu) is None:
         sys.exit("QEMU not found: %s (install qemu-system-x86 or pass --qemu)" % args.qemu)
     if not os.path.isfile(args.iso):

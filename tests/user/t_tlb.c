@@ -21,6 +21,8 @@
  *
  * Run: t_tlb [test_name...]
  */
+#include <pthread.h>
+
 #include "testlib.h"
 
 #define TOUCH_PAGES 256         /* first-touch case */
@@ -374,6 +376,49 @@ static const char *tlb_pingpong_cr3_no_faults(void)
     return PASS;
 }
 
+struct echo_ends {
+    int in, out;
+};
+
+static void *echo_thread(void *arg)
+{
+    struct echo_ends *e = arg;
+    char c;
+    while (read(e->in, &c, 1) == 1 && write(e->out, &c, 1) == 1)
+        ;
+    return NULL;
+}
+
+/* The same ping-pong with a thread: as many switches, but both sides run
+ * in one mm, so the scheduler finds it loaded and writes no CR3 (the
+ * rule of kernel/sched.c:context_switch). On Linux with several CPUs the
+ * two may run at once; the counter is Pagewise's only. */
+static const char *tlb_thread_pingpong_no_cr3_write(void)
+{
+    struct tlbc b, a;
+    int down[2], up[2];
+    CHECK_OK(pipe(down));
+    CHECK_OK(pipe(up));
+    struct echo_ends ends = {down[0], up[1]};
+    pthread_t th;
+    int made = pthread_create(&th, NULL, echo_thread, &ends);
+    CHECK(made == 0, "pthread_create: %s", errname(made));
+    int warm = round_trips(down[1], up[0], 10);
+    int check = tlbc_begin(&b, "tlb_thread_pingpong_no_cr3_write");
+    int r = warm == 0 ? round_trips(down[1], up[0], ROUND_TRIPS) : -1;
+    tlbc_read(&a);
+    close(down[1]);
+    pthread_join(th, NULL);
+    close(down[0]);
+    close(up[0]);
+    close(up[1]);
+    CHECK(r == 0, "the ping-pong lost or changed a byte");
+    COUNTERS_CHECKED(check);
+    CHECK(D(a, b, cr3) <= 2, "%d round trips between two threads of one process, nr_cr3_write +%lld: expected none",
+          ROUND_TRIPS, D(a, b, cr3));
+    return PASS;
+}
+
 /* Sleeping alone: we switch to the idle task and back, but the idle task
  * keeps our page tables loaded (kernel/sched.c), and mm_switch writes CR3
  * only when the address space changes: no CR3 write at all. */
@@ -492,6 +537,7 @@ static const struct test tests[] = {
     TEST(tlb_fork_flushes),
     TEST(tlb_fork_parent_write_stays_private),
     TEST(tlb_pingpong_cr3_no_faults),
+    TEST(tlb_thread_pingpong_no_cr3_write),
     TEST(tlb_sleep_no_cr3_write),
     TEST(tlb_same_va_isolated),
 };

@@ -1,0 +1,54 @@
+/*
+ * kernel/mutex.h - a sleeping lock: a holder may sleep (wait for the
+ * disk, for memory) and those who want it sleep too instead of spinning.
+ * On one CPU, code between two sleeps already runs alone; a mutex makes
+ * a section that sleeps in the middle (a page fault reading swap) appear
+ * atomic to the other threads of the same process.
+ *
+ * Lock order (who may take what while holding what), innermost last:
+ *   mm->mmap_lock (mm/mm.h)   -> frames, swap, disk (never sleep-locks)
+ * A task never takes a mutex it holds (mutex_lock panics and says so).
+ */
+#ifndef PAGEWISE_KERNEL_MUTEX_H
+#define PAGEWISE_KERNEL_MUTEX_H
+
+#include "kernel/list.h"
+#include "kernel/sched.h"
+
+struct mutex {
+    struct task *owner;  /* NULL: free */
+    struct wait_queue waiters;
+    const char *name;    /* for the panic message */
+};
+
+extern struct task *current;
+void mutex_init(struct mutex *m, const char *name);
+void mutex_lock_slow(struct mutex *m);
+void mutex_unlock_slow(struct mutex *m);
+
+/* Take m, sleeping (uninterruptibly: a signal does not end the wait)
+ * until it is free. The free case is two instructions: on one CPU, with
+ * a kernel that switches tasks only when one sleeps or returns to user
+ * mode, nothing can run between the test and the store (interrupt
+ * handlers never take a mutex). A second CPU will need an atomic
+ * compare-and-swap here (issue 19). */
+static inline void mutex_lock(struct mutex *m)
+{
+    if (__builtin_expect(m->owner == NULL, 1))
+        m->owner = current;
+    else
+        mutex_lock_slow(m);
+}
+
+/* Give m back and wake those waiting; the caller must hold it. */
+static inline void mutex_unlock(struct mutex *m)
+{
+    if (__builtin_expect(m->owner == current && list_empty(&m->waiters.waiters), 1))
+        m->owner = NULL;
+    else
+        mutex_unlock_slow(m);
+}
+/* Does the current task hold m? */
+bool mutex_is_mine(const struct mutex *m);
+
+#endif
