@@ -545,6 +545,62 @@ static const char *thr_exit_group_from_thread(void)
     return PASS;
 }
 
+static void *sleeper_fn(void *arg)
+{
+    (void)arg;
+    for (;;)
+        sleep_ms(1);
+    return NULL;
+}
+
+/* A child whose main thread calls exit(6) after starting a spinning and
+ * a sleeping thread; its pid, or -1. */
+static pid_t fork_exiting_group(void)
+{
+    pid_t pid = fork_child();
+    if (pid == 0) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, spinner_fn, NULL) != 0 || pthread_create(&t, NULL, sleeper_fn, NULL) != 0)
+            _exit(91);
+        sleep_ms(20);
+        exit(6);
+    }
+    return pid;
+}
+
+/* exit() in the main thread while one thread spins and one sleeps: they
+ * end with it, and the parent reaps exit status 6, once. Again with
+ * SIGCHLD ignored (the kernel reaps the group itself): it vanishes. */
+static const char *thr_exit_group_from_main(void)
+{
+    pid_t pid = fork_exiting_group();
+    CHECK(pid != -1, "fork: %s", errname(errno));
+    int st = wait_for(pid);
+    CHECK(st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 91, "pthread_create failed in the child");
+    CHECK_EXITED(st, 6);
+    errno = 0;
+    pid_t again = waitpid(-1, &st, WNOHANG);
+    CHECK(again == -1 && errno == ECHILD, "a second waitpid returned %d (%s): the group was reported twice", (int)again,
+          errname(errno));
+
+    signal(SIGCHLD, SIG_IGN);
+    pid = fork_exiting_group();
+    int gone = 0;
+    if (pid > 0) {
+        POLL_UNTIL(kill(pid, 0) == -1 && errno == ESRCH);
+        gone = kill(pid, 0) == -1 && errno == ESRCH;
+    }
+    errno = 0;
+    again = waitpid(-1, &st, WNOHANG);
+    int again_err = errno;
+    signal(SIGCHLD, SIG_DFL);
+    CHECK(pid != -1, "fork: %s", errname(errno));
+    CHECK(gone, "with SIGCHLD ignored, the exited group %d is still there", (int)pid);
+    CHECK(again == -1 && again_err == ECHILD, "with SIGCHLD ignored, waitpid found a child (%d, %s)", (int)again,
+          errname(again_err));
+    return PASS;
+}
+
 static char exec_pid_arg[16];
 
 static void *exec_fn(void *arg)
@@ -1529,6 +1585,7 @@ static const struct test tests[] = {
     TEST(thr_exit_while_others_run),
     TEST(thr_main_exits_first),
     TEST(thr_exit_group_from_thread),
+    TEST(thr_exit_group_from_main),
     TEST(thr_exec_from_thread),
     TEST(thr_ids_and_proc_task),
     TEST(thr_proc_tid_hidden),
