@@ -99,6 +99,17 @@ static struct timespec ns_ts(long long ns) { return (struct timespec){ns / NS_PE
               (long)(want));                                                                                           \
     } while (0)
 
+/* The timeout of a wait that must be woken: POLL_LIMIT_NS, so that a
+ * wake that never comes fails the case with ETIMEDOUT instead of hanging
+ * it. Relative for FUTEX_WAIT, an absolute CLOCK_MONOTONIC deadline for
+ * FUTEX_WAIT_BITSET. */
+static struct timespec must_wake(int op)
+{
+    if ((op & ~FUTEX_PRIVATE_FLAG) == FUTEX_WAIT_BITSET)
+        return ns_ts(clock_ns(CLOCK_MONOTONIC) + POLL_LIMIT_NS);
+    return ns_ts(POLL_LIMIT_NS);
+}
+
 static void *map_shared_page(void)
 {
     return mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -263,7 +274,8 @@ static void *sleeper_fn(void *arg)
 {
     struct sleeper *s = arg;
     STORE(s->tid, gettid_());
-    s->ret = futex(s->word, s->op, 0, NULL, NULL, s->bitset);
+    struct timespec limit = must_wake(s->op);
+    s->ret = futex(s->word, s->op, 0, &limit, NULL, s->bitset);
     s->err = errno;
     ADD(*s->woken, 1);
     return NULL;
@@ -325,8 +337,10 @@ static const char *futex_wake_counts_processes(void)
     for (int i = 0; i < NWAITERS; i++) {
         pid[i] = fork_child();
         CHECK(pid[i] != -1, "fork: %s", errname(errno));
-        if (pid[i] == 0)
-            _exit(futex(word, FUTEX_WAIT, 0, NULL, NULL, 0) == 0 ? 0 : 1);
+        if (pid[i] == 0) {
+            struct timespec limit = must_wake(FUTEX_WAIT);
+            _exit(futex(word, FUTEX_WAIT, 0, &limit, NULL, 0) == 0 ? 0 : 1);
+        }
     }
     const char *why = PASS;
     for (int i = 0; i < NWAITERS && why == PASS; i++)
@@ -434,7 +448,8 @@ static const char *futex_shared_key_is_the_page(void)
         volatile int *other = shmat(id, NULL, 0);
         if (other == (void *)-1 || other == mine)
             _exit(2);
-        _exit(futex(other, FUTEX_WAIT, 0, NULL, NULL, 0) == 0 ? 0 : 1);
+        struct timespec limit = must_wake(FUTEX_WAIT);
+        _exit(futex(other, FUTEX_WAIT, 0, &limit, NULL, 0) == 0 ? 0 : 1);
     }
     int asleep = wait_asleep(pid, 0);
     long r = futex(mine, FUTEX_WAKE, 1, NULL, NULL, 0);
@@ -591,9 +606,11 @@ static long pingpong_side(volatile int *turn, int me, int rounds, int op)
     long count = 0;
     for (int i = 0; i < rounds; i++) {
         int v;
-        while ((v = __atomic_load_n(turn, __ATOMIC_SEQ_CST)) != me)
-            if (v == -1 || (futex(turn, FUTEX_WAIT | op, v, NULL, NULL, 0) != 0 && errno != EAGAIN && errno != EINTR))
+        while ((v = __atomic_load_n(turn, __ATOMIC_SEQ_CST)) != me) {
+            struct timespec limit = must_wake(FUTEX_WAIT);
+            if (v == -1 || (futex(turn, FUTEX_WAIT | op, v, &limit, NULL, 0) != 0 && errno != EAGAIN && errno != EINTR))
                 goto broken;
+        }
         count++;
         __atomic_store_n(turn, 1 - me, __ATOMIC_SEQ_CST);
         if (futex(turn, FUTEX_WAKE | op, 1, NULL, NULL, 0) < 0)
@@ -822,12 +839,14 @@ static const char *robust_thread_body(void)
           "the lock word is %#x, not the owner's tid", owned);
     raw.go = 1;
     errno = 0;
-    long r = futex(&raw.lock.word, FUTEX_WAIT, (int)(tid | FUTEX_WAITERS), NULL, NULL, 0);
+    struct timespec limit = must_wake(FUTEX_WAIT);
+    long r = futex(&raw.lock.word, FUTEX_WAIT, (int)(tid | FUTEX_WAITERS), &limit, NULL, 0);
     int err = errno;
     why = await_cleartid(tid);
     if (why != PASS)
         return why;
-    CHECK(r == 0 || err == EAGAIN, "waiting on the robust lock: %s", errname(err));
+    CHECK(r == 0 || err == EAGAIN, "waiting on the robust lock: %s%s", errname(err),
+          err == ETIMEDOUT ? " (not woken when its owner exited)" : "");
     unsigned w = (unsigned)raw.lock.word;
     CHECK(w == (FUTEX_OWNER_DIED | FUTEX_WAITERS),
           "after its owner exited the lock word is %#x, expected %#x "
@@ -912,7 +931,9 @@ static const char *futex_robust_list_process_death(void)
         robust_child(rp);
     POLL_UNTIL(rp->ready || task_state(pid, 0) == 'Z'); /* (it ends at once if set_robust_list fails) */
     errno = 0;
-    long r = rp->ready ? futex(&rp->lock[2].word, FUTEX_WAIT, (int)((unsigned)pid | FUTEX_WAITERS), NULL, NULL, 0) : -2;
+    struct timespec limit = must_wake(FUTEX_WAIT);
+    long r =
+        rp->ready ? futex(&rp->lock[2].word, FUTEX_WAIT, (int)((unsigned)pid | FUTEX_WAITERS), &limit, NULL, 0) : -2;
     int err = errno;
     int st = wait_for(pid);
     unsigned w[4];
@@ -920,7 +941,8 @@ static const char *futex_robust_list_process_death(void)
         w[i] = (unsigned)rp->lock[i].word;
     munmap(rp, PAGE_SIZE);
     CHECK_EXITED(st, 0);
-    CHECK(r == 0 || err == EAGAIN, "the wait on the pending lock returned %ld (%s)", r, errname(err));
+    CHECK(r == 0 || err == EAGAIN, "the wait on the pending lock returned %ld (%s)%s", r, errname(err),
+          err == ETIMEDOUT ? ": not woken when its owner died" : "");
     CHECK(w[0] == FUTEX_OWNER_DIED, "a listed lock of the dead process is %#x, expected %#x", w[0], FUTEX_OWNER_DIED);
     CHECK(w[1] == 12345, "a listed lock owned by another tid changed to %#x", w[1]);
     CHECK(w[2] == (FUTEX_OWNER_DIED | FUTEX_WAITERS), "the list_op_pending lock is %#x, expected %#x", w[2],
@@ -978,8 +1000,9 @@ static const char *futex_robust_mutex_thread(void) { return in_child(robust_thre
 
 /* A process-shared robust mutex in MAP_SHARED memory, held by a child
  * that dies (exit_group: only the kernel can release it): the parent,
- * already blocked in pthread_mutex_lock, gets EOWNERDEAD; unlocked
- * without pthread_mutex_consistent it is ENOTRECOVERABLE for good. */
+ * already blocked in pthread_mutex_timedlock (10 s: no hang if nobody
+ * wakes it), gets EOWNERDEAD; unlocked without pthread_mutex_consistent
+ * it is ENOTRECOVERABLE for good. */
 static const char *futex_robust_mutex_process(void)
 {
     static int probe;
@@ -1000,7 +1023,8 @@ static const char *futex_robust_mutex_process(void)
         _exit(0);
     }
     int ok = wait_go(fds[0]) == 0;
-    int rc = ok ? pthread_mutex_lock(m) : -1;
+    struct timespec limit = ns_ts(clock_ns(CLOCK_REALTIME) + POLL_LIMIT_NS); /* (a hang would hide the answer) */
+    int rc = ok ? pthread_mutex_timedlock(m, &limit) : -1;
     int st = wait_for(pid);
     close(fds[0]);
     close(fds[1]);
