@@ -375,7 +375,9 @@ static void *run_thread(void *arg)
 }
 
 /* THR_SIDE: the side run, read or written, at least once and then again
- * until the main thread's command is done. */
+ * until the main thread's command is done; the CPU is offered to the
+ * command after every page (on one CPU the two then interleave page by
+ * page, not only when a timer tick preempts one of them). */
 struct side_job {
     struct cmd c; /* the side run as a CMD_READ or CMD_WRITE */
     int done;
@@ -387,12 +389,20 @@ static void *side_thread(void *arg)
 {
     struct side_job *j = arg;
     do {
-        if (j->c.op == CMD_WRITE)
-            write_pages(&j->c);
-        else
-            read_pages(&j->c, &j->r);
+        for (int p = 0; p < j->c.n && j->r.status == ANS_OK; p++) {
+            struct cmd one = j->c;
+            one.n = 1;
+            one.addr += (uint64_t)p * PAGE_SIZE;
+            one.value += (uint64_t)p;
+            one.stamps[0] = j->c.stamps[p];
+            if (one.op == CMD_WRITE)
+                write_pages(&one);
+            else
+                read_pages(&one, &j->r);
+            j->r.page = p; /* (read_pages counted from this page) */
+            sched_yield();
+        }
         j->passes++;
-        sched_yield(); /* one CPU: let the command go on, come back when it waits or yields */
     } while (j->r.status == ANS_OK && !__atomic_load_n(&j->done, __ATOMIC_SEQ_CST));
     return NULL;
 }
@@ -411,6 +421,7 @@ static long side_execute(const struct cmd *c, struct reply *r)
         *r = (struct reply){.status = ANS_NOTHREAD, .err = rc};
         return -1;
     }
+    sched_yield(); /* the side thread starts first: the command runs in the middle of a pass */
     long v = worker_execute(c, r);
     int err = errno;
     if (r->status == ANS_HELLO) /* the child of a fork: the side thread stayed in the parent */
