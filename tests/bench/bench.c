@@ -8,10 +8,13 @@
  *     BENCH <name> <cycles per operation> (<what was measured>)
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
@@ -28,6 +31,12 @@
 #define PIPE_ROUNDS 2000
 #define SHM_BYTES (16ul << 20)
 #define SHM_ROUNDS 5
+#define FUTEX_ROUNDS 2000
+#define FUTEX_WARMUP 10      /* timed rounds before the measured ones */
+#define FUTEX_NEVER_WOKEN 2 /* seconds: a ping-pong wait this long was never woken */
+#define FUTEX_WAIT 0 /* <linux/futex.h> is not in musl's include path */
+#define FUTEX_WAKE 1
+#define FUTEX_PRIVATE_FLAG 128
 
 static inline uint64_t rdtsc(void)
 {
@@ -171,6 +180,107 @@ static void bench_pipe(void)
            (t1 - t0) / (2 * PIPE_ROUNDS), PIPE_ROUNDS);
 }
 
+/* Take turns on *turn `rounds` times: wait until it is `me`, hand it to
+ * the other side and wake it. op: FUTEX_PRIVATE_FLAG or 0 (shared).
+ * timed: each wait gives up after FUTEX_NEVER_WOKEN seconds, returns -1
+ * and leaves the turn -1 for both sides (a kernel whose futexes do not
+ * reach the other side must not hang the benchmarks); else 0. */
+static int futex_turns(volatile int *turn, int me, int op, int rounds, int timed)
+{
+    const struct timespec limit = {FUTEX_NEVER_WOKEN, 0};
+    for (int i = 0; i < rounds; i++) {
+        int v;
+        while ((v = __atomic_load_n(turn, __ATOMIC_SEQ_CST)) != me) {
+            long r = syscall(SYS_futex, turn, FUTEX_WAIT | op, v, timed ? &limit : NULL, NULL, 0);
+            if (v == -1 || (r != 0 && errno == ETIMEDOUT)) {
+                __atomic_store_n(turn, -1, __ATOMIC_SEQ_CST);
+                syscall(SYS_futex, turn, FUTEX_WAKE | op, 1, NULL, NULL, 0);
+                return -1;
+            }
+        }
+        __atomic_store_n(turn, 1 - me, __ATOMIC_SEQ_CST);
+        syscall(SYS_futex, turn, FUTEX_WAKE | op, 1, NULL, NULL, 0);
+    }
+    return 0;
+}
+
+/* One side of a measured ping-pong: FUTEX_WARMUP timed rounds prove the
+ * futex reaches the other side, then FUTEX_ROUNDS untimed ones (a timer
+ * per wait would be measured too). The cycles of the untimed rounds, or
+ * 0 if the warm-up failed. */
+static uint64_t futex_pingpong(volatile int *turn, int me, int op)
+{
+    if (futex_turns(turn, me, op, FUTEX_WARMUP, 1) != 0)
+        return 0;
+    uint64_t t0 = rdtsc();
+    futex_turns(turn, me, op, FUTEX_ROUNDS, 0);
+    return rdtsc() - t0;
+}
+
+static int thread_turn;
+
+static void *futex_partner(void *arg)
+{
+    (void)arg;
+    futex_pingpong(&thread_turn, 1, FUTEX_PRIVATE_FLAG);
+    return NULL;
+}
+
+/* Two threads of one process passing a turn through a private futex:
+ * each hand-over wakes the other thread and switches to it, without a
+ * CR3 write (one address space). Compare pipe_switch and futex_proc_switch.
+ * A kernel without threads or futex prints why instead of a figure. */
+static void bench_thread_switch(void)
+{
+    int probe = 0;
+    if (syscall(SYS_futex, &probe, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, NULL, NULL, 0) < 0) {
+        printf("BENCH thread_switch n/a (futex: %s)\n", strerror(errno));
+        return;
+    }
+    pthread_t t;
+    int rc = pthread_create(&t, NULL, futex_partner, NULL);
+    if (rc != 0) {
+        printf("BENCH thread_switch n/a (pthread_create: %s)\n", strerror(rc));
+        return;
+    }
+    uint64_t cycles = futex_pingpong(&thread_turn, 0, FUTEX_PRIVATE_FLAG);
+    pthread_join(t, NULL);
+    if (cycles == 0) {
+        printf("BENCH thread_switch n/a (a futex wait was never woken)\n");
+        return;
+    }
+    printf("BENCH thread_switch %lu (cycles per switch between two threads, futex ping-pong; round trip = 2 "
+           "switches, %d round trips)\n",
+           cycles / (2 * FUTEX_ROUNDS), FUTEX_ROUNDS);
+}
+
+/* The same ping-pong between two processes, through a MAP_SHARED word and
+ * shared futexes: the difference to thread_switch is the address-space
+ * switch (CR3 write, TLB refills). */
+static void bench_futex_proc_switch(void)
+{
+    volatile int *turn = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (turn == MAP_FAILED || syscall(SYS_futex, turn, FUTEX_WAKE, 1, NULL, NULL, 0) < 0) {
+        printf("BENCH futex_proc_switch n/a (%s)\n", strerror(errno));
+        return;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        futex_pingpong(turn, 1, 0);
+        _exit(0);
+    }
+    uint64_t cycles = futex_pingpong(turn, 0, 0);
+    waitpid(pid, NULL, 0);
+    munmap((void *)turn, PAGE);
+    if (cycles == 0) {
+        printf("BENCH futex_proc_switch n/a (a shared futex wait was never woken by the other process)\n");
+        return;
+    }
+    printf("BENCH futex_proc_switch %lu (cycles per switch between two processes, shared futex ping-pong; %d round "
+           "trips)\n",
+           cycles / (2 * FUTEX_ROUNDS), FUTEX_ROUNDS);
+}
+
 /* One whole life of a SysV segment: create 16 MiB, attach, touch every
  * page (each touch allocates a frame for the segment), detach, remove. */
 static void bench_shm(void)
@@ -204,6 +314,8 @@ int main(void)
     bench_fork(16ul << 20, "fork_16mib");
     bench_cow();
     bench_pipe();
+    bench_futex_proc_switch();
+    bench_thread_switch();
     bench_shm();
     return 0;
 }

@@ -22,6 +22,14 @@
  *                         Pagewise), pushing the others' pages to swap
  *   compact               the driver writes /proc/sys/vm/compact_memory (on
  *                         Pagewise): every movable page may change frames
+ *   threads               any command may run in a new thread of the worker
+ *                         while its main thread waits in pthread_join (a
+ *                         fork there makes a child of that thread alone, an
+ *                         exit there is exit_group), or in the main thread
+ *                         while a second thread reads or writes a run of
+ *                         pages the command does not touch, again and again
+ *                         until the command is done (one mm, two tasks
+ *                         faulting, mapping and unmapping at once)
  *
  * Each worker's memory under test is an arena of fixed addresses (at
  * ARENA_BASE, --pages pages) plus FILE_PAGES pages of an initialised static
@@ -35,7 +43,10 @@
  * MADV_DONTNEED zeroes private anonymous pages, gives a private file page
  * its file bytes again and leaves shared pages alone, MADV_PAGEOUT and
  * mprotect never change content, a SysV segment keeps its content until
- * IPC_RMID and its last detach.
+ * IPC_RMID and its last detach. Threads change nothing in the model: the
+ * threads of a worker share its memory, and a side thread's run is apart
+ * from its command's pages (and from their shared objects), so its result
+ * does not depend on timing; its writes are stamped like any other.
  *
  * The op sequence depends only on the seed (never on timing or pids; only
  * the size of a pressure op depends on the machine), so a failure, printed
@@ -55,10 +66,14 @@
  *
  * Run: t_mmfuzz [case...]                  the default budget
  *      t_mmfuzz --seed S | --seeds N [--ops N] [--workers N] [--pages N]
- *      add --trace to print each op before it runs
+ *      add --trace to print each op before it runs, --no-threads to run
+ *      every command in the main thread (for a kernel without threads; the
+ *      same random draws, so a seed runs the same ops otherwise)
  */
 #include "testlib.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/ipc.h>
 #include <sys/prctl.h>
@@ -89,6 +104,7 @@
 #define OP_TIMEOUT 60                  /* seconds a worker may take to answer */
 #define WORKER_IDLE_TIMEOUT 600        /* a worker waiting longer for a command dies */
 #define FRAME_SLACK_KB 1024            /* kernel caches may keep a few frames */
+#define THREAD_ODDS 8                  /* 1 in 8 commands in a new thread, 1 in 8 beside one */
 
 /* ---------------------------------------------------------------------------
  * Page contents. A stamp names what a page holds: 0 is a zero page,
@@ -169,10 +185,22 @@ enum cmd_op {
     CMD_PRESSURE, /* map, touch and unmap value bytes */
 };
 
+/* Who runs a command in the worker. */
+enum cmd_thread {
+    THR_MAIN, /* the main thread */
+    THR_RUN,  /* a new thread; the main thread waits in pthread_join */
+    THR_SIDE, /* the main thread, while a new thread loops over the side run */
+};
+
 struct cmd {
-    int op, arg, n, pad;
+    int op, arg, n, thread; /* thread: enum cmd_thread */
     uint64_t addr, value;
     uint64_t stamps[MAX_RUN];
+    /* THR_SIDE: side_n pages at side_addr, read (they hold side_stamps)
+     * or, if side_write, written (page j gets stamp side_value + j). */
+    int side_n, side_write;
+    uint64_t side_addr, side_value;
+    uint64_t side_stamps[MAX_RUN];
 };
 
 enum reply_status {
@@ -181,6 +209,7 @@ enum reply_status {
     ANS_MISMATCH, /* a read found page j, word i holding found, not expected */
     ANS_CRASH,    /* the worker got signal err at address val */
     ANS_HELLO,    /* a new worker (pid val) serves its slot */
+    ANS_NOTHREAD, /* pthread_create failed with err: the command did not run */
 };
 
 struct reply {
@@ -188,6 +217,11 @@ struct reply {
     int64_t val;
     int32_t page, word;
     uint64_t expected, found;
+    /* THR_SIDE: the side thread's passes over its run, and its first
+     * mismatch (side_status ANS_MISMATCH) if a read found one. */
+    int32_t side_status, side_page, side_word;
+    int64_t side_passes;
+    uint64_t side_expected, side_found;
 };
 
 static int cmd_fd[MAX_SLOTS][2];   /* [slot][0]: the worker reads, [1]: the driver writes */
@@ -317,6 +351,113 @@ static long worker_execute(const struct cmd *c, struct reply *r)
     }
 }
 
+static __attribute__((noreturn)) void worker_main(int slot);
+
+/* THR_RUN: one command in a new thread. */
+struct run_job {
+    const struct cmd *c;
+    struct reply r;
+    long v;
+    int err;
+};
+
+static void *run_thread(void *arg)
+{
+    struct run_job *j = arg;
+    j->r = (struct reply){.status = ANS_OK};
+    j->v = worker_execute(j->c, &j->r);
+    j->err = errno;
+    if (j->r.status == ANS_HELLO) { /* the child of a fork: this thread is all of it now */
+        worker_reply(&j->r);
+        worker_main(worker_slot);
+    }
+    return NULL;
+}
+
+/* THR_SIDE: the side run, read or written, at least once and then again
+ * until the main thread's command is done; the CPU is offered to the
+ * command after every page (on one CPU the two then interleave page by
+ * page, not only when a timer tick preempts one of them). */
+struct side_job {
+    struct cmd c; /* the side run as a CMD_READ or CMD_WRITE */
+    int done;
+    long passes;
+    struct reply r;
+};
+
+static void *side_thread(void *arg)
+{
+    struct side_job *j = arg;
+    do {
+        for (int p = 0; p < j->c.n && j->r.status == ANS_OK; p++) {
+            struct cmd one = j->c;
+            one.n = 1;
+            one.addr += (uint64_t)p * PAGE_SIZE;
+            one.value += (uint64_t)p;
+            one.stamps[0] = j->c.stamps[p];
+            if (one.op == CMD_WRITE)
+                write_pages(&one);
+            else
+                read_pages(&one, &j->r);
+            j->r.page = p; /* (read_pages counted from this page) */
+            sched_yield();
+        }
+        j->passes++;
+    } while (j->r.status == ANS_OK && !__atomic_load_n(&j->done, __ATOMIC_SEQ_CST));
+    return NULL;
+}
+
+static long side_execute(const struct cmd *c, struct reply *r)
+{
+    static struct side_job j; /* one at a time; static: off the stack */
+    memset(&j, 0, sizeof(j));
+    j.c = (struct cmd){.op = c->side_write ? CMD_WRITE : CMD_READ, .n = c->side_n, .addr = c->side_addr,
+                       .value = c->side_value};
+    memcpy(j.c.stamps, c->side_stamps, sizeof(j.c.stamps));
+    j.r.status = ANS_OK;
+    pthread_t t;
+    int rc = pthread_create(&t, NULL, side_thread, &j);
+    if (rc != 0) {
+        *r = (struct reply){.status = ANS_NOTHREAD, .err = rc};
+        return -1;
+    }
+    sched_yield(); /* the side thread starts first: the command runs in the middle of a pass */
+    long v = worker_execute(c, r);
+    int err = errno;
+    if (r->status == ANS_HELLO) /* the child of a fork: the side thread stayed in the parent */
+        return v;
+    __atomic_store_n(&j.done, 1, __ATOMIC_SEQ_CST);
+    pthread_join(t, NULL);
+    r->side_status = j.r.status;
+    r->side_page = j.r.page;
+    r->side_word = j.r.word;
+    r->side_expected = j.r.expected;
+    r->side_found = j.r.found;
+    r->side_passes = j.passes;
+    errno = err;
+    return v;
+}
+
+/* Execute a command in the thread it asks for. */
+static long worker_dispatch(const struct cmd *c, struct reply *r)
+{
+    if (c->thread == THR_SIDE)
+        return side_execute(c, r);
+    if (c->thread != THR_RUN)
+        return worker_execute(c, r);
+    struct run_job j = {.c = c};
+    pthread_t t;
+    int rc = pthread_create(&t, NULL, run_thread, &j);
+    if (rc != 0) {
+        *r = (struct reply){.status = ANS_NOTHREAD, .err = rc};
+        return -1;
+    }
+    pthread_join(t, NULL);
+    *r = j.r;
+    errno = j.err;
+    return j.v;
+}
+
 /* The worker's life: command, answer, until CMD_EXIT (or the driver is
  * gone for WORKER_IDLE_TIMEOUT seconds: SIGALRM ends us). */
 static __attribute__((noreturn)) void worker_main(int slot)
@@ -329,7 +470,7 @@ static __attribute__((noreturn)) void worker_main(int slot)
         if (read_full(cmd_fd[worker_slot][0], &c, sizeof(c)) != 0)
             _exit(2);
         struct reply r = {.status = ANS_OK};
-        long v = worker_execute(&c, &r);
+        long v = worker_dispatch(&c, &r);
         if (v == -1 && r.status == ANS_OK)
             r = (struct reply){.status = ANS_ERR, .err = errno};
         else if (r.status == ANS_OK)
@@ -380,8 +521,9 @@ struct config {
 struct stats {
     long ops, pages_read, mismatches, pages_written, forks, exits, dontneeds, pageouts, pageouts_einval, pressures,
         pressure_mib, vmchecks, segments, failures, compactions;
-    long long pswpout, pswpin; /* pages swapped out and in (/proc/vmstat) */
-    long long readaround;      /* ... of which read with another's fault (Pagewise only) */
+    long thread_runs, side_runs, side_passes; /* commands in a thread, beside one; side passes */
+    long long pswpout, pswpin;                /* pages swapped out and in (/proc/vmstat) */
+    long long readaround;                     /* ... of which read with another's fault (Pagewise only) */
 };
 
 struct run {
@@ -403,6 +545,7 @@ struct run {
 };
 
 static int trace;           /* --trace: print each op before it runs */
+static int threads_on = 1;  /* --no-threads: every command in the main thread */
 static struct run *cur_run; /* the run in progress, for the SIGALRM handler */
 
 static uint64_t rnd(struct run *r, uint64_t n) { return prng_below(&r->rng, n); }
@@ -691,11 +834,146 @@ static int await_reply(struct run *r, int slot, pid_t pid, struct reply *rep)
     return 0;
 }
 
-/* Send a command to the worker in slot and wait for its answer. */
+/* The page index of an address of the arena or the file array; -1 if
+ * it is neither. */
+static int addr_page(const struct run *r, uint64_t addr)
+{
+    if (addr >= ARENA_BASE && addr < ARENA_BASE + (uint64_t)r->arena_pages * PAGE_SIZE)
+        return (int)((addr - ARENA_BASE) / PAGE_SIZE);
+    if (addr >= r->file_base && addr < r->file_base + FILE_PAGES * PAGE_SIZE)
+        return r->arena_pages + (int)((addr - r->file_base) / PAGE_SIZE);
+    return -1;
+}
+
+/* May page p of worker w run beside command c? Not one of c's pages, and
+ * not a page of a shared object that one of c's pages maps (a write to
+ * one would show in the other: the result would depend on timing). */
+static int side_page_ok(const struct run *r, int w, const struct cmd *c, int p, int want_write)
+{
+    const struct page_state *pg = r->w[w].pages;
+    if (!(want_write ? page_writable(&pg[p]) : page_readable(&pg[p])))
+        return 0;
+    int first = c->n ? addr_page(r, c->addr) : -1;
+    if (first >= 0 && p >= first && p < first + c->n)
+        return 0;
+    for (int j = 0; first >= 0 && pg[p].kind == PG_SHARED && j < c->n; j++)
+        if (pg[first + j].kind == PG_SHARED && pg[first + j].obj == pg[p].obj && pg[first + j].index == pg[p].index)
+            return 0;
+    return 1;
+}
+
+/* Pick the side run for c in worker w (like pick_run: a random start in
+ * the arena or, one time in five, the file array). Returns its length (0:
+ * none), its first page in *first. */
+static int pick_side_run(struct run *r, int w, const struct cmd *c, int want_write, int *first)
+{
+    int file = rnd(r, 5) == 0;
+    int lo = file ? r->arena_pages : 0, size = file ? FILE_PAGES : r->arena_pages;
+    int start = (int)rnd(r, (uint64_t)size), want = 1 + (int)rnd(r, MAX_RUN);
+    for (int k = 0; k < size; k++) {
+        int p = lo + (start + k) % size;
+        if (!side_page_ok(r, w, c, p, want_write))
+            continue;
+        int n = 1;
+        while (n < want && p + n < lo + size && side_page_ok(r, w, c, p + n, want_write))
+            n++;
+        *first = p;
+        return n;
+    }
+    return 0;
+}
+
+/* Decide who runs c in worker w: usually the main thread; one time in
+ * THREAD_ODDS a new thread; one more a side thread beside the main one,
+ * reading (or writing: not beside a fork or an exit, whose copy or end
+ * would catch a write half done) a run apart from c's pages. SHMDT takes
+ * no side thread (its pages are not c's range). Fills c's thread fields;
+ * the side run's first page in *side_first. */
+static void pick_thread(struct run *r, int w, struct cmd *c, int *side_first)
+{
+    int x = (int)rnd(r, THREAD_ODDS);
+    if (x == THR_RUN)
+        c->thread = THR_RUN;
+    if (x != THR_SIDE)
+        return;
+    int want_write = c->op != CMD_FORK && c->op != CMD_EXIT && rnd(r, 2) == 0;
+    int n = c->op == CMD_SHMDT ? 0 : pick_side_run(r, w, c, want_write, side_first);
+    if (n == 0)
+        return;
+    c->thread = THR_SIDE;
+    c->side_n = n;
+    c->side_write = want_write;
+    c->side_addr = page_addr(r, *side_first);
+    if (want_write) {
+        c->side_value = r->next_stamp;
+        r->next_stamp += (uint64_t)n;
+    }
+    for (int j = 0; j < n && !want_write; j++)
+        c->side_stamps[j] = page_content(r, &r->w[w].pages[*side_first + j]);
+}
+
+/* pick_thread, unless --no-threads: then the same draws (a seed runs the
+ * same ops either way), and the main thread runs everything. */
+static void choose_thread(struct run *r, int w, struct cmd *c, int *side_first)
+{
+    pick_thread(r, w, c, side_first);
+    if (!threads_on)
+        c->thread = THR_MAIN;
+}
+
+/* After a THR_SIDE command: the side thread's reads must have matched;
+ * its writes are in the model now. 0, or -1 with the failure recorded. */
+static int side_done(struct run *r, int w, const struct cmd *c, int first, const struct reply *rep)
+{
+    if (c->op == CMD_EXIT || rep->status == ANS_HELLO)
+        return 0; /* the side thread's answer went with its process */
+    r->st->side_runs++;
+    r->st->side_passes += rep->side_passes;
+    if ((rep->side_passes < 1 || rep->side_status == ANS_MISMATCH) && c->op == CMD_FORK && rep->status == ANS_OK)
+        kill((pid_t)rep->val, SIGKILL); /* the new worker the model will never know */
+    if (rep->side_passes < 1)
+        return failf(r, "the side thread made no pass over its run");
+    if (rep->side_status == ANS_MISMATCH) {
+        char found[48], model[48];
+        r->st->mismatches++;
+        return failf(r, "the side thread's read of page %#llx word %d found %#llx (%s), model says %#llx (%s)",
+                     (unsigned long long)(c->side_addr + (uint64_t)rep->side_page * PAGE_SIZE), rep->side_word,
+                     (unsigned long long)rep->side_found, word_origin(rep->side_found, found, sizeof(found)),
+                     (unsigned long long)rep->side_expected,
+                     stamp_str(c->side_stamps[rep->side_page], model, sizeof(model)));
+    }
+    for (int j = 0; j < c->side_n && c->side_write; j++)
+        page_store(r, &r->w[w].pages[first + j], c->side_value + (uint64_t)j);
+    r->st->pages_written += c->side_write ? c->side_n : 0;
+    r->st->pages_read += c->side_write ? 0 : c->side_n;
+    return 0;
+}
+
+/* Send a command to the worker in slot (run by the thread choose_thread
+ * picks) and wait for its answer. */
 static int call(struct run *r, int slot, const struct cmd *c, struct reply *rep)
 {
-    write_all(cmd_fd[slot][1], (const char *)c, sizeof(*c));
-    return await_reply(r, slot, r->w[slot].pid, rep);
+    struct cmd tc = *c;
+    int side_first = -1;
+    choose_thread(r, slot, &tc, &side_first);
+    if (tc.thread != THR_MAIN) {
+        size_t len = strlen(r->desc);
+        if (tc.thread == THR_RUN)
+            snprintf(r->desc + len, sizeof(r->desc) - len, " [in a new thread]");
+        else
+            snprintf(r->desc + len, sizeof(r->desc) - len, " [a side thread %s %#llx +%d pages]",
+                     tc.side_write ? "writes" : "reads", (unsigned long long)tc.side_addr, tc.side_n);
+        if (trace)
+            out("# step %ld:   ... %s\n", r->step, r->desc + len + 1);
+    }
+    r->st->thread_runs += tc.thread == THR_RUN;
+    write_all(cmd_fd[slot][1], (const char *)&tc, sizeof(tc));
+    if (await_reply(r, slot, r->w[slot].pid, rep) != 0)
+        return -1;
+    if (rep->status == ANS_NOTHREAD)
+        return failf(r, "pthread_create in the worker: %s (a kernel without threads? --no-threads runs without them)",
+                     errname(rep->err));
+    return tc.thread == THR_SIDE ? side_done(r, slot, &tc, side_first, rep) : 0;
 }
 
 /* call(), and the answer must be ANS_OK. */
@@ -1379,11 +1657,12 @@ static void print_summary(const struct config *cfg, const struct stats *st)
 {
     out("# mmfuzz: %d seed(s) from %llu x %ld ops, %d workers x %d pages: %ld pages read and checked, %ld mismatches, "
         "%ld pages written, %ld forks, %ld exits, %ld dontneeds, %ld pageouts (%ld EINVAL: not supported), "
-        "%ld pressure ops (%ld MiB), %ld compactions, %lld pages swapped out and %lld in (%lld by read-around), %ld SysV segments, %ld vmcheck runs, %ld "
-        "failed seed(s)\n",
+        "%ld pressure ops (%ld MiB), %ld compactions, %lld pages swapped out and %lld in (%lld by read-around), %ld SysV segments, %ld vmcheck runs, "
+        "%ld commands in a new thread, %ld beside a side thread (%ld passes), %ld failed seed(s)\n",
         cfg->seeds, (unsigned long long)cfg->first_seed, cfg->ops, cfg->slots, cfg->pages, st->pages_read,
         st->mismatches, st->pages_written, st->forks, st->exits, st->dontneeds, st->pageouts, st->pageouts_einval,
-        st->pressures, st->pressure_mib, st->compactions, st->pswpout, st->pswpin, st->readaround, st->segments, st->vmchecks, st->failures);
+        st->pressures, st->pressure_mib, st->compactions, st->pswpout, st->pswpin, st->readaround, st->segments, st->vmchecks,
+        st->thread_runs, st->side_runs, st->side_passes, st->failures);
     if (last_vmcheck[0])
         out("# %s\n", last_vmcheck);
 }
@@ -1464,6 +1743,10 @@ static int parse_options(int *argc, char **argv)
         const char *a = argv[i], *v = i + 1 < *argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--trace") == 0) {
             trace = 1;
+            continue;
+        }
+        if (strcmp(a, "--no-threads") == 0) {
+            threads_on = 0;
             continue;
         }
         if (strcmp(a, "--seed") == 0)
