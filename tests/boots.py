@@ -31,17 +31,6 @@ import re
 # TESTDIR): /bin holds the demos and tools only.
 TESTDIR = "/usr/libexec/pagewise"
 
-# Threads (issue 18): with THREAD_TESTS on, the t_threads and t_futex
-# boots run and t_mmfuzz runs threaded commands; off, the two boots are
-# left out and t_mmfuzz runs with --no-threads (the same ops, all in the
-# main thread). Off while the kernel fails them: a multi-threaded process
-# reaped by the kernel (its parent ignores SIGCHLD) panics in
-# procfs_remove_thread (t_threads:thr_exit_group_from_main, and t_mmfuzz
-# whose driver ignores SIGCHLD), shared futexes are keyed by (mm, address)
-# (seven t_futex cases), /proc/<tid> of a non-leader thread is missing
-# (t_threads:thr_proc_tid_hidden). Turn it on when they pass.
-THREAD_TESTS = False
-
 BOOTS = [
     # The main run: every in-kernel unit test, on a normal 128 MiB machine.
     {
@@ -97,13 +86,12 @@ for prog, timeout in (("t_lazy", 120), ("t_proc", 180), ("t_hostile", 120), ("t_
     if prog in ("t_cow", "t_shm", "t_creds"):  # their swapped-out cases (MADV_PAGEOUT) need a swap disk
         BOOTS[-1]["swap"] = "64M"
 
-# ---- threads (issue 18; only with THREAD_TESTS on): musl's pthreads
-# unchanged (tests/user/t_threads.c) and raw futex calls, robust lists and
-# CLONE_CHILD_CLEARTID (tests/user/t_futex.c), vm_check after every fork,
-# exit, munmap and mprotect (every joined thread's stack is an munmap).
-if THREAD_TESTS:
-    for prog in ("t_threads", "t_futex"):
-        BOOTS.append({"name": prog, "cmdline": f"vmcheck init={TESTDIR}/{prog}", "timeout": 240, "kind": "tests"})
+# ---- threads (issue 18): musl's pthreads unchanged (tests/user/t_threads.c)
+# and raw futex calls, robust lists and CLONE_CHILD_CLEARTID
+# (tests/user/t_futex.c), vm_check after every fork, exit, munmap and
+# mprotect (every joined thread's stack is an munmap).
+for prog in ("t_threads", "t_futex"):
+    BOOTS.append({"name": prog, "cmdline": f"vmcheck init={TESTDIR}/{prog}", "timeout": 240, "kind": "tests"})
 
 # ---- several CPUs (docs/smp.md): QEMU's -smp 2 and -smp 4 after the
 # harness's -smp 1 (the last one counts). The APs come up through the
@@ -214,9 +202,8 @@ BOOTS += [
     # processes under memory pressure, every read checked against a model;
     # vm_check after every 4th fork, exit, munmap, mprotect, swap-in and
     # reclaim pass (after every one: 150 s; make soak runs longer). One
-    # command in four runs in a thread or beside one (--no-threads while
-    # THREAD_TESTS is off).
-    {"name": "t_mmfuzz", "cmdline": f"vmcheck=4 init={TESTDIR}/t_mmfuzz" + ("" if THREAD_TESTS else " -- --no-threads"),
+    # command in four runs in a thread or beside one (--no-threads: none).
+    {"name": "t_mmfuzz", "cmdline": f"vmcheck=4 init={TESTDIR}/t_mmfuzz",
      "mem": "48M", "swap": "128M", "timeout": 300, "kind": "tests"},
     # Compaction moves pages under COW and shm sharing, with swap present
     # and vm_check after the pass (mm/compaction.c).
