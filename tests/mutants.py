@@ -56,6 +56,13 @@ muts = [
  ("device PTEs lose their memory type (write-back video RAM)", "mm/vma.c", "f | v->dev.cache | PTE_SPECIAL : f;", "f | PTE_SPECIAL : f;", [], "t_fb"),
  ("fb_mmap lets a mapping run past the video RAM", "drivers/fb.c", "    if (off >= size || len > size - off)", "    if (off >= size)", [], "t_fb"),
  ("pagemap shows a device frame as present RAM", "mm/report.c", " || pte_special(*e))\n        return 0;", ")\n        return 0;", [], "t_fb"),
+ # ---- threads and futexes (docs/threads.md) ----
+ ("a thread's end wakes nobody on its CLONE_CHILD_CLEARTID word (pthread_join waits forever)", "kernel/futex.c", "            futex_wake(t->clear_child_tid, false, 1, FUTEX_BITSET_MATCH_ANY);", "            (void)0;", [], "t_futex"),
+ ("robust futexes are not released at a thread's death", "kernel/futex.c", "    if (t->robust_list)\n        robust_list_release(t);", "", [], "t_futex"),
+ ("a shared futex wake also wakes private waiters", "kernel/futex.c", "a.offset == b.offset && a.kind == b.kind;", "a.offset == b.offset;", [], "t_futex"),
+ ("getpid returns the thread's own id", "kernel/sys_proc.c", "SYSCALL_DEFINE(getpid) { SYSCALL_UNUSED_ARGS(); return current->tgid; }", "SYSCALL_DEFINE(getpid) { SYSCALL_UNUSED_ARGS(); return current->pid; }", [], "t_threads"),
+ ("exit in one thread ends only that thread (exit_group = exit)", "kernel/sys_proc.c", "    proc_exit_group((int)((a0 & 0xff) << 8));", "    proc_exit((int)((a0 & 0xff) << 8));", [], "t_threads"),
+ ("a process-directed signal wakes no thread", "kernel/signal.c", "    wake_group_for(t, sig);\n    irq_restore(irqs);", "    irq_restore(irqs);", [], "t_threads"),
  # ---- SMP boot (docs/smp.md) ----
  ("the MADT parser ignores interrupt source overrides", "kernel/acpi.c", "        if (e[2] != ISA_BUS || e[3] >= NR_ISA_IRQS)", "        if (1)", [], "ktest"),
  ("the local APIC timer interrupt gets no EOI (one tick, then silence)", "drivers/lapic.c", "void lapic_timer_interrupt(void) { lapic_eoi(); }", "void lapic_timer_interrupt(void) {}", [], "ktest"),
