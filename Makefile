@@ -21,7 +21,8 @@
 #   make clean      remove build/
 #
 # Variables: CMDLINE="..." (extra kernel command line), MEM=128M, SMP=1 (CPUs:
-# make run SMP=2 starts the others, which halt: docs/smp.md), QEMUFLAGS=...,
+# make run SMP=2 runs tasks on both: docs/smp.md; make test SMP=2 boots every
+# test with 2), QEMUFLAGS=...,
 #            GRAPHICS=1 (make run: the display in a window, the console stays here)
 
 BUILD    := build
@@ -102,7 +103,7 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/%.o: %.asm $(GEN)/memlayout.inc kernel/trapframe.inc
+$(BUILD)/%.o: %.asm $(GEN)/memlayout.inc kernel/trapframe.inc kernel/percpu.inc
 	@mkdir -p $(@D)
 	$(NASM) $(NASMFLAGS) $< -o $@
 
@@ -207,7 +208,7 @@ debug: all
 test: all
 	$(PYTHON) tests/doccheck.py
 	$(PYTHON) tests/lab.py check
-	$(PYTHON) tests/harness.py --iso $(ISO) --jobs 2 --logdir $(BUILD)/test
+	$(PYTHON) tests/harness.py --iso $(ISO) --jobs 2 --logdir $(BUILD)/test --smp $(SMP)
 	$(PYTHON) tests/doccheck.py --tour-log $(BUILD)/test/tour.log docs/tour.md
 	$(PYTHON) tests/lab.py labcheck
 
@@ -236,6 +237,9 @@ exec: all $(if $(SWAP),$(SWAP_IMG))
 # every test boot does: a disk full of old data is slower to read on the host.
 bench: all
 	@$(PYTHON) tests/exec.py --iso $(ISO) --prog $(BUILD)/user/bench --qemuflags "-icount shift=0" --timeout 600 \
+	    | grep -E "^BENCH|exit status"
+	@echo "two CPUs (wall clock, -smp 2 without -icount: varies with the host's load):"
+	@$(PYTHON) tests/exec.py --iso $(ISO) --prog $(BUILD)/user/bench --args smp --qemuflags "-smp 2" --timeout 600 \
 	    | grep -E "^BENCH|exit status"
 	@echo "swapping (wall clock, 96 MiB RAM, a fresh 256 MiB swap disk):"
 	@rm -f $(BUILD)/bench-swap.img && truncate -s 256M $(BUILD)/bench-swap.img && $(MKSWAP) $(BUILD)/bench-swap.img >/dev/null 2>&1

@@ -333,7 +333,7 @@ bool ata_init(struct ata_disk_info *info, bool dma)
     info->sectors = lba48 ? lba48 : ((uint64_t)id[ID_LBA28] | (uint64_t)id[ID_LBA28 + 1] << 16);
     info->dma = ata.dma = dma && dma_init(id);
     info->present = ata.present = true;
-    irq_register(ATA_IRQ, ata_irq, NULL);
+    irq_register(ATA_IRQ, ata_irq, NULL, "ata_piix");
     outb(ATA_CTRL, 0); /* interrupts on */
     return true;
 }

@@ -9,6 +9,7 @@
 #define PAGEWISE_DRIVERS_IRQ_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define IRQ_VECTOR_BASE 0x20
@@ -28,12 +29,18 @@ void irq_init(const struct madt_info *madt);
 bool irq_apic_mode(void);
 /* Install the handler for an ISA IRQ line and unmask it (through the
  * IO-APIC: at the GSI the MADT's overrides give, to the boot CPU). One
- * handler per line. */
-void irq_register(unsigned irq, irq_handler_t fn, void *arg);
+ * handler per line; name is what /proc/interrupts calls it (Linux's
+ * driver names: "timer", "ttyS0", "ata_piix"). */
+void irq_register(unsigned irq, irq_handler_t fn, void *arg, const char *name);
 /* Called by the trap dispatcher for vectors 0x20..0x2f: runs the handler
  * and acknowledges the interrupt (EOI). Interrupts are off. */
 void irq_dispatch(unsigned irq);
-/* Interrupts handled per line since boot (for /proc/interrupts later). */
+/* Interrupts handled per line since boot, all CPUs. */
 uint64_t irq_count(unsigned irq);
+/* /proc/interrupts in Linux's format: a column per online CPU, a row per
+ * registered IRQ (count, controller, input, trigger, name), then the local
+ * APIC timer (LOC), the reschedule IPIs (RES), the TLB shootdowns (TLB)
+ * and the APIC errors (ERR). Returns the length written. */
+long irq_report(char *buf, size_t size);
 
 #endif

@@ -45,6 +45,7 @@
 #define LVT_DELIVERY_NMI (4u << 8)
 #define TIMER_DIVIDE_BY_16 0x3 /* divide configuration 0b0011 */
 #define TIMER_DIVISOR 16
+#define ICR_DELIVERY_FIXED (0u << 8)
 #define ICR_DELIVERY_INIT (5u << 8)
 #define ICR_DELIVERY_STARTUP (6u << 8)
 #define ICR_SEND_PENDING (1u << 12)
@@ -74,6 +75,7 @@ bool lapic_active(void) { return lapic.regs != NULL; }
 uint32_t lapic_id(void) { return lapic_read(LAPIC_ID) >> LAPIC_ID_SHIFT; }
 void lapic_eoi(void) { lapic_write(LAPIC_EOI, 0); }
 uint64_t lapic_nr_spurious(void) { return lapic.nr_spurious; }
+uint64_t lapic_nr_errors(void) { return lapic.nr_errors; }
 
 void lapic_setup_cpu(bool boot_cpu)
 {
@@ -157,22 +159,32 @@ void lapic_error_interrupt(void)
     lapic_eoi();
 }
 
-/* Send the IPI in icr_low to apic_id and wait until it left. */
-static bool lapic_send_ipi(uint32_t apic_id, uint32_t icr_low)
+/* Send the IPI in icr_low to apic_id and wait until it left. Interrupts
+ * off meanwhile: a handler that sent one of its own between the two
+ * writes would change the destination under us. */
+static bool lapic_send_icr(uint32_t apic_id, uint32_t icr_low)
 {
+    bool irqs = irq_save();
     lapic_write(LAPIC_ICR_HIGH, apic_id << ICR_DEST_SHIFT);
     lapic_write(LAPIC_ICR_LOW, icr_low); /* this write sends it */
-    for (unsigned i = 0; i < ICR_SEND_SPINS; i++) {
-        if (!(lapic_read(LAPIC_ICR_LOW) & ICR_SEND_PENDING))
-            return true;
-        cpu_relax();
+    bool sent = false;
+    for (unsigned i = 0; i < ICR_SEND_SPINS && !sent; i++) {
+        sent = !(lapic_read(LAPIC_ICR_LOW) & ICR_SEND_PENDING);
+        if (!sent)
+            cpu_relax();
     }
-    return false;
+    irq_restore(irqs);
+    return sent;
 }
 
-bool lapic_send_init(uint32_t apic_id) { return lapic_send_ipi(apic_id, ICR_DELIVERY_INIT | ICR_LEVEL_ASSERT); }
+bool lapic_send_init(uint32_t apic_id) { return lapic_send_icr(apic_id, ICR_DELIVERY_INIT | ICR_LEVEL_ASSERT); }
 
 bool lapic_send_startup(uint32_t apic_id, uint8_t page)
 {
-    return lapic_send_ipi(apic_id, ICR_DELIVERY_STARTUP | ICR_LEVEL_ASSERT | page);
+    return lapic_send_icr(apic_id, ICR_DELIVERY_STARTUP | ICR_LEVEL_ASSERT | page);
+}
+
+bool lapic_send_ipi(uint32_t apic_id, uint8_t vector)
+{
+    return lapic_send_icr(apic_id, ICR_DELIVERY_FIXED | ICR_LEVEL_ASSERT | vector);
 }

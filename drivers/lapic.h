@@ -15,6 +15,11 @@
 #define LOCAL_TIMER_VECTOR 0xec
 #define ERROR_APIC_VECTOR 0xfe
 #define SPURIOUS_APIC_VECTOR 0xff /* low 4 bits all ones: older APICs force them */
+/* Inter-processor interrupts between CPUs (priority class 0xf, above the
+ * timer's 0xe and the devices': the local APIC delivers them even while a
+ * lower-class handler is in service). */
+#define RESCHEDULE_VECTOR 0xfd     /* Linux's: look at the run queue */
+#define INVALIDATE_TLB_VECTOR 0xf0 /* Linux 2.6's INVALIDATE_TLB_VECTOR_START: a TLB shootdown */
 
 /* Map the APIC page (MADT address) and set up this, the boot CPU's, APIC.
  * Returns false (and logs why) if the CPU has none or it is unusable. */
@@ -42,11 +47,16 @@ void lapic_spurious_interrupt(void);
 void lapic_error_interrupt(void);
 /* Spurious and error interrupts since boot. */
 uint64_t lapic_nr_spurious(void);
+uint64_t lapic_nr_errors(void);
 
 /* Inter-processor interrupts to start another CPU (SDM §8.4.4.1): INIT,
  * then STARTUP with the page number of its real-mode code. Each waits
  * until the APIC has sent the message; returns false if it never did. */
 bool lapic_send_init(uint32_t apic_id);
 bool lapic_send_startup(uint32_t apic_id, uint8_t page);
+/* Send interrupt `vector` to the CPU with this APIC id (fixed delivery,
+ * edge); returns once this APIC has sent it, false if it never did. Safe
+ * with interrupts on (the two ICR writes are one step). */
+bool lapic_send_ipi(uint32_t apic_id, uint8_t vector);
 
 #endif

@@ -35,7 +35,7 @@ void pit_start_periodic(unsigned hz, void (*tick)(void))
     outb(PIT_CMD, PIT_CMD_CH0_RATE);
     outb(PIT_CH0, divisor & 0xff);
     outb(PIT_CH0, divisor >> 8);
-    irq_register(IRQ_TIMER, pit_irq, NULL);
+    irq_register(IRQ_TIMER, pit_irq, NULL, "timer");
 }
 
 uint64_t pit_measure_tsc(unsigned us)

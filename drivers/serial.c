@@ -88,7 +88,7 @@ void (*serial_set_rx_notify(void (*fn)(void)))(void)
 
 void serial_enable_rx_irq(void)
 {
-    irq_register(COM1_IRQ, serial_irq, NULL);
+    irq_register(COM1_IRQ, serial_irq, NULL, "ttyS0");
     outb(COM1_PORT + UART_IER, UART_IER_RDI);
 }
 

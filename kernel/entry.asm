@@ -7,13 +7,14 @@
 ; trap_frame (kernel/trap.h) an interrupt would, so fork, signals and
 ; execve treat both kinds of entry alike.
 ;
-; Interrupts are off until the frame is built: a plain global holds the
-; user RSP for the few instructions between. That is safe while only the
-; boot CPU runs tasks; with tasks on every CPU both words move into struct
-; percpu (%gs-relative: swapgs is already the first instruction).
+; Interrupts are off until the frame is built: this CPU's struct percpu
+; holds the user RSP for the few instructions between, and the top of the
+; current task's kernel stack (%gs-relative: swapgs is the first
+; instruction; kernel/percpu.h).
 
 %include "memlayout.inc"
 %include "trapframe.inc"
+%include "percpu.inc"
 
 USER_DS     equ 0x23
 USER_CS     equ 0x2b
@@ -21,11 +22,6 @@ SYSCALL_VEC equ 0x80               ; trap_frame.vector for a syscall
 
 
 bits 64
-section .bss
-global syscall_kernel_rsp
-syscall_kernel_rsp: resq 1         ; top of the current task's kernel stack
-syscall_user_rsp:   resq 1
-
 section .text
 extern syscall_dispatch
 extern trap_return
@@ -33,10 +29,10 @@ extern trap_return
 global syscall_entry
 syscall_entry:
     swapgs                          ; GS base: the CPU's struct percpu
-    mov [rel syscall_user_rsp], rsp
-    mov rsp, [rel syscall_kernel_rsp]
+    mov [gs:PERCPU_USER_RSP], rsp
+    mov rsp, [gs:PERCPU_KERNEL_RSP]
     push USER_DS                    ; ss
-    push qword [rel syscall_user_rsp] ; rsp
+    push qword [gs:PERCPU_USER_RSP] ; rsp
     push r11                        ; rflags
     push USER_CS                    ; cs
     push rcx                        ; rip

@@ -3,10 +3,14 @@
  * private forms, timeouts, and the robust list.
  *
  * A waiter is a struct on the sleeping thread's own kernel stack, queued
- * in one of FUTEX_HASH_SIZE buckets by its key (futex_key_of). The check of the futex word and the queueing happen with
- * interrupts off and without sleeping in between, so a waker that changes
- * the word and then calls FUTEX_WAKE cannot slip between them: the
- * sleeper either sees the new value (EAGAIN) or is on the queue.
+ * in one of FUTEX_HASH_SIZE buckets by its key (futex_key_of). The check
+ * of the futex word and the queueing happen with interrupts off and
+ * without sleeping in between, under the big kernel lock (kernel/bkl.h),
+ * so a waker that changes the word and then calls FUTEX_WAKE, on this CPU
+ * or another, cannot slip between them: the sleeper either sees the new
+ * value (EAGAIN) or is on the queue. (A thread on another CPU may change
+ * the word in user mode at any moment; that is the race futexes are built
+ * for: it must call FUTEX_WAKE after, and that call waits for the lock.)
  *
  *   FUTEX_WAIT(uaddr, val, timeout)   sleep if *uaddr == val
  *   FUTEX_WAKE(uaddr, n)              wake up to n sleepers on uaddr

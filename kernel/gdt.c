@@ -78,6 +78,7 @@ void gdt_init_cpu(struct percpu *p, const uint64_t ist_top[NR_IST_STACKS], const
     ltr(TSS_SEL);
     /* After the GS selector load, which may clear the base. */
     p->self = p;
+    p->bkl_tag = p->cpu + 1; /* kernel/bkl.h: the lock's owner word */
     wrmsr(MSR_GS_BASE, (uint64_t)p);
     wrmsr(MSR_KERNEL_GS_BASE, 0); /* user mode's GS base, swapped in by swapgs */
 }

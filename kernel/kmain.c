@@ -30,6 +30,7 @@
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "mm/swap.h"
+#include "mm/tlb.h"
 #include "mm/vmcheck.h"
 #include "mm/vmscan.h"
 #include "mm/vmalloc.h"
@@ -129,10 +130,7 @@ static void kmain_on_kstack(void *unused)
     start_init();
     if (swap_active())
         kswapd_start(); /* background reclaim */
-    for (;;) { /* the idle task */
-        schedule();
-        sched_idle(); /* hlt, or poll while the disk works */
-    }
+    sched_idle_loop(); /* the idle task: halt, or poll while the disk works */
 }
 
 void kmain(uint32_t mbi_phys)
@@ -165,9 +163,9 @@ void kmain(uint32_t mbi_phys)
     fb_init();                              /* PCI display, ioremap'ed: /dev/fb0 */
     vm_check_init(cmdline_get("vmcheck"));  /* /proc/vmcheck; vmcheck[=N]: after mm events */
     proc_init(&idle_task);                  /* pid 0, the FPU template */
-    sched_init(&idle_task);                 /* run queue; we are idle */
-    percpu_area[0].idle = &idle_task;
-    smp_boot_aps();                         /* the other CPUs: up, then halted */
+    sched_init(&idle_task);                 /* run queue; we are idle; the big kernel lock */
+    tlb_shootdown_init();                   /* tlb_noshootdown */
+    smp_boot_aps();                         /* the other CPUs: up, each in its idle loop */
     idle_task.kstack_top = kstack_alloc();  /* leave the boot stack */
     if (!idle_task.kstack_top)
         panic("no memory for the first kernel stack");

@@ -21,17 +21,17 @@ struct mutex {
     const char *name;    /* for the panic message */
 };
 
-extern struct task *current;
 void mutex_init(struct mutex *m, const char *name);
 void mutex_lock_slow(struct mutex *m);
 void mutex_unlock_slow(struct mutex *m);
 
 /* Take m, sleeping (uninterruptibly: a signal does not end the wait)
- * until it is free. The free case is two instructions: on one CPU, with
- * a kernel that switches tasks only when one sleeps or returns to user
- * mode, nothing can run between the test and the store (interrupt
- * handlers never take a mutex). A second CPU will need an atomic
- * compare-and-swap here (issue 19). */
+ * until it is free. The free case is two instructions: the kernel
+ * switches tasks only when one sleeps or returns to user mode, and the
+ * big kernel lock (kernel/bkl.h) keeps every other CPU out of kernel
+ * code, so nothing can run between the test and the store (interrupt
+ * handlers never take a mutex). Without the BKL this would need an
+ * atomic compare-and-swap. */
 static inline void mutex_lock(struct mutex *m)
 {
     if (__builtin_expect(m->owner == NULL, 1))

@@ -124,6 +124,7 @@ struct task *proc_alloc(struct thread_group *group)
     t->ctx_rsp = (uint64_t)sp;
     t->pid = procs.next_pid++;
     t->state = TASK_RUNNABLE;
+    t->cpus_allowed = CPU_MASK_ALL;
     list_init(&t->children);
     wait_queue_init(&t->child_exit);
     memcpy(t->fpu, procs.fpu_initial, fpu_size());

@@ -36,6 +36,7 @@
 #define NSIG 64
 /* SIGKILL and SIGSTOP: never blocked. */
 #define SIG_UNBLOCKABLE_MASK ((1ull << 8) | (1ull << 18))
+#define CPU_MASK_ALL (~0ull) /* task.cpus_allowed of a task nobody restricted */
 
 enum task_state {
     TASK_RUNNABLE,
@@ -133,6 +134,9 @@ struct task {
     uint64_t minflt, majflt; /* page faults (getrusage) */
     uint64_t utime_ticks, stime_ticks;
     uint64_t slice;          /* ticks used in the current time slice */
+    uint64_t cpus_allowed;   /* CPUs it may run on, one bit each (sched_setaffinity) */
+    unsigned bkl_depth;      /* times it took the big kernel lock again on top of the first (kernel/bkl.h) */
+    bool is_idle;            /* a CPU's idle task: never on the run queue */
     void (*kthread_fn)(void *); /* kernel threads: what to run */
     void *kthread_arg;
 };

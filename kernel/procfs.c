@@ -28,6 +28,8 @@
 #include "kernel/procfs.h"
 
 #include "drivers/fb.h"
+#include "drivers/irq.h"
+#include "kernel/bkl.h"
 #include "kernel/cpuinfo.h"
 
 #include "kernel/compiler.h"
@@ -120,6 +122,18 @@ static long gen_cpuinfo(struct inode *ino, char *buf, size_t size)
 {
     (void)ino;
     return cpuinfo_show(buf, size);
+}
+
+static long gen_interrupts(struct inode *ino, char *buf, size_t size)
+{
+    (void)ino;
+    return irq_report(buf, size);
+}
+
+static long gen_lock_stat(struct inode *ino, char *buf, size_t size)
+{
+    (void)ino;
+    return bkl_report(buf, size);
 }
 
 static long gen_sysvipc_shm(struct inode *ino, char *buf, size_t size)
@@ -502,6 +516,8 @@ static const struct file_ops vmstat_ops = {.generate = gen_vmstat};
 static const struct file_ops uptime_ops = {.generate = gen_uptime};
 static const struct file_ops version_ops = {.generate = gen_version};
 static const struct file_ops cpuinfo_ops = {.generate = gen_cpuinfo};
+static const struct file_ops interrupts_ops = {.generate = gen_interrupts};
+static const struct file_ops lock_stat_ops = {.generate = gen_lock_stat};
 static const struct file_ops self_ops = {.readlink = readlink_self};
 static const struct file_ops sysvipc_shm_ops = {.generate = gen_sysvipc_shm};
 static const struct file_ops swaps_ops = {.generate = gen_swaps};
@@ -529,6 +545,8 @@ void procfs_init(void)
     vfs_add_node("/proc/uptime", S_IFREG | 0444, &uptime_ops);
     vfs_add_node("/proc/version", S_IFREG | 0444, &version_ops);
     vfs_add_node("/proc/cpuinfo", S_IFREG | 0444, &cpuinfo_ops);
+    vfs_add_node("/proc/interrupts", S_IFREG | 0444, &interrupts_ops);
+    vfs_add_node("/proc/lock_stat", S_IFREG | 0444, &lock_stat_ops);
     vfs_add_node("/proc/self", S_IFLNK | 0777, &self_ops);
     vfs_add_node("/proc/thread-self", S_IFLNK | 0777, &thread_self_ops);
     vfs_add_node("/proc/sysvipc/shm", S_IFREG | 0444, &sysvipc_shm_ops);

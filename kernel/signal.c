@@ -154,11 +154,16 @@ static bool ignored(const struct task *t, int sig)
     return h == SIG_IGN || (h == SIG_DFL && ((SIG_DEFAULT_IGNORE | SIG_STOPS) & SIG_BIT(sig)));
 }
 
-/* Interrupt t's blocking call if sig is for it now. */
+/* Interrupt t's blocking call if sig is for it now; if t runs on another
+ * CPU, make it enter the kernel to take it (Linux: kick_process). */
 static void wake_for(struct task *t, int sig)
 {
-    if (t->state == TASK_SLEEPING && (deliverable(t) & SIG_BIT(sig)))
+    if (!(deliverable(t) & SIG_BIT(sig)))
+        return;
+    if (t->state == TASK_SLEEPING)
         sched_wake_task(t);
+    else if (t->state == TASK_RUNNABLE)
+        sched_kick_task(t);
 }
 
 /* A process-directed signal: any thread that does not block it may take

@@ -11,22 +11,23 @@
  *   by an AP already running)                -> smp_ap_start(percpu)
  *   wait until percpu->online (timeout)    GDT/TSS/GS, IDT, CR0/CR4, XSAVE,
  *                                          PAT, local APIC and its timer,
- *                                          "online"; then hlt forever
+ *                                          "online"; then its idle loop:
+ *                                          the big kernel lock, schedule()
  *
  * The trampoline page is identity mapped in the kernel's PML4 only while
  * APs start (the switch to long mode needs the code where CR3 maps it)
  * and unmapped afterwards; each AP flushes its TLB once it has left it.
  *
- * What the APs do NOT do yet: run tasks. The scheduler's run queue,
- * `current`, the frame allocator and every other kernel structure assume
- * one CPU (no locks), so the APs halt and only take their own timer
- * interrupts, which touch nothing but their struct percpu.
+ * Each AP then runs tasks like the boot CPU (kernel/sched.c), under the
+ * big kernel lock (kernel/bkl.h): it waits for the lock until the boot
+ * CPU has started init and halts for the first time.
  */
 #include "kernel/smp.h"
 
 #include "drivers/irq.h"
 #include "drivers/lapic.h"
 #include "kernel/acpi.h"
+#include "kernel/bkl.h"
 #include "kernel/cmdline.h"
 #include "kernel/cpu.h"
 #include "kernel/percpu.h"
@@ -40,6 +41,7 @@
 #include "mm/kmalloc.h"
 #include "mm/page.h"
 #include "mm/paging.h"
+#include "mm/tlb.h"
 #include "mm/vmalloc.h"
 
 #define INIT_DEASSERT_WAIT_US 10000 /* SDM: 10 ms after INIT */
@@ -62,6 +64,15 @@ static volatile bool trampoline_gone; /* the identity map is removed */
 
 void smp_ap_start(struct percpu *p); /* called from trampoline.asm */
 
+uint64_t cpu_online_mask(void)
+{
+    uint64_t mask = 0;
+    for (unsigned i = 0; i < NR_CPUS; i++)
+        if (__atomic_load_n(&percpu_area[i].online, __ATOMIC_ACQUIRE))
+            mask |= 1ull << i;
+    return mask;
+}
+
 void smp_init_boot_cpu(void)
 {
     struct percpu *p = &percpu_area[0];
@@ -69,12 +80,6 @@ void smp_init_boot_cpu(void)
     p->apic_id = lapic_active() ? lapic_id() : p->info.initial_apic_id;
     p->online = true;
     nr_cpus_online = 1;
-}
-
-static void ap_idle_loop(void)
-{
-    for (;;)
-        sti_hlt(); /* the APIC timer wakes it HZ times a second */
 }
 
 /* The AP's first C code, on its own kernel stack; interrupts off. */
@@ -94,10 +99,13 @@ void smp_ap_start(struct percpu *p)
      * CPUs never print at once (printk has no lock yet). */
     pr_info("smp: CPU %u (APIC id %u) online\n", p->cpu, p->apic_id);
     __atomic_store_n(&p->online, true, __ATOMIC_RELEASE);
-    while (!trampoline_gone)
+    while (!trampoline_gone) {
+        tlb_shootdown_answer(); /* online: the boot CPU may ask (a vfree) */
         cpu_relax();
+    }
     write_cr3(read_cr3()); /* drop the identity mapping from this TLB */
-    ap_idle_loop();
+    bkl_lock_fresh();
+    sched_idle_loop();
 }
 
 /* Stacks and the idle task for CPU p; false if out of memory. */
@@ -112,9 +120,9 @@ static bool smp_alloc_cpu(struct percpu *p, uint64_t *stack_top)
         ok = ok && p->tables.tss.ist[i];
     if (!ok)
         return false;
-    p->idle->state = TASK_RUNNABLE;
     p->idle->kstack_top = *stack_top;
     snprintf(p->idle->comm, sizeof(p->idle->comm), "swapper/%u", p->cpu);
+    sched_init_idle(p, p->idle);
     return true;
 }
 
@@ -213,6 +221,6 @@ void smp_boot_aps(void)
     }
     paging_unmap(paging_kernel_pml4(), TRAMPOLINE_PHYS, NULL);
     __atomic_store_n(&trampoline_gone, true, __ATOMIC_RELEASE);
-    pr_info("smp: Brought up 1 node, %u CPU%s; the APs halt: no scheduling on them yet\n", nr_cpus_online,
+    pr_info("smp: Brought up 1 node, %u CPU%s; tasks run on every CPU under the big kernel lock\n", nr_cpus_online,
             nr_cpus_online == 1 ? "" : "s");
 }

@@ -93,6 +93,7 @@ static long do_fork(uint64_t clone_flags, uint64_t child_tid)
     child->altstack_flags = parent->altstack_flags;
     child->sig_blocked = parent->sig_blocked;
     child->fs_base = parent->fs_base;
+    child->cpus_allowed = parent->cpus_allowed; /* Linux: the affinity is inherited */
     child->pgid = parent->pgid;
     child->sid = parent->sid;
     child->parent = proc_leader(parent); /* a fork from a thread: a child of the process */

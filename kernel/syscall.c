@@ -3,6 +3,7 @@
  */
 #include "kernel/syscall.h"
 
+#include "kernel/bkl.h"
 #include "kernel/errno.h"
 #include "kernel/gdt.h"
 #include "kernel/printk.h"
@@ -21,7 +22,6 @@ static const syscall_fn syscall_table[NR_SYSCALLS] = {SYSCALL_LIST(TABLE_ENTRY)}
 
 static struct {
     uint64_t unknown_reported[NR_SYSCALLS / 64]; /* "unknown syscall" printed once each */
-    struct trap_frame *frame;
 } sc;
 
 void syscall_entry(void); /* kernel/entry.asm */
@@ -39,7 +39,9 @@ void syscall_init(void)
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }
 
-struct trap_frame *syscall_frame(void) { return sc.frame; }
+/* entry.asm builds the frame at the top of the task's kernel stack,
+ * where proc_alloc put task.tf. */
+struct trap_frame *syscall_frame(void) { return current->tf; }
 
 void prepare_return_to_user(struct trap_frame *tf)
 {
@@ -61,8 +63,8 @@ void prepare_return_to_user(struct trap_frame *tf)
 
 int syscall_dispatch(struct trap_frame *tf)
 {
+    bkl_lock_fresh(); /* from user mode: this CPU does not hold it; interrupts still off */
     sti();
-    sc.frame = tf;
     uint64_t nr = tf->rax;
     long ret;
     if (nr < NR_SYSCALLS && syscall_table[nr]) {
@@ -84,10 +86,13 @@ int syscall_dispatch(struct trap_frame *tf)
      * rewrote the frame. Only execve, signal delivery and sigreturn do, and
      * they set frame_rewritten; the common case is this one test (the
      * getpid round trip: 99 -> 86 instructions). */
-    if (!current->frame_rewritten)
+    if (!current->frame_rewritten) {
+        bkl_unlock_all();
         return 0;
+    }
     current->frame_rewritten = false;
     if (tf->rip >= USER_SPACE_END)
         proc_exit_group(SIGSEGV); /* cannot happen: exec and sigreturn check RIP */
+    bkl_unlock_all();
     return 1;
 }

@@ -16,7 +16,7 @@
     X(119, setresgid) X(120, getresgid) X(121, getpgid) X(122, setfsuid) X(123, setfsgid) X(124, getsid) X(127, rt_sigpending) X(130, rt_sigsuspend) X(131, sigaltstack) X(157, prctl) X(158, arch_prctl) X(160, setrlimit) X(186, gettid)  \
     X(200, tkill) X(201, time) X(202, futex) X(203, sched_setaffinity) X(204, sched_getaffinity) X(217, getdents64) X(218, set_tid_address) X(228, clock_gettime)    \
     X(229, clock_getres) X(230, clock_nanosleep) X(231, exit_group) X(234, tgkill) X(257, openat)  \
-    X(262, newfstatat) X(267, readlinkat) X(269, faccessat) X(273, set_robust_list) X(274, get_robust_list) X(292, dup3) X(293, pipe2) X(302, prlimit64)         \
+    X(262, newfstatat) X(267, readlinkat) X(269, faccessat) X(273, set_robust_list) X(274, get_robust_list) X(292, dup3) X(293, pipe2) X(302, prlimit64) X(309, getcpu)         \
     X(318, getrandom) X(334, rseq) X(439, faccessat2)
 
 #define NR_SYSCALLS 512

@@ -46,6 +46,7 @@ static void thread_copy_from(struct task *t, const struct task *parent)
     t->pgid = parent->pgid;
     t->sid = parent->sid;
     t->sig_blocked = parent->sig_blocked;
+    t->cpus_allowed = parent->cpus_allowed;
     t->group_sig_hint = parent->group->sig_pending != 0;
     t->altstack_flags = SS_DISABLE; /* Linux: a thread starts without one */
 }
@@ -119,23 +120,13 @@ int thread_group_dethread(void)
     return 0;
 }
 
-/* The affinity mask is every online CPU, as Linux reports a task's mask
- * that no one restricted: musl's sysconf(_SC_NPROCESSORS_ONLN) counts its
- * bits, so programs see the CPUs /proc/cpuinfo lists. (Tasks still run on
- * CPU 0 only: the APs halt, docs/smp.md.) sched_getaffinity returns the
- * bytes written (Linux: the size of its cpumask, 8 here); the buffer must
- * hold it. */
+/* CPU affinity: task.cpus_allowed, one bit per CPU (kernel/sched.c takes
+ * only tasks whose bit for it is set). A task nobody restricted has every
+ * bit; sched_getaffinity shows the online ones, as Linux, so musl's
+ * sysconf(_SC_NPROCESSORS_ONLN) counts the CPUs /proc/cpuinfo lists.
+ * sched_getaffinity returns the bytes written (Linux: the size of its
+ * cpumask, 8 here); the buffer must hold it. */
 #define CPUMASK_BYTES 8
-#define CPU0_MASK 1ull
-
-static uint64_t online_mask(void)
-{
-    uint64_t mask = 0;
-    for (unsigned i = 0; i < NR_CPUS; i++)
-        if (percpu_area[i].online)
-            mask |= 1ull << i;
-    return mask;
-}
 
 static struct task *affinity_target(uint64_t pid)
 {
@@ -147,22 +138,47 @@ SYSCALL_DEFINE(sched_getaffinity)
     SYSCALL_UNUSED_ARGS();
     if (a1 < CPUMASK_BYTES || a1 % sizeof(uint64_t))
         return -EINVAL;
-    if (!affinity_target(a0))
+    struct task *t = affinity_target(a0);
+    if (!t)
         return -ESRCH;
-    uint64_t mask = online_mask();
+    uint64_t mask = t->cpus_allowed & cpu_online_mask();
     return copy_to_user((void *)a2, &mask, sizeof(mask)) ? -EFAULT : CPUMASK_BYTES;
 }
 
-/* Accepted if the mask contains CPU 0, the only CPU that runs tasks so
- * far (Linux accepts a mask with at least one online CPU: one without
- * CPU 0 gets EINVAL here until the APs schedule). */
+/* Linux accepts any mask with at least one online CPU (the bits beyond
+ * the ones given are 0; longer masks may only add CPUs that do not
+ * exist). The task moves at once if it runs on a CPU the mask excludes:
+ * its next way back to user mode goes through schedule(), which leaves
+ * it on the queue for an allowed CPU. */
 SYSCALL_DEFINE(sched_setaffinity)
 {
     SYSCALL_UNUSED_ARGS();
     uint64_t mask = 0;
-    if (!affinity_target(a0))
+    struct task *t = affinity_target(a0);
+    if (!t)
         return -ESRCH;
     if (copy_from_user(&mask, (void *)a2, a1 < sizeof(mask) ? a1 : sizeof(mask)))
         return -EFAULT;
-    return (mask & CPU0_MASK) ? 0 : -EINVAL;
+    if (!(mask & cpu_online_mask()))
+        return -EINVAL;
+    t->cpus_allowed = mask;
+    if (t == current && !(mask >> smp_processor_id() & 1))
+        this_cpu_write(need_resched, true);
+    else
+        sched_kick_task(t); /* running elsewhere: let it look again */
+    return 0;
+}
+
+/* getcpu(&cpu, &node, unused): the CPU the caller runs on right now (it
+ * may move the next moment; musl's sched_getcpu). One NUMA node, 0. A bad
+ * pointer is EFAULT; NULL pointers are skipped, as Linux. */
+SYSCALL_DEFINE(getcpu)
+{
+    SYSCALL_UNUSED_ARGS();
+    unsigned cpu = smp_processor_id(), node = 0;
+    if (a0 && copy_to_user((void *)a0, &cpu, sizeof(cpu)))
+        return -EFAULT;
+    if (a1 && copy_to_user((void *)a1, &node, sizeof(node)))
+        return -EFAULT;
+    return 0;
 }

@@ -62,7 +62,7 @@ bool time_apic_tick(void)
     lapic_timer_interrupt();
     this_cpu()->timer_ticks++;
     if (smp_processor_id() != 0)
-        return false; /* an AP: it keeps no clock and runs no tasks yet */
+        return false; /* an AP: CPU 0 keeps the clock (and runs the timers) */
     time_tick();
     return true;
 }

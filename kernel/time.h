@@ -17,8 +17,9 @@ void time_init(void);
  * APIC's timer when irq_init chose the APIC, else the PIT on IRQ 0. */
 void time_start_tick(void);
 /* A local APIC timer interrupt on this CPU: acknowledge it; on the boot
- * CPU bring jiffies up to date. Returns true if the scheduler should count
- * the tick (the boot CPU: the only one that runs tasks so far). */
+ * CPU bring jiffies up to date. Needs no lock (one CPU writes jiffies).
+ * Returns true on the CPU that keeps time (CPU 0), which also runs the
+ * timers (kernel/sched.c:sched_timer_work). */
 bool time_apic_tick(void);
 /* Busy-wait at least us microseconds (the TSC; after time_init). */
 void udelay(unsigned us);

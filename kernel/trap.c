@@ -11,7 +11,7 @@
 
 #include "drivers/irq.h"
 #include "drivers/lapic.h"
-#include "kernel/time.h"
+#include "kernel/bkl.h"
 #include "kernel/compiler.h"
 #include "kernel/cpu.h"
 #include "kernel/errno.h"
@@ -23,8 +23,10 @@
 #include "kernel/sched.h"
 #include "kernel/syscall.h"
 #include "kernel/x86.h"
+#include "kernel/time.h"
 #include "mm/fault.h"
 #include "mm/memlayout.h"
+#include "mm/tlb.h"
 #include "mm/vmalloc.h"
 
 static const char *const exception_names[NR_EXCEPTIONS] = {
@@ -61,6 +63,10 @@ const char *trap_name(uint64_t vector)
         return "Local APIC timer";
     if (vector == SPURIOUS_APIC_VECTOR || vector == ERROR_APIC_VECTOR)
         return "Local APIC spurious or error interrupt";
+    if (vector == RESCHEDULE_VECTOR)
+        return "Rescheduling interrupt (IPI)";
+    if (vector == INVALIDATE_TLB_VECTOR)
+        return "TLB shootdown (IPI)";
     return "Unknown vector";
 }
 
@@ -162,16 +168,62 @@ static void user_exception(struct trap_frame *tf)
     }
 }
 
+/* The lowest vector trap_dispatch_unlocked handles (the others are
+ * higher still): one compare keeps exceptions and IRQs off that path. */
+#define FIRST_UNLOCKED_VECTOR LOCAL_TIMER_VECTOR
+_Static_assert(INVALIDATE_TLB_VECTOR > FIRST_UNLOCKED_VECTOR && RESCHEDULE_VECTOR > FIRST_UNLOCKED_VECTOR,
+               "the IPI vectors lie above the timer's");
+
+/* The interrupts that run without the big kernel lock: the IPIs, which
+ * another CPU holding the lock may be waiting for (a shootdown), and the
+ * timer's per-CPU part. Returns false if tf is something else. The way
+ * back to user mode takes the lock only if there is work to do there. */
+static bool trap_dispatch_unlocked(struct trap_frame *tf)
+{
+    uint64_t v = tf->vector;
+    if (v == INVALIDATE_TLB_VECTOR) {
+        tlb_shootdown_interrupt();
+    } else if (v == RESCHEDULE_VECTOR) {
+        sched_reschedule_interrupt();
+    } else if (v == LOCAL_TIMER_VECTOR) {
+        bool keeps_time = time_apic_tick(); /* EOI; jiffies on CPU 0 */
+        sched_tick(trap_from_user(tf));
+        if (keeps_time) {
+            bkl_lock();
+            sched_timer_work();
+            bkl_unlock();
+        }
+    } else {
+        return false;
+    }
+    if (trap_from_user(tf) && return_work_pending()) {
+        bkl_lock_fresh();
+        prepare_return_to_user(tf);
+        bkl_unlock_all();
+    }
+    return true;
+}
+
+/* Every exception and interrupt comes here (trapentry.asm), interrupts
+ * off. Everything but the IPIs and the tick runs under the BKL: taken
+ * afresh from user mode, once more (depth + 1) if it interrupted kernel
+ * code on this CPU, which holds it then unless it was idle. */
 void trap_dispatch(struct trap_frame *tf)
 {
     uint64_t v = tf->vector;
+    if (v >= FIRST_UNLOCKED_VECTOR && trap_dispatch_unlocked(tf))
+        return;
+    bool user = trap_from_user(tf);
+    if (user) /* this CPU cannot hold it: no need to ask */
+        bkl_lock_fresh();
+    else
+        bkl_lock();
     if (v >= IRQ_VECTOR_BASE && v < IRQ_VECTOR_BASE + NR_IRQS) {
         irq_dispatch((unsigned)(v - IRQ_VECTOR_BASE));
-        if (v == IRQ_VECTOR_BASE + IRQ_TIMER) /* the PIT: no APIC */
+        if (v == IRQ_VECTOR_BASE + IRQ_TIMER) { /* the PIT: no APIC, one CPU */
             sched_tick(trap_from_user(tf));
-    } else if (v == LOCAL_TIMER_VECTOR) {
-        if (time_apic_tick())
-            sched_tick(trap_from_user(tf));
+            sched_timer_work();
+        }
     } else if (v == SPURIOUS_APIC_VECTOR) {
         lapic_spurious_interrupt();
     } else if (v == ERROR_APIC_VECTOR) {
@@ -185,6 +237,11 @@ void trap_dispatch(struct trap_frame *tf)
     } else if (!extable_fixup(tf)) {
         panic_trap(tf, NULL);
     }
-    if (trap_from_user(tf) && return_work_pending())
-        prepare_return_to_user(tf);
+    if (user) {
+        if (return_work_pending())
+            prepare_return_to_user(tf);
+        bkl_unlock_all();
+    } else {
+        bkl_unlock();
+    }
 }

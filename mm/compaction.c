@@ -18,12 +18,18 @@
  * free blocks (see /proc/buddyinfo before and after). Writing to
  * /proc/sys/vm/compact_memory runs it (root only), as on Linux.
  *
- * Single CPU and a kernel that is not preempted: nothing runs between the
- * copy and the PTE rewrite, so no migration entries are needed (Linux
- * puts them in the PTEs while the copy is made, and faults wait on them).
+ * The kernel is not preempted and the big kernel lock keeps other CPUs
+ * out of it, so no kernel code runs between the copy and the PTE rewrite
+ * and no migration entries are needed (Linux puts them in the PTEs while
+ * the copy is made, and faults wait on them). User code on other CPUs
+ * does run, though: with several CPUs the PTEs are first made read-only
+ * and shot down, so that no thread writes the old frame behind the copy
+ * (its write faults and waits for the lock; the PTE it finds afterwards
+ * maps the new frame, writable again).
  */
 #include "mm/compaction.h"
 
+#include "kernel/percpu.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
 #include "kernel/x86.h"
@@ -44,6 +50,22 @@ static bool movable(const struct page *p)
     return (p->flags & PG_lru) && !(p->flags & (PG_locked | PG_head)) && p->pincount == 0 && p->mapcount > 0;
 }
 
+/* An available PTE bit (SDM Vol 3A Table 4-19: ignored by the CPU): the
+ * entry was writable before wrprotect_one; only while the lock is held. */
+#define PTE_MIGRATE_WAS_RW (1ul << 10)
+
+/* Make one PTE of the page read-only and flush it everywhere. */
+static void wrprotect_one(struct page *p, struct vma *vma, uintptr_t va, pte_t *e, void *arg)
+{
+    (void)p, (void)arg;
+    if (!(*e & PTE_RW))
+        return;
+    *e = (*e & ~PTE_RW) | PTE_MIGRATE_WAS_RW;
+    if ((read_cr3() & PTE_ADDR_MASK) == virt_to_phys(vma->mm->pml4))
+        tlb_flush_page(va);
+    tlb_shootdown_page(vma->mm->pml4, va);
+}
+
 struct remap {
     struct page *to;
     int found; /* PTEs rewritten */
@@ -55,9 +77,11 @@ static void remap_one(struct page *p, struct vma *vma, uintptr_t va, pte_t *e, v
 {
     (void)p;
     struct remap *r = arg;
-    *e = (*e & ~PTE_ADDR_MASK) | page_to_phys(r->to);
+    pte_t rw = (*e & PTE_MIGRATE_WAS_RW) ? PTE_RW : 0;
+    *e = (*e & ~(PTE_ADDR_MASK | PTE_MIGRATE_WAS_RW)) | page_to_phys(r->to) | rw;
     if ((read_cr3() & PTE_ADDR_MASK) == virt_to_phys(vma->mm->pml4))
         tlb_flush_page(va);
+    tlb_shootdown_page(vma->mm->pml4, va);
     r->found++;
 }
 
@@ -67,6 +91,8 @@ static void remap_one(struct page *p, struct vma *vma, uintptr_t va, pte_t *e, v
  * PTE: then p stays where it is. */
 static bool migrate_page(struct page *p, struct page *q)
 {
+    if (nr_cpus_online > 1) /* threads on other CPUs stop writing p first */
+        rmap_walk(p, wrprotect_one, NULL);
     copy_page(page_to_virt(q), page_to_virt(p));
     struct remap r = {.to = q, .found = 0};
     rmap_walk(p, remap_one, &r);

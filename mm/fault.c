@@ -266,6 +266,17 @@ static int do_wp_page(struct vma *vma, uintptr_t va, pte_t *pte)
     /* END LAB cow/do_wp_page */
 }
 
+/* A copy-on-write fault resolved: the PTE points at a new frame (or became
+ * writable). Threads on other CPUs may still read the old frame through
+ * their TLBs: they flush too. */
+static int do_wp_page_all_cpus(struct vma *vma, uintptr_t va, pte_t *pte)
+{
+    int r = do_wp_page(vma, va, pte);
+    if (r == 0)
+        tlb_shootdown_page(vma->mm->pml4, va);
+    return r;
+}
+
 static int handle_pte_fault(struct mm *mm, struct vma *vma, uintptr_t addr, uint64_t err, struct fault_info *fi)
 {
     int level;
@@ -294,9 +305,9 @@ static int handle_pte_fault(struct mm *mm, struct vma *vma, uintptr_t addr, uint
             tlb_flush_page(va);
             return 0;
         }
-        return do_wp_page(vma, va, pte);
+        return do_wp_page_all_cpus(vma, va, pte);
     }
-    tlb_flush_page(va); /* spurious: a stale TLB entry */
+    tlb_flush_page(va); /* spurious: a stale TLB entry (this CPU's: others fault for themselves) */
     return 0;
 }
 

@@ -5,6 +5,7 @@
 
 #include "kernel/compiler.h"
 #include "kernel/errno.h"
+#include "kernel/percpu.h"
 #include "kernel/string.h"
 #include "kernel/trap.h"
 #include "kernel/x86.h"
@@ -49,6 +50,11 @@ void mm_put(struct mm *mm)
 
 void mm_destroy(struct mm *mm)
 {
+    /* CPUs that kept these tables in CR3 (lazy TLB: their idle task or a
+     * kernel thread ran after one of our threads) must leave them first;
+     * then no CPU caches anything of this address space and the zapping
+     * below sends no shootdown. */
+    tlb_shootdown_leave(mm->pml4);
     /* VMA by VMA: only where pages can be (walking all 128 TiB of the user
      * half, even skipping empty tables, costs more than a small process). */
     while (!list_empty(&mm->vmas)) {
@@ -89,6 +95,13 @@ static void flush_batch_run(struct flush_batch *fb, struct mm *mm)
         for (unsigned i = 0; i < fb->n; i++)
             tlb_flush_page(fb->va[i]);
     /* END LAB tlb/flush_batch_run */
+}
+
+/* The other CPUs running threads of mm (or keeping it loaded) flush the
+ * batch too: one shootdown for the whole fork. */
+static void flush_batch_shootdown(struct flush_batch *fb, struct mm *mm)
+{
+    tlb_shootdown_pages(mm->pml4, fb->va, fb->n, fb->overflow);
 }
 
 /* fork: share every page of v with the child, a page table (512
@@ -162,31 +175,32 @@ struct mm *mm_fork(struct mm *src)
             goto fail;
     }
     flush_batch_run(&fb, src);
+    flush_batch_shootdown(&fb, src);
     vm_check_after("fork");
     return dst;
 fail:
     flush_batch_run(&fb, src);
+    flush_batch_shootdown(&fb, src);
     mm_destroy(dst);
     return NULL;
 }
 
-void mm_switch(struct mm *mm)
+/* Load the PML4 at pa unless it is loaded. With several CPUs, each
+ * PML4's cpumask follows (the shootdown's list of whom to ask). */
+static void switch_cr3(uint64_t pa)
 {
-    uint64_t pa = virt_to_phys(mm->pml4);
-    if ((read_cr3() & PTE_ADDR_MASK) != pa) {
+    uint64_t old = read_cr3() & PTE_ADDR_MASK;
+    if (old != pa) {
+        if (nr_cpus_online > 1)
+            tlb_cpumask_switch(old, pa);
         write_cr3(pa);
         count_vm_event(NR_CR3_WRITE);
     }
 }
 
-void mm_switch_kernel(void)
-{
-    uint64_t pa = virt_to_phys(paging_kernel_pml4());
-    if ((read_cr3() & PTE_ADDR_MASK) != pa) {
-        write_cr3(pa);
-        count_vm_event(NR_CR3_WRITE);
-    }
-}
+void mm_switch(struct mm *mm) { switch_cr3(virt_to_phys(mm->pml4)); }
+
+void mm_switch_kernel(void) { switch_cr3(virt_to_phys(paging_kernel_pml4())); }
 
 /* The PTE of va if it is present and writable, else NULL. */
 static pte_t *writable_pte(struct mm *mm, uintptr_t va)

@@ -10,6 +10,7 @@
 #include "mm/pfnmap.h"
 #include "mm/pmm.h"
 #include "mm/shm.h"
+#include "mm/tlb.h"
 #include "mm/vmcheck.h"
 #include "mm/vmscan.h"
 
@@ -175,7 +176,9 @@ static int mprotect_fixup(struct mm *mm, struct vma *v, unsigned prot)
     if (mprotect_charge(mm, v, prot))
         return -ENOMEM;
     vma_set_prot(v, prot);
-    /* Pages already present take the new permissions now (with invlpg). */
+    /* Pages already present take the new permissions now (with invlpg),
+     * and the other CPUs flush the range they span, once. */
+    uintptr_t first = 0, last = 0;
     for (uintptr_t va = v->start; va < v->end; va += PAGE_SIZE) {
         int level;
         pte_t *e = paging_walk(mm->pml4, va, false, &level);
@@ -184,8 +187,13 @@ static int mprotect_fixup(struct mm *mm, struct vma *v, unsigned prot)
         uint64_t flags = vma_pte_flags(v); /* a device's: its memory type and PTE_SPECIAL too */
         if (!(v->flags & VM_SHARED) && !pte_special(*e) && !page_anon_exclusive(phys_to_page(*e & PTE_ADDR_MASK)))
             flags &= ~PTE_RW; /* not ours alone (or a clean file copy): the first write copies */
-        paging_protect(mm->pml4, va, flags);
+        if (paging_protect_local(mm->pml4, va, flags) > 0) {
+            first = first ? first : va;
+            last = va;
+        }
     }
+    if (first)
+        tlb_shootdown_range(mm->pml4, first, last + PAGE_SIZE);
     return 0;
 }
 

@@ -99,7 +99,10 @@ struct page {
             struct anon_vma *anon_vma; /* the object whose VMAs may map it */
             uint64_t index;            /* its virtual address in them */
         };
-        uint64_t nr_tables; /* a PML4 (PG_pgtable): the tables on its list (mm/paging.c) */
+        struct {                /* a PML4 (PG_pgtable): */
+            uint64_t nr_tables; /* the tables on its list (mm/paging.c) */
+            uint64_t cpumask;   /* CPUs that have it in CR3 (mm/tlb.c; Linux: mm_cpumask) */
+        };
     };
     uint64_t swap_slot;           /* with PG_swapcache */
     struct shm_object *shm_owner; /* a shared memory object holds this frame, */

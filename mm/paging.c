@@ -158,7 +158,8 @@ pte_t *paging_walk(pte_t *pml4, uintptr_t va, bool create, int *level)
 }
 
 /* Does this change need a TLB flush here? Kernel-half entries are live
- * in every address space; user entries only in the one loaded in CR3. */
+ * in every address space; user entries only in the one loaded in CR3.
+ * (The other CPUs: mm/tlb.c's shootdown, asked by the callers.) */
 static void flush_if_live(pte_t *pml4, uintptr_t va)
 {
     /* LAB tlb/flush_if_live: the tlb lab removes the code from here to END LAB (docs/labs/tlb.md). */
@@ -216,7 +217,7 @@ static int walk_path(pte_t *pml4, uintptr_t va, pte_t *path[PT_LEVELS + 1])
     return 0;
 }
 
-int paging_unmap(pte_t *pml4, uintptr_t va, uint64_t *pa)
+int paging_unmap_noflush(pte_t *pml4, uintptr_t va, uint64_t *pa)
 {
     pte_t *path[PT_LEVELS + 1]; /* path[l]: the table at level l */
     if (walk_path(pml4, va, path))
@@ -228,13 +229,30 @@ int paging_unmap(pte_t *pml4, uintptr_t va, uint64_t *pa)
         *pa = *leaf & PTE_ADDR_MASK;
     *leaf = 0;
     free_empty_tables(path, va);
-    /* One invlpg drops the translation and the paging-structure cache
-     * entries for va (SDM Vol 3A §4.10.4.1), freed tables included. */
-    flush_if_live(pml4, va);
     return 0;
 }
 
+int paging_unmap(pte_t *pml4, uintptr_t va, uint64_t *pa)
+{
+    int r = paging_unmap_noflush(pml4, va, pa);
+    /* One invlpg drops the translation and the paging-structure cache
+     * entries for va (SDM Vol 3A §4.10.4.1), freed tables included. */
+    if (r == 0)
+        flush_if_live(pml4, va);
+    if (r == 0)
+        tlb_shootdown_page(pml4, va);
+    return r;
+}
+
 int paging_protect(pte_t *pml4, uintptr_t va, uint64_t flags)
+{
+    int r = paging_protect_local(pml4, va, flags);
+    if (r > 0)
+        tlb_shootdown_page(pml4, va);
+    return r < 0 ? r : 0;
+}
+
+int paging_protect_local(pte_t *pml4, uintptr_t va, uint64_t flags)
 {
     int level;
     pte_t *e = paging_walk(pml4, va, false, &level);
@@ -246,7 +264,7 @@ int paging_protect(pte_t *pml4, uintptr_t va, uint64_t flags)
     *e = keep | flags | ((flags & PTE_PROTNONE) ? 0 : PTE_P);
     if (was_present)
         flush_if_live(pml4, va);
-    return 0;
+    return was_present;
 }
 
 /* The work of paging_unmap_range and paging_zap_range: free_tables says
@@ -285,6 +303,8 @@ static uint64_t unmap_range(pte_t *pml4, uintptr_t start, uintptr_t end,
     }
     if (n && (start >= KERNEL_HALF_START || virt_to_phys(pml4) == (read_cr3() & CR3_ADDR_MASK)))
         tlb_flush_range(start, end);
+    if (n) /* before the caller may reuse what put freed: another CPU could still write to it */
+        tlb_shootdown_range(pml4, start, end);
     return n;
 }
 

@@ -93,10 +93,18 @@ int paging_map(pte_t *pml4, uintptr_t va, uint64_t pa, uint64_t flags);
  * left empty. The frame is not freed: its address goes to *pa if not
  * NULL. Returns 0 or -EINVAL (not mapped by a 4 KiB page). */
 int paging_unmap(pte_t *pml4, uintptr_t va, uint64_t *pa);
+/* paging_unmap without the flush: the caller flushes a batch afterwards,
+ * here and on the other CPUs (mm/tlb.h), before the frame is reused. */
+int paging_unmap_noflush(pte_t *pml4, uintptr_t va, uint64_t *pa);
 /* Replace the flags of the 4 KiB mapping at va and flush it. With
  * PTE_PROTNONE in flags the page becomes not present but keeps its frame.
  * Returns 0 or -EINVAL (not mapped). */
 int paging_protect(pte_t *pml4, uintptr_t va, uint64_t flags);
+/* paging_protect flushing this CPU only: the caller shoots the whole range
+ * down afterwards (mm/tlb.h), one IPI per mprotect instead of one per
+ * page. Returns 1 if the entry was present (a TLB may hold it), 0 if
+ * not, -EINVAL. */
+int paging_protect_local(pte_t *pml4, uintptr_t va, uint64_t flags);
 /* Remove every 4 KiB mapping in [start, end), calling put(old PTE, va, arg)
  * for each frame, free the tables left empty, and flush the range once.
  * Returns the number of pages unmapped. */

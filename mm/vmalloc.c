@@ -24,6 +24,7 @@
 #include "mm/memlayout.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
+#include "mm/tlb.h"
 
 struct vm_area {
     uintptr_t addr;  /* first mapped page */
@@ -67,13 +68,20 @@ static uintptr_t find_gap(size_t span, struct list_head **before)
     return candidate + span <= VMALLOC_END ? candidate : 0;
 }
 
+/* Unmap and free the pages, then flush the range once, here and on every
+ * other CPU (one shootdown for a kernel stack, not four). Freeing before
+ * the flush is safe: nothing allocates a frame before the flush is done
+ * (the big kernel lock keeps other CPUs out), and no CPU uses the
+ * addresses of an area being freed. */
 static void unmap_pages(uintptr_t addr, size_t nr_pages)
 {
     for (size_t i = 0; i < nr_pages; i++) {
         uint64_t pa;
-        if (paging_unmap(paging_kernel_pml4(), addr + i * PAGE_SIZE, &pa) == 0)
+        if (paging_unmap_noflush(paging_kernel_pml4(), addr + i * PAGE_SIZE, &pa) == 0)
             pmm_free(phys_to_page(pa), 0);
     }
+    tlb_flush_range(addr, addr + nr_pages * PAGE_SIZE);
+    tlb_shootdown_range(paging_kernel_pml4(), addr, addr + nr_pages * PAGE_SIZE);
 }
 
 /* vmalloc for caller (kstack_alloc names its own caller). */

@@ -59,6 +59,7 @@
 #include "mm/rmap.h"
 #include "mm/shm.h"
 #include "mm/swap.h"
+#include "mm/tlb.h"
 #include "mm/vmalloc.h"
 #include "mm/vmscan.h"
 
@@ -599,6 +600,13 @@ unsigned vm_check(char *buf, size_t size)
 
 void vm_check_after(const char *event)
 {
+    /* Every time (it is one load): the event's shootdowns were answered
+     * before it returned, or another CPU may still use what it removed. */
+    uint64_t unanswered = vc.every ? tlb_shootdown_unanswered() : 0;
+    if (unanswered)
+        panic("vm_check: after %s, CPUs %#lx have not answered a TLB shootdown: they may still use the "
+              "translations it removed",
+              event, unanswered);
     if (!vc.every || vc.running || ++vc.events % vc.every != 0)
         return;
     if (vm_check(vc.report, sizeof(vc.report)) == 0)

@@ -74,6 +74,7 @@ void lru_replace(struct page *old, struct page *new)
 const struct list_head *lru_list(void) { return &vm.lru; }
 uint64_t lru_size(void) { return vm.nr_lru; }
 
+/* Is mm loaded on this CPU? (Other CPUs: mm/tlb.c's shootdown.) */
 static bool mm_is_live(const struct mm *mm) { return (read_cr3() & PTE_ADDR_MASK) == virt_to_phys(mm->pml4); }
 
 static void clear_young_one(struct page *p, struct vma *vma, uintptr_t va, pte_t *e, void *young)
@@ -84,7 +85,8 @@ static void clear_young_one(struct page *p, struct vma *vma, uintptr_t va, pte_t
         *e &= ~PTE_A;
         *(bool *)young = true;
         /* Optional (Linux on x86 skips it): a cached entry would not set A
-         * again, so the page would only look idler than it is. */
+         * again, so the page would only look idler than it is. Other CPUs
+         * are not asked: a shootdown per page aged would cost far more. */
         if (mm_is_live(vma->mm))
             tlb_flush_page(va);
     }
@@ -188,6 +190,7 @@ static void unmap_one(struct page *p, struct vma *vma, uintptr_t va, pte_t *e, v
     *e = u->new_pte;
     if (mm_is_live(vma->mm))
         tlb_flush_page(va);
+    tlb_shootdown_page(vma->mm->pml4, va); /* before the disk write starts */
     if (u->slot) {
         swap_slot_get(u->slot);
         vma->mm->swap_pages++;

@@ -6,6 +6,8 @@ uint64_t vm_events[NR_VM_EVENTS];
 static const char *const vm_event_names[NR_VM_EVENTS] = {
     [NR_TLB_LOCAL_FLUSH_ONE] = "nr_tlb_local_flush_one",
     [NR_TLB_LOCAL_FLUSH_ALL] = "nr_tlb_local_flush_all",
+    [NR_TLB_REMOTE_FLUSH] = "nr_tlb_remote_flush",
+    [NR_TLB_REMOTE_FLUSH_RECEIVED] = "nr_tlb_remote_flush_received",
     [NR_PGTABLE_ALLOC] = "nr_pgtable_alloc",
     [NR_PGTABLE_FREE] = "nr_pgtable_free",
     [NR_CR3_WRITE] = "nr_cr3_write",

@@ -145,7 +145,7 @@ def qemu_command(args, boot, log_path):
     """Build the QEMU argument list for one boot."""
     cmd = [
         args.qemu,
-        "-cpu", "max", "-smp", "1", "-m", boot.get("mem", DEFAULT_MEM),
+        "-cpu", "max", "-smp", str(args.smp), "-m", boot.get("mem", DEFAULT_MEM),
         "-no-reboot", "-display", "none", "-monitor", "none",
         "-serial", "file:" + log_path,
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
@@ -513,6 +513,9 @@ def main():
     parser.add_argument("--logdir", default="build/test", help="serial logs go here")
     parser.add_argument("--qemu", default="qemu-system-x86_64", help="QEMU binary")
     parser.add_argument("--list", action="store_true", help="print boot names and exit")
+    parser.add_argument("--smp", type=int, default=int(os.environ.get("PAGEWISE_SMP") or 1),
+                        help="CPUs for every boot (a boot's own -smp in qemu_args still wins; "
+                             "default 1, or $PAGEWISE_SMP)")
     parser.add_argument("--pictures", metavar="DIR",
                         help="run the PICTURES boots instead and copy their screendumps to DIR as PNG")
     args = parser.parse_args()

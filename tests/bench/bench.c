@@ -20,6 +20,7 @@
 #include <sys/shm.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define GETPID_ROUNDS 20000
@@ -31,6 +32,9 @@
 #define PIPE_ROUNDS 2000
 #define SHM_BYTES (16ul << 20)
 #define SHM_ROUNDS 5
+#define SMP_PIPE_ROUNDS 2000
+#define FAULT_BYTES (16ul << 20)
+#define SHOOTDOWN_ROUNDS 2000
 #define FUTEX_ROUNDS 2000
 #define FUTEX_WARMUP 10      /* timed rounds before the measured ones */
 #define FUTEX_NEVER_WOKEN 2 /* seconds: a ping-pong wait this long was never woken */
@@ -304,9 +308,207 @@ static void bench_shm(void)
            total / SHM_ROUNDS, total / SHM_ROUNDS / (SHM_BYTES / PAGE));
 }
 
-int main(void)
+/* ---- several CPUs (make bench runs these with -smp 2, without -icount:
+ * QEMU's icount runs the CPUs in turn on one host thread, so parallel
+ * work would not show. Wall-clock nanoseconds: they vary with the host's
+ * load; compare figures of one run.) ---- */
+
+static long long now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Pin the calling thread to one CPU; 0 or -1. */
+static int pin_cpu(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* The big kernel lock's contentions and wait so far (Pagewise's
+ * /proc/lock_stat), summed over the CPUs; -1 if there is none. */
+static void bkl_stat(long long *contentions, long long *wait_us)
+{
+    FILE *f = fopen("/proc/lock_stat", "r");
+    char line[256];
+    long long c, w;
+    *contentions = *wait_us = f ? 0 : -1;
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, " bkl cpu%*d %lld %lld", &c, &w) == 2) {
+            *contentions += c;
+            *wait_us += w;
+        }
+    if (f)
+        fclose(f);
+}
+
+/* Pipe ping-pong between a parent pinned to CPU 0 and a child pinned to
+ * `child_cpu`: nanoseconds per round trip. Across CPUs each hop wakes a
+ * task on the other, idle CPU (a reschedule IPI) instead of switching. */
+static long long pipe_pingpong_ns(int child_cpu)
+{
+    int ab[2], ba[2];
+    char c = 'x';
+    pipe(ab);
+    pipe(ba);
+    pid_t pid = fork();
+    if (pid == 0) {
+        pin_cpu(child_cpu);
+        for (int i = 0; i < SMP_PIPE_ROUNDS; i++) {
+            read(ab[0], &c, 1);
+            write(ba[1], &c, 1);
+        }
+        _exit(0);
+    }
+    write(ab[1], &c, 1); /* one round first: the child has moved to its CPU */
+    read(ba[0], &c, 1);
+    long long t0 = now_ns();
+    for (int i = 1; i < SMP_PIPE_ROUNDS; i++) {
+        write(ab[1], &c, 1);
+        read(ba[0], &c, 1);
+    }
+    long long t1 = now_ns();
+    waitpid(pid, NULL, 0);
+    close(ab[0]), close(ab[1]), close(ba[0]), close(ba[1]);
+    return (t1 - t0) / (SMP_PIPE_ROUNDS - 1);
+}
+
+static void bench_pipe_2cpu(void)
+{
+    long long same = pipe_pingpong_ns(0), cross = pipe_pingpong_ns(1);
+    printf("BENCH pipe_pingpong_1cpu %lld (ns per round trip, both processes on CPU 0, %d rounds)\n", same,
+           SMP_PIPE_ROUNDS);
+    printf("BENCH pipe_pingpong_2cpu %lld (ns per round trip, CPU 0 <-> CPU 1, %d rounds)\n", cross, SMP_PIPE_ROUNDS);
+}
+
+struct fault_job {
+    volatile char *base;
+    unsigned long bytes;
+    int cpu;
+};
+
+static void *fault_worker(void *arg)
+{
+    struct fault_job *j = arg;
+    pin_cpu(j->cpu);
+    for (unsigned long off = 0; off < j->bytes; off += PAGE)
+        j->base[off] = 1;
+    return NULL;
+}
+
+/* First touches of FAULT_BYTES by nthreads threads, each on its own CPU
+ * with its own part: nanoseconds per page (wall clock, all threads). */
+static void bench_fault_threads(int nthreads)
+{
+    volatile char *p = mmap(NULL, FAULT_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return;
+    struct fault_job jobs[2];
+    pthread_t t[2];
+    long long c0, w0, c1, w1;
+    bkl_stat(&c0, &w0);
+    long long t0 = now_ns();
+    for (int i = 0; i < nthreads; i++) {
+        jobs[i] = (struct fault_job){p + i * (FAULT_BYTES / nthreads), FAULT_BYTES / nthreads, i};
+        pthread_create(&t[i], NULL, fault_worker, &jobs[i]);
+    }
+    for (int i = 0; i < nthreads; i++)
+        pthread_join(t[i], NULL);
+    long long t1 = now_ns();
+    bkl_stat(&c1, &w1);
+    munmap((void *)p, FAULT_BYTES);
+    char lock[96] = "";
+    if (c0 >= 0)
+        snprintf(lock, sizeof(lock), "; BKL: %lld contentions, %lld us waited", c1 - c0, w1 - w0);
+    printf("BENCH fault_%s %lld (ns per page, %lu MiB first-touched by %d thread%s on CPU%s%s)\n",
+           nthreads == 1 ? "one_thread" : "two_threads", (t1 - t0) / (long long)(FAULT_BYTES / PAGE),
+           FAULT_BYTES >> 20, nthreads, nthreads == 1 ? "" : "s", nthreads == 1 ? " 0" : "s 0 and 1", lock);
+}
+
+static volatile int spin_stop;
+
+static void *spin_on_cpu1(void *arg)
+{
+    (void)arg;
+    pin_cpu(1);
+    while (!spin_stop)
+        ;
+    return NULL;
+}
+
+/* mmap, touch and munmap one page, nanoseconds per round. */
+static long long map_touch_unmap_ns(void)
+{
+    long long t0 = now_ns();
+    for (int i = 0; i < SHOOTDOWN_ROUNDS; i++) {
+        volatile char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        p[0] = 1;
+        munmap((void *)p, PAGE);
+    }
+    return (now_ns() - t0) / SHOOTDOWN_ROUNDS;
+}
+
+/* The price of a shootdown: munmap of a touched page with our address
+ * space on this CPU only, then with a thread of ours spinning on CPU 1
+ * (CPU 1 is in our cpumask: every munmap sends it an IPI and waits). */
+static void bench_munmap_shootdown(void)
+{
+    long long alone = map_touch_unmap_ns();
+    pthread_t t;
+    spin_stop = 0;
+    pthread_create(&t, NULL, spin_on_cpu1, NULL);
+    usleep(10000); /* it reaches CPU 1 */
+    long long sent0 = -1, sent1 = -1;
+    FILE *f = fopen("/proc/vmstat", "r");
+    char key[64];
+    long long v;
+    while (f && fscanf(f, "%63s %lld", key, &v) == 2)
+        if (strcmp(key, "nr_tlb_remote_flush") == 0)
+            sent0 = v;
+    if (f)
+        fclose(f);
+    long long shared = map_touch_unmap_ns();
+    f = fopen("/proc/vmstat", "r");
+    while (f && fscanf(f, "%63s %lld", key, &v) == 2)
+        if (strcmp(key, "nr_tlb_remote_flush") == 0)
+            sent1 = v;
+    if (f)
+        fclose(f);
+    spin_stop = 1;
+    pthread_join(t, NULL);
+    printf("BENCH munmap_alone %lld (ns per mmap+touch+munmap of a page, the address space on one CPU)\n", alone);
+    printf("BENCH munmap_shootdown %lld (ns per mmap+touch+munmap, a thread of ours spinning on CPU 1; %lld shootdowns "
+           "for %d munmaps)\n",
+           shared, sent1 - sent0, SHOOTDOWN_ROUNDS);
+}
+
+/* Run with the argument "smp" on a machine with two CPUs or more. */
+static void bench_smp(void)
+{
+    if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+        printf("BENCH pipe_pingpong_2cpu n/a (one CPU online)\n");
+        return;
+    }
+    pin_cpu(0);
+    bench_pipe_2cpu();
+    bench_munmap_shootdown();
+    bench_fault_threads(1);
+    bench_fault_threads(2);
+}
+
+/* `bench`: the one-CPU figures (make bench runs it with -icount);
+ * `bench smp`: the ones that need two CPUs (without -icount). */
+int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc > 1 && strcmp(argv[1], "smp") == 0) {
+        bench_smp();
+        return 0;
+    }
     bench_getpid();
     bench_first_touch();
     bench_yield();
