@@ -1,13 +1,22 @@
 /*
  * kernel/mutex.h - a sleeping lock: a holder may sleep (wait for the
  * disk, for memory) and those who want it sleep too instead of spinning.
- * On one CPU, code between two sleeps already runs alone; a mutex makes
- * a section that sleeps in the middle (a page fault reading swap) appear
- * atomic to the other threads of the same process.
+ * Under the big kernel lock (kernel/bkl.h) code between two sleeps runs
+ * alone, on any CPU; a mutex makes a section that sleeps in the middle (a
+ * page fault reading swap) appear atomic to the other threads of the same
+ * process. Sleeping passes the BKL on; the mutex stays held.
  *
- * Lock order (who may take what while holding what), innermost last:
- *   mm->mmap_lock (mm/mm.h)   -> frames, swap, disk (never sleep-locks)
- * A task never takes a mutex it holds (mutex_lock panics and says so).
+ * Lock order (who may take what while holding what), outermost first
+ * (docs/smp.md, "Lock order"):
+ *   the BKL (every kernel entry; not a task's: it stays with the CPU)
+ *     -> mm->mmap_lock (mm/mm.h; sleeping)
+ *       -> a page's PG_locked (mm/page.h; sleeping, I/O in flight)
+ *         -> frames, LRU, swap slots, shm objects, page tables (the BKL
+ *            alone; never sleep-locks)
+ *           -> irq_save sections (this CPU's interrupt handlers)
+ * A task never takes a mutex it holds (mutex_lock panics and says so),
+ * never sleeps with interrupts off, and never waits for another CPU while
+ * holding anything but the BKL (the TLB shootdown is the one such wait).
  */
 #ifndef PAGEWISE_KERNEL_MUTEX_H
 #define PAGEWISE_KERNEL_MUTEX_H

@@ -81,8 +81,6 @@ static void kick_idle_cpu(const struct task *t)
         self->need_resched = true;
         return;
     }
-    if (nr_cpus_online == 1)
-        return;
     for (unsigned i = 0; i < nr_cpus_online; i++) {
         struct percpu *p = &percpu_area[i];
         if (p == self || !(t->cpus_allowed >> i & 1) || !cpu_is_idle(p) || p->need_resched)
@@ -102,7 +100,10 @@ void sched_wake_task(struct task *t)
         t->state = TASK_RUNNABLE;
         if (!t->is_idle) {
             list_add_tail(&t->run_node, &sched.runqueue);
-            kick_idle_cpu(t);
+            if (nr_cpus_online > 1)
+                kick_idle_cpu(t);
+            else if (cpu_is_idle(this_cpu())) /* one CPU: t may run here */
+                this_cpu_write(need_resched, true);
         }
     }
     irq_restore(irqs);
