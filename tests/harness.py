@@ -534,6 +534,11 @@ def main():
         if unknown:
             sys.exit("unknown boot(s): %s (try --list)" % ", ".join(unknown))
         boots = [b for b in all_boots if b["name"] in wanted]
+    if args.smp > 1:
+        # Every boot on several CPUs (make test SMP=2): QEMU runs a host
+        # thread per CPU on a host shared with parallel boots, and CPUs
+        # waiting for the big kernel lock spin; give each boot the time.
+        boots = [dict(b, timeout=b.get("timeout", DEFAULT_TIMEOUT) * args.smp) for b in boots]
     if shutil.which(args.qemu) is None:
         sys.exit("QEMU not found: %s (install qemu-system-x86 or pass --qemu)" % args.qemu)
     if not os.path.isfile(args.iso):
