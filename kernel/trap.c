@@ -218,7 +218,9 @@ void trap_dispatch(struct trap_frame *tf)
         bkl_lock_fresh();
     else
         bkl_lock();
-    if (v >= IRQ_VECTOR_BASE && v < IRQ_VECTOR_BASE + NR_IRQS) {
+    if (v == T_PF) { /* first: the hot case (every first touch, every copy-on-write) */
+        handle_page_fault(tf);
+    } else if (v >= IRQ_VECTOR_BASE && v < IRQ_VECTOR_BASE + NR_IRQS) {
         irq_dispatch((unsigned)(v - IRQ_VECTOR_BASE));
         if (v == IRQ_VECTOR_BASE + IRQ_TIMER) { /* the PIT: no APIC, one CPU */
             sched_tick(trap_from_user(tf));
@@ -228,8 +230,6 @@ void trap_dispatch(struct trap_frame *tf)
         lapic_spurious_interrupt();
     } else if (v == ERROR_APIC_VECTOR) {
         lapic_error_interrupt();
-    } else if (v == T_PF) {
-        handle_page_fault(tf);
     } else if (v == T_DF) {
         handle_double_fault(tf);
     } else if (trap_from_user(tf)) {

@@ -862,6 +862,58 @@ static const char *process_signal_body(void)
  * handler in that one thread, once. */
 static const char *thr_signal_to_process(void) { return in_child(process_signal_body); }
 
+static int suspend_returned; /* the thread in sigsuspend came back */
+
+/* Thread 0 waits in sigsuspend (SIGUSR1 unblocked only there); the others
+ * keep it blocked and sleep. */
+static void *suspend_fn(void *arg)
+{
+    uintptr_t i = (uintptr_t)arg;
+    sig_tids[i] = gettid_();
+    ADD(sig_ready, 1);
+    if (i == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigsuspend(&none); /* returns after the handler ran */
+        ADD(suspend_returned, 1);
+    }
+    while (!sig_stop)
+        sleep_ms(1);
+    return NULL;
+}
+
+static const char *suspend_body(void)
+{
+    pthread_t t[NSIG_THREADS];
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    set_handler(SIGUSR1, record_tid, 0);
+    sigprocmask(SIG_BLOCK, &usr1, NULL); /* inherited by every thread */
+    for (uintptr_t i = 0; i < NSIG_THREADS; i++)
+        START(&t[i], suspend_fn, (void *)i);
+    CHECK(wait_flag(&sig_ready, NSIG_THREADS), "the threads did not start");
+    sleep_ms(20); /* thread 0 is asleep in sigsuspend by now */
+    kill(getpid(), SIGUSR1);
+    int got = wait_flag(&suspend_returned, 1);
+    const char *why = PASS;
+    if (!got)
+        why = FAIL("kill(getpid(), SIGUSR1) did not wake the thread asleep in sigsuspend, the only one that takes it");
+    else if (sig_tid != sig_tids[0])
+        why = FAIL("the signal was handled by tid %d, not by %d (asleep in sigsuspend)", (int)sig_tid, (int)sig_tids[0]);
+    sig_stop = 1;
+    if (!got)
+        return why; /* the sleeper cannot be joined: the child's exit ends it */
+    for (int i = 0; i < NSIG_THREADS; i++)
+        JOIN(t[i], NULL);
+    return why;
+}
+
+/* A process-directed signal must wake a sleeping thread that takes it:
+ * every thread blocks SIGUSR1 but one, asleep in sigsuspend; kill() has
+ * to find that one and wake it (kernel/signal.c:wake_group_for). */
+static const char *thr_signal_wakes_sleeping_thread(void) { return in_child(suspend_body); }
+
 static int pend_phase; /* 1: look at sigpending; 2: unblock */
 static int pend_seen;  /* threads that saw SIGUSR1 pending */
 
@@ -1590,6 +1642,7 @@ static const struct test tests[] = {
     TEST(thr_ids_and_proc_task),
     TEST(thr_proc_tid_hidden),
     TEST(thr_signal_to_process),
+    TEST(thr_signal_wakes_sleeping_thread),
     TEST(thr_signal_pending_until_unblocked),
     TEST(thr_tgkill_one_thread),
     TEST(thr_sigmask_per_thread),
