@@ -94,9 +94,12 @@ void irq_dispatch(unsigned irq)
         return;
     }
     irqs.count[irq]++;
-    this_cpu()->irq_count[irq]++; /* /proc/interrupts */
+    struct percpu *cpu = this_cpu();
+    cpu->irq_count[irq]++; /* /proc/interrupts */
+    cpu->irq_nesting++;    /* the handler's locks are its own context (kernel/lockdep.h) */
     if (irqs.fn[irq])
         irqs.fn[irq](irqs.arg[irq]);
+    cpu->irq_nesting--;
     if (irqs.madt)
         lapic_eoi();
     else

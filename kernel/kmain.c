@@ -12,6 +12,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/cpu.h"
 #include "kernel/gdt.h"
+#include "kernel/lockdep.h"
 #include "kernel/multiboot.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
@@ -141,6 +142,7 @@ void kmain(uint32_t mbi_phys)
         panic("malformed multiboot2 information at %#x", mbi_phys);
     setup_cmdline();                        /* quiet, test=, mem=, init= */
     gdt_init();                             /* segments, TSS, IST stacks, GS: CPU 0's */
+    lockdep_init();                         /* lockdep: check the lock order */
     idt_init();                             /* exceptions and IRQ gates */
     multiboot_print_memory_map(&boot_info); /* the firmware's RAM map */
     pmm_init(&boot_info, cmdline_parse_size(cmdline_get("mem"))); /* frames */

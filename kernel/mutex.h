@@ -7,13 +7,16 @@
  * process. Sleeping passes the BKL on; the mutex stays held.
  *
  * Lock order (who may take what while holding what), outermost first
- * (docs/smp.md, "Lock order"):
+ * (docs/smp.md, "Lock order"; kernel/lockdep.h checks it in test boots):
  *   the BKL (every kernel entry; not a task's: it stays with the CPU)
  *     -> mm->mmap_lock (mm/mm.h; sleeping)
- *       -> a page's PG_locked (mm/page.h; sleeping, I/O in flight)
- *         -> frames, LRU, swap slots, shm objects, page tables (the BKL
- *            alone; never sleep-locks)
- *           -> irq_save sections (this CPU's interrupt handlers)
+ *       -> swap_io (mm/swap_io.c; sleeping: the disk, one request)
+ *         -> a page's PG_locked (mm/page.h; waited on while I/O is in flight)
+ *           -> vmap_area_lock -> slab_lock -> zone->lock -> logbuf_lock
+ *              (spinlocks: mm/vmalloc.c, mm/kmalloc.c, mm/pmm.c,
+ *              kernel/printk.c)
+ *           LRU, swap slots, shm objects, page tables: the BKL alone
+ *             -> irq_save sections (this CPU's interrupt handlers)
  * A task never takes a mutex it holds (mutex_lock panics and says so),
  * never sleeps with interrupts off, and never waits for another CPU while
  * holding anything but the BKL (the TLB shootdown is the one such wait).
@@ -22,15 +25,18 @@
 #define PAGEWISE_KERNEL_MUTEX_H
 
 #include "kernel/list.h"
+#include "kernel/lockdep.h"
 #include "kernel/sched.h"
 
 struct mutex {
     struct task *owner;  /* NULL: free */
     struct wait_queue waiters;
-    const char *name;    /* for the panic message */
+    struct lock_class *class; /* its name, and its place in the lock order (kernel/lockdep.h) */
 };
 
-void mutex_init(struct mutex *m, const char *name);
+/* Set up m as a lock of class c: every mutex initialised at one place
+ * shares one class (all mmap_locks are "mmap_lock"). */
+void mutex_init(struct mutex *m, struct lock_class *c);
 void mutex_lock_slow(struct mutex *m);
 void mutex_unlock_slow(struct mutex *m);
 
@@ -41,8 +47,9 @@ void mutex_unlock_slow(struct mutex *m);
  * code, so nothing can run between the test and the store (interrupt
  * handlers never take a mutex). Without the BKL this would need an
  * atomic compare-and-swap. */
-static inline void mutex_lock(struct mutex *m)
+static inline __attribute__((always_inline)) void mutex_lock(struct mutex *m)
 {
+    lockdep_acquire_if(m->class, LOCK_SLEEP);
     if (__builtin_expect(m->owner == NULL, 1))
         m->owner = current;
     else
@@ -56,6 +63,7 @@ static inline void mutex_unlock(struct mutex *m)
         m->owner = NULL;
     else
         mutex_unlock_slow(m);
+    lockdep_release_if(m->class);
 }
 /* Does the current task hold m? */
 bool mutex_is_mine(const struct mutex *m);

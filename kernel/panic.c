@@ -14,6 +14,7 @@
 #include "drivers/debugexit.h"
 #include "kernel/cmdline.h"
 #include "kernel/ksyms.h"
+#include "kernel/lockdep.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
 #include "kernel/x86.h"
@@ -82,6 +83,8 @@ static void panic_enter(void)
             hlt();
     }
     panicking = true;
+    printk_bust_lock();       /* this CPU may hold it, or another one that stopped */
+    lockdep.enabled = false; /* no report about the locks the panic path breaks */
 }
 
 void panic(const char *fmt, ...)

@@ -26,6 +26,7 @@
 
 #include "kernel/cpuinfo.h"
 #include "kernel/gdt.h"
+#include "kernel/lockdep.h"
 
 #define NR_CPUS 8 /* Linux: CONFIG_NR_CPUS; the tests boot 1, 2 and 4 */
 #define PERCPU_NR_IRQS 16 /* drivers/irq.h: NR_IRQS, the ISA lines */
@@ -55,6 +56,8 @@ struct percpu {
     uint64_t nr_tlb_shootdowns; /* TLB: shootdown requests it answered */
     uint64_t bkl_contended;   /* times it found the BKL taken and spun */
     uint64_t bkl_spin_cycles; /* TSC cycles spent spinning for it */
+    unsigned irq_nesting;     /* interrupt handlers running (drivers/irq.c:irq_dispatch) */
+    struct lockdep_held boot_held; /* locks held before this CPU runs a task (kernel/lockdep.h) */
     struct cpuinfo info;      /* CPUID as this CPU answers it: /proc/cpuinfo */
 };
 

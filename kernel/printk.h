@@ -36,6 +36,8 @@ void vprintk(int level, const char *fmt, va_list ap);
 
 /* Messages with a level number above this are not shown on the console. */
 void printk_set_console_level(int level);
+/* A panic: print without taking the console lock from now on. */
+void printk_bust_lock(void);
 
 /* Formatting, kernel/vsprintf.c: %d %i %u %x %X %o %p %s %c %%, with l/ll/z/h
  * length modifiers, width, precision, and the flags - 0 + space #. */

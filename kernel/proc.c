@@ -306,6 +306,7 @@ void proc_exit(int status)
 {
     struct task *t = current;
     struct thread_group *g = t->group;
+    lockdep_task_exit();   /* it may hold no lock now */
     futex_exit_release(t); /* CLONE_CHILD_CLEARTID, robust futexes: while the mm is there */
     bool irqs = irq_save();
     list_del(&t->thread_node);

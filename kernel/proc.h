@@ -27,6 +27,7 @@
 #include "kernel/cred.h"
 #include "kernel/fpu.h"
 #include "kernel/list.h"
+#include "kernel/lockdep.h"
 #include "kernel/resource.h"
 #include "kernel/sched.h"
 #include "kernel/trap.h"
@@ -136,6 +137,7 @@ struct task {
     uint64_t slice;          /* ticks used in the current time slice */
     uint64_t cpus_allowed;   /* CPUs it may run on, one bit each (sched_setaffinity) */
     unsigned bkl_depth;      /* times it took the big kernel lock again on top of the first (kernel/bkl.h) */
+    struct lockdep_held held_locks; /* what it holds, for the lock checker (kernel/lockdep.h) */
     bool is_idle;            /* a CPU's idle task: never on the run queue */
     void (*kthread_fn)(void *); /* kernel threads: what to run */
     void *kthread_arg;

@@ -35,6 +35,7 @@
 #include "kernel/compiler.h"
 #include "kernel/cred.h"
 #include "kernel/errno.h"
+#include "kernel/lockdep.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/string.h"
@@ -128,6 +129,12 @@ static long gen_interrupts(struct inode *ino, char *buf, size_t size)
 {
     (void)ino;
     return irq_report(buf, size);
+}
+
+static long gen_lockdep(struct inode *ino, char *buf, size_t size)
+{
+    (void)ino;
+    return lockdep_report(buf, size);
 }
 
 static long gen_lock_stat(struct inode *ino, char *buf, size_t size)
@@ -518,6 +525,7 @@ static const struct file_ops version_ops = {.generate = gen_version};
 static const struct file_ops cpuinfo_ops = {.generate = gen_cpuinfo};
 static const struct file_ops interrupts_ops = {.generate = gen_interrupts};
 static const struct file_ops lock_stat_ops = {.generate = gen_lock_stat};
+static const struct file_ops lockdep_ops = {.generate = gen_lockdep};
 static const struct file_ops self_ops = {.readlink = readlink_self};
 static const struct file_ops sysvipc_shm_ops = {.generate = gen_sysvipc_shm};
 static const struct file_ops swaps_ops = {.generate = gen_swaps};
@@ -547,6 +555,7 @@ void procfs_init(void)
     vfs_add_node("/proc/cpuinfo", S_IFREG | 0444, &cpuinfo_ops);
     vfs_add_node("/proc/interrupts", S_IFREG | 0444, &interrupts_ops);
     vfs_add_node("/proc/lock_stat", S_IFREG | 0444, &lock_stat_ops);
+    vfs_add_node("/proc/lockdep", S_IFREG | 0444, &lockdep_ops);
     vfs_add_node("/proc/self", S_IFLNK | 0777, &self_ops);
     vfs_add_node("/proc/thread-self", S_IFLNK | 0777, &thread_self_ops);
     vfs_add_node("/proc/sysvipc/shm", S_IFREG | 0444, &sysvipc_shm_ops);

@@ -187,6 +187,7 @@ static struct task *pick_next(unsigned cpu)
 
 void schedule(void)
 {
+    lockdep_might_sleep("schedule()");
     bool irqs = irq_save();
     struct percpu *cpu = this_cpu();
     struct task *prev = cpu->current_task, *next;

@@ -190,7 +190,9 @@ static bool trap_dispatch_unlocked(struct trap_frame *tf)
         sched_tick(trap_from_user(tf));
         if (keeps_time) {
             bkl_lock();
+            this_cpu()->irq_nesting++; /* its locks are its own context (kernel/lockdep.h) */
             sched_timer_work();
+            this_cpu()->irq_nesting--;
             bkl_unlock();
         }
     } else {

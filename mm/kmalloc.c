@@ -14,6 +14,7 @@
 
 #include "kernel/compiler.h"
 #include "kernel/panic.h"
+#include "kernel/spinlock.h"
 #include "kernel/string.h"
 #include "kernel/x86.h"
 #include "mm/pmm.h"
@@ -21,11 +22,17 @@
 #define NR_SIZE_CLASSES 8 /* 16 << 0 .. 16 << 7 */
 #define KMALLOC_MIN_SHIFT 4
 
+/* The slabs' free lists (Linux: each kmem_cache's node list_lock; one
+ * lock for all size classes here). Taken before zone->lock: a new or
+ * emptied slab's frame comes from, or goes back to, pmm. */
+static struct lock_class slab_lock_class = LOCK_CLASS_INIT("slab_lock");
+
 static struct {
+    struct spinlock lock;
     struct list_head partial[NR_SIZE_CLASSES];
     bool ready;
     size_t slab_frames;
-} heap;
+} heap = {.lock = SPINLOCK_INIT(&slab_lock_class)};
 
 static unsigned size_class(size_t size)
 {
@@ -83,7 +90,7 @@ void *kmalloc(size_t size)
         return big_alloc(size);
 
     unsigned c = size_class(size);
-    bool irqs = irq_save();
+    bool irqs = spin_lock_irqsave(&heap.lock);
     struct page *p = list_empty(&heap.partial[c]) ? slab_new(c) : list_first_entry(&heap.partial[c], struct page, lru);
     void **obj = NULL;
     if (p) {
@@ -93,7 +100,7 @@ void *kmalloc(size_t size)
         if (!p->slab.freelist) /* full: off the partial list */
             list_del(&p->lru);
     }
-    irq_restore(irqs);
+    spin_unlock_irqrestore(&heap.lock, irqs);
     return obj;
 }
 
@@ -117,7 +124,7 @@ void kfree(void *ptr)
         pmm_free(p, order);
         return;
     }
-    bool irqs = irq_save();
+    bool irqs = spin_lock_irqsave(&heap.lock);
     unsigned c = p->slab.size_class;
     BUG_ON(((uintptr_t)ptr & (PAGE_SIZE - 1)) % class_size(c) != 0);
     if (!p->slab.freelist) /* was full: back on the partial list */
@@ -131,7 +138,7 @@ void kfree(void *ptr)
         heap.slab_frames--;
         pmm_free(p, 0);
     }
-    irq_restore(irqs);
+    spin_unlock_irqrestore(&heap.lock, irqs);
 }
 
 size_t kmalloc_slab_frames(void) { return heap.slab_frames; }

@@ -22,6 +22,7 @@
 #include "mm/vmstat.h"
 
 static LIST_HEAD(all_mms); /* every address space (mm.all), for vm_check */
+static struct lock_class mmap_lock_class = LOCK_CLASS_INIT("mmap_lock"); /* every mm's */
 
 struct list_head *mm_list(void) { return &all_mms; }
 
@@ -37,7 +38,7 @@ struct mm *mm_create(void)
     }
     list_init(&mm->vmas);
     mm->users = 1;
-    mutex_init(&mm->mmap_lock, "mmap_lock");
+    mutex_init(&mm->mmap_lock, &mmap_lock_class);
     list_add_tail(&mm->all, &all_mms);
     return mm;
 }

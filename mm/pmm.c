@@ -29,6 +29,7 @@
 #include "kernel/compiler.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/spinlock.h"
 #include "kernel/string.h"
 #include "kernel/x86.h"
 
@@ -40,7 +41,12 @@ struct phys_range {
 
 struct page *frame_table;
 
+/* The buddy lists and the frame cache: Linux's zone->lock (with its
+ * per-CPU lists the cache would need none; here it is one list). */
+static struct lock_class zone_lock_class = LOCK_CLASS_INIT("zone->lock");
+
 static struct {
+    struct spinlock lock; /* everything below that changes after boot */
     struct list_head free_list[PMM_MAX_ORDER + 1];
     uint64_t nr_free_blocks[PMM_MAX_ORDER + 1];
     uint64_t nr_free;    /* free frames, cached ones included */
@@ -52,7 +58,7 @@ static struct {
     unsigned nr_ram;
     struct phys_range reserved[PMM_MAX_RESERVED]; /* never freed */
     unsigned nr_reserved;
-} pmm;
+} pmm = {.lock = SPINLOCK_INIT(&zone_lock_class)};
 
 extern const char __kernel_end[];
 
@@ -179,7 +185,7 @@ void pmm_init_high(void)
 }
 
 /* Take a block of 2^order frames off the buddy lists, splitting a larger
- * one if need be. NULL if none. Interrupts must be off. */
+ * one if need be. NULL if none. The caller holds pmm.lock. */
 static struct page *buddy_alloc(unsigned order)
 {
     unsigned o = order;
@@ -205,7 +211,7 @@ static struct page *buddy_alloc(unsigned order)
 /* Fill the empty frame cache: one block of PCP_BATCH frames cut into
  * single frames (cheaper than PCP_BATCH order-0 allocations, and the
  * frames are contiguous); if no block that large is left, single frames.
- * Returns whether any frame came. Interrupts must be off. */
+ * Returns whether any frame came. The caller holds pmm.lock. */
 static bool pcp_refill(void)
 {
     struct page *block = buddy_alloc(PCP_BATCH_ORDER);
@@ -226,7 +232,7 @@ static bool pcp_refill(void)
 }
 
 /* Give `count` cached frames (the oldest) back to the buddy lists.
- * Interrupts must be off. */
+ * The caller holds pmm.lock. */
 static void pcp_drain(unsigned count)
 {
     while (count-- && pmm.nr_pcp) {
@@ -240,16 +246,16 @@ static void pcp_drain(unsigned count)
 
 void pmm_drain(void)
 {
-    bool irqs = irq_save();
+    bool irqs = spin_lock_irqsave(&pmm.lock);
     pcp_drain(pmm.nr_pcp);
-    irq_restore(irqs);
+    spin_unlock_irqrestore(&pmm.lock, irqs);
 }
 
 struct page *pmm_alloc(unsigned order)
 {
     if (order > PMM_MAX_ORDER)
         return NULL;
-    bool irqs = irq_save();
+    bool irqs = spin_lock_irqsave(&pmm.lock);
     struct page *head;
     if (order == 0 && (pmm.nr_pcp || pcp_refill())) { /* the fast path */
         head = list_last_entry(&pmm.pcp, struct page, lru); /* the most recently freed: cache-warm */
@@ -262,7 +268,7 @@ struct page *pmm_alloc(unsigned order)
             head = buddy_alloc(order);
         }
         if (!head) {
-            irq_restore(irqs);
+            spin_unlock_irqrestore(&pmm.lock, irqs);
             return NULL;
         }
     }
@@ -275,14 +281,14 @@ struct page *pmm_alloc(unsigned order)
     head->index = 0;
     head->shm_owner = NULL;
     pmm.nr_free -= 1ul << order;
-    irq_restore(irqs);
+    spin_unlock_irqrestore(&pmm.lock, irqs);
     return head;
 }
 
 void pmm_free(struct page *page, unsigned order)
 {
     BUG_ON(page->flags & (PG_buddy | PG_pcp | PG_reserved)); /* double free, or not ours */
-    bool irqs = irq_save();
+    bool irqs = spin_lock_irqsave(&pmm.lock);
     page->refcount = 0;
     pmm.nr_free += 1ul << order;
     if (order == 0) {
@@ -294,7 +300,7 @@ void pmm_free(struct page *page, unsigned order)
         page->flags = 0;
         buddy_free(page_to_pfn(page), order);
     }
-    irq_restore(irqs);
+    spin_unlock_irqrestore(&pmm.lock, irqs);
 }
 
 /* The free block (PG_buddy head) that holds pfn, or NULL if pfn is not
@@ -320,7 +326,7 @@ bool pmm_is_free(uint64_t pfn)
 
 struct page *pmm_take_free(uint64_t pfn)
 {
-    bool irqs = irq_save();
+    bool irqs = spin_lock_irqsave(&pmm.lock);
     struct page *p = pfn_to_page(pfn);
     unsigned o;
     struct page *head;
@@ -343,12 +349,12 @@ struct page *pmm_take_free(uint64_t pfn)
                 base += 1ul << o;
         }
     } else {
-        irq_restore(irqs);
+        spin_unlock_irqrestore(&pmm.lock, irqs);
         return NULL;
     }
     *p = (struct page){.refcount = 1};
     pmm.nr_free--;
-    irq_restore(irqs);
+    spin_unlock_irqrestore(&pmm.lock, irqs);
     return p;
 }
 

@@ -8,6 +8,7 @@
  */
 #include "drivers/ata.h"
 #include "kernel/errno.h"
+#include "kernel/mutex.h"
 #include "kernel/printk.h"
 #include "kernel/sched.h"
 #include "kernel/string.h"
@@ -28,11 +29,15 @@ struct swap_io {
     struct wait_queue wait;
 };
 
+/* The disk takes one request at a time: its holder sleeps while the
+ * transfer runs, so it is a sleeping lock, taken under mmap_lock (a fault
+ * reading swap) and never the other way round. */
+static struct lock_class swap_io_class = LOCK_CLASS_INIT("swap_io");
+
 static struct {
-    struct wait_queue disk_free; /* waiting for the disk to take a request */
-    bool busy;
+    struct mutex disk; /* held from submission to completion */
     uint64_t errors;
-} io = {.busy = false};
+} io;
 
 static void io_complete(struct ata_request *rq)
 {
@@ -59,7 +64,7 @@ static int do_pages_io(uint64_t slot, struct page *const *pages, unsigned n, boo
 {
     static bool init;
     if (!init) {
-        wait_queue_init(&io.disk_free);
+        mutex_init(&io.disk, &swap_io_class);
         init = true;
     }
     struct swap_io s = {.rq = {.write = write, .lba = slot * ATA_SECTORS_PER_PAGE, .nr_pages = n,
@@ -67,10 +72,8 @@ static int do_pages_io(uint64_t slot, struct page *const *pages, unsigned n, boo
     for (unsigned i = 0; i < n; i++)
         s.rq.bufs[i] = page_to_virt(pages[i]);
     wait_queue_init(&s.wait);
-    bool irqs = irq_save();
-    while (io.busy)
-        sleep_on(&io.disk_free);
-    io.busy = true;
+    mutex_lock(&io.disk);
+    bool irqs = irq_save(); /* the completion interrupt: not before we sleep */
     sched_io_begin();
     int r = ata_submit(&s.rq);
     /* Wait, but not forever. Time is judged by the TSC clock: timer ticks
@@ -96,9 +99,8 @@ static int do_pages_io(uint64_t slot, struct page *const *pages, unsigned n, boo
                s.rq.lba, s.rq.lba + n * ATA_SECTORS_PER_PAGE - 1);
     }
     sched_io_end();
-    io.busy = false;
-    wake_up(&io.disk_free);
     irq_restore(irqs);
+    mutex_unlock(&io.disk);
     if (r)
         io.errors++;
     else if (slot != 0) { /* page 0 is the header, read once at boot: not a swapped page */

@@ -18,6 +18,7 @@
 #include "kernel/ksyms.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/spinlock.h"
 #include "kernel/string.h"
 #include "kernel/x86.h"
 #include "mm/kmalloc.h"
@@ -34,10 +35,15 @@ struct vm_area {
     struct list_head list;
 };
 
+/* The list of areas (Linux's vmap_area_lock). Held while an area's pages
+ * are mapped or unmapped, so zone->lock nests inside it. */
+static struct lock_class vmap_lock_class = LOCK_CLASS_INIT("vmap_area_lock");
+
 static struct {
+    struct spinlock lock;
     struct list_head areas; /* sorted by addr */
     bool ready;
-} vmap;
+} vmap = {.lock = SPINLOCK_INIT(&vmap_lock_class)};
 
 static size_t area_span(const struct vm_area *a) { return (a->nr_pages + 1) * PAGE_SIZE; }
 
@@ -94,7 +100,7 @@ static void *vmalloc_for(size_t size, const void *caller)
     struct vm_area *a = kmalloc(sizeof(*a));
     if (!a)
         return NULL;
-    bool irqs = irq_save();
+    bool irqs = spin_lock_irqsave(&vmap.lock);
     struct list_head *before;
     a->addr = find_gap((nr_pages + 1) * PAGE_SIZE, &before);
     a->nr_pages = nr_pages;
@@ -113,10 +119,10 @@ static void *vmalloc_for(size_t size, const void *caller)
         }
     }
     list_add_tail(&a->list, before);
-    irq_restore(irqs);
+    spin_unlock_irqrestore(&vmap.lock, irqs);
     return (void *)a->addr;
 fail:
-    irq_restore(irqs);
+    spin_unlock_irqrestore(&vmap.lock, irqs);
     kfree(a);
     return NULL;
 }
@@ -131,7 +137,7 @@ void *vmap_io(uint64_t phys, size_t size, uint64_t cache_bits, const void *calle
     struct vm_area *a = nr_pages ? kmalloc(sizeof(*a)) : NULL;
     if (!a)
         return NULL;
-    bool irqs = irq_save();
+    bool irqs = spin_lock_irqsave(&vmap.lock);
     struct list_head *before;
     *a = (struct vm_area){.addr = find_gap((nr_pages + 1) * PAGE_SIZE, &before), .nr_pages = nr_pages,
                           .caller = caller, .phys = first};
@@ -143,12 +149,12 @@ void *vmap_io(uint64_t phys, size_t size, uint64_t cache_bits, const void *calle
             a->addr = 0;
         }
     if (!a->addr) {
-        irq_restore(irqs);
+        spin_unlock_irqrestore(&vmap.lock, irqs);
         kfree(a);
         return NULL;
     }
     list_add_tail(&a->list, before);
-    irq_restore(irqs);
+    spin_unlock_irqrestore(&vmap.lock, irqs);
     return (void *)(a->addr + (phys - first));
 }
 
@@ -156,7 +162,7 @@ void vfree(void *addr)
 {
     if (!addr)
         return;
-    bool irqs = irq_save();
+    bool irqs = spin_lock_irqsave(&vmap.lock);
     struct list_head *pos;
     list_for_each(pos, &vmap.areas)
     {
@@ -168,7 +174,7 @@ void vfree(void *addr)
                     paging_unmap(paging_kernel_pml4(), a->addr + i * PAGE_SIZE, NULL);
             else
                 unmap_pages(a->addr, a->nr_pages);
-            irq_restore(irqs);
+            spin_unlock_irqrestore(&vmap.lock, irqs);
             kfree(a);
             return;
         }
@@ -206,7 +212,7 @@ void kstack_free(uintptr_t top)
 size_t vmalloc_report(char *buf, size_t size)
 {
     size_t len = 0;
-    bool irqs = irq_save();
+    bool irqs = spin_lock_irqsave(&vmap.lock);
     struct list_head *pos;
     list_for_each(pos, &vmap.areas)
     {
@@ -222,6 +228,6 @@ size_t vmalloc_report(char *buf, size_t size)
         else
             len += (size_t)snprintf(buf + len, size - len, " pages=%lu vmalloc\n", a->nr_pages);
     }
-    irq_restore(irqs);
+    spin_unlock_irqrestore(&vmap.lock, irqs);
     return len;
 }

@@ -74,6 +74,27 @@ BOOTS = [
             r"ktest_panic_page_fault\+0x",
         ],
     },
+    # The lock checker (kernel/lockdep.h) for real: two spinlocks taken in
+    # both orders panic at the second order, naming both classes and sites.
+    {
+        "name": "panic_lock_inversion",
+        "cmdline": "test=panic_lock_inversion",
+        "timeout": 60,
+        "kind": "panic",
+        "expect": [r"KERNEL PANIC: lockdep: lock order inversion: ktest_panic_a taken at "
+                   r"ktest_panic_lock_inversion\+0x[0-9a-f]+ while holding ktest_panic_b",
+                   r"the other order, ktest_panic_a then ktest_panic_b, was seen at ktest_panic_lock_inversion\+0x"],
+    },
+    # schedule() with a spinlock held: the CPU would switch with interrupts
+    # off and the lock taken.
+    {
+        "name": "panic_sleep_with_spinlock",
+        "cmdline": "test=panic_sleep_with_spinlock",
+        "timeout": 60,
+        "kind": "panic",
+        "expect": [r"KERNEL PANIC: lockdep: schedule\(\) with spinlock ktest_panic_a held "
+                   r"\(taken at ktest_panic_sleep_with_spinlock\+0x"],
+    },
 ]
 
 # ---- user-space tests: ordinary static Linux programs (tests/user/), run

@@ -159,7 +159,11 @@ def qemu_command(args, boot, log_path):
         cmd += ["-drive", blkdebug_drive(args, boot, make_swap_image(args, boot))]
     elif boot.get("swap"):  # a swap disk on the primary IDE channel
         cmd += ["-drive", "file=%s,format=raw,if=ide,index=0" % make_swap_image(args, boot)]
+    # Every test boot runs the lock checker (kernel/lockdep.h): first, since
+    # the words after a "--" are init's arguments.
     cmdline = boot.get("cmdline", "")
+    if boot.get("lockdep", True):
+        cmdline = ("lockdep " + cmdline).strip()
     if cmdline:
         cmd += ["-fw_cfg", "name=opt/pagewise/cmdline,string=" + cmdline.replace(",", ",,")]
     return cmd + list(boot.get("qemu_args", []))
