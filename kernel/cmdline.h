@@ -9,6 +9,8 @@
  *   panic=halt     on panic, halt instead of powering QEMU off
  *   swap=off       do not use the swap disk
  *   reclaim=NAME   page replacement: clock (default), fifo, random
+ *   lockdep        check the lock order (kernel/lockdep.h)
+ * (README.md lists the others: noapic, nosmp, acpi=off, vmcheck, ...)
  */
 #ifndef PAGEWISE_KERNEL_CMDLINE_H
 #define PAGEWISE_KERNEL_CMDLINE_H

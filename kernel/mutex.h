@@ -12,10 +12,11 @@
  *     -> mm->mmap_lock (mm/mm.h; sleeping)
  *       -> swap_io (mm/swap_io.c; sleeping: the disk, one request)
  *         -> a page's PG_locked (mm/page.h; waited on while I/O is in flight)
- *           -> vmap_area_lock -> slab_lock -> zone->lock -> logbuf_lock
- *              (spinlocks: mm/vmalloc.c, mm/kmalloc.c, mm/pmm.c,
- *              kernel/printk.c)
- *           LRU, swap slots, shm objects, page tables: the BKL alone
+ *           -> shm_object->lock -> swap_lock -> lru_lock, vmap_area_lock
+ *              -> slab_lock -> zone->lock -> logbuf_lock (spinlocks:
+ *              mm/shm.c, mm/swapfile.c, mm/vmscan.c, mm/vmalloc.c,
+ *              mm/kmalloc.c, mm/pmm.c, kernel/printk.c)
+ *           page tables: the BKL (and mmap_lock across a sleep)
  *             -> irq_save sections (this CPU's interrupt handlers)
  * A task never takes a mutex it holds (mutex_lock panics and says so),
  * never sleeps with interrupts off, and never waits for another CPU while

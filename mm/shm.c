@@ -26,6 +26,10 @@
 #include "mm/vmalloc.h"
 
 static uint64_t shm_frames; /* frames held by all objects */
+/* Every object's lock is one class: taken before swap_lock (a page's
+ * slot reference changes with the entry), never while sleeping (a fault
+ * reads swap or allocates without it, then checks the entry again). */
+static struct lock_class shm_object_class = LOCK_CLASS_INIT("shm_object->lock");
 static LIST_HEAD(shm_objects); /* every object (shm_object.all), for vm_check */
 
 struct list_head *shm_object_list(void) { return &shm_objects; }
@@ -42,6 +46,7 @@ struct shm_object *shm_object_create(size_t size)
         kfree(obj);
         return NULL;
     }
+    obj->lock = (struct spinlock)SPINLOCK_INIT(&shm_object_class);
     list_init(&obj->vmas);
     list_add_tail(&obj->all, &shm_objects);
     return obj;
@@ -102,7 +107,10 @@ void shm_object_orphan(struct shm_object *obj)
         shm_object_free(obj);
 }
 
-/* The object takes a hold on p as its page at index. */
+static void swapped_in_locked(struct shm_object *obj, size_t index, struct page *p, uint64_t slot);
+
+/* The object takes a hold on p as its page at index. The caller holds
+ * obj->lock. */
 static void own_page(struct shm_object *obj, size_t index, struct page *p)
 {
     page_get(p);
@@ -136,18 +144,21 @@ int shm_object_page(struct shm_object *obj, size_t index, struct page **pp, bool
             if (r)
                 return r;
         }
+        bool irqs = spin_lock_irqsave(&obj->lock);
         if (obj->pages[index] != e) { /* someone else filled the entry while we slept */
+            spin_unlock_irqrestore(&obj->lock, irqs);
             page_unpin(p);
             if (p->flags & PG_swapcache)
                 swap_cache_trim(p);
             continue;
         }
-        if (!e) {
+        if (!e)
             own_page(obj, index, p);
-        } else {
-            shm_page_swapped_in(obj, index, p, SHM_SLOT(e));
+        else
+            swapped_in_locked(obj, index, p, SHM_SLOT(e));
+        spin_unlock_irqrestore(&obj->lock, irqs);
+        if (e)
             vm_check_after("swap-in");
-        }
         *pp = p;
         return 0;
     }
@@ -156,19 +167,29 @@ int shm_object_page(struct shm_object *obj, size_t index, struct page **pp, bool
 void shm_page_swapped_out(struct page *p, uint64_t slot)
 {
     struct shm_object *obj = p->shm_owner;
+    bool irqs = spin_lock_irqsave(&obj->lock);
     obj->pages[p->shm_index] = SHM_SWAPPED(slot);
     swap_slot_get(slot); /* the object's reference on the slot */
     p->shm_owner = NULL;
     shm_frames--;
     page_put(p); /* the object's hold on the frame (the swap cache still holds it) */
+    spin_unlock_irqrestore(&obj->lock, irqs);
 }
 
-void shm_page_swapped_in(struct shm_object *obj, size_t index, struct page *p, uint64_t slot)
+/* shm_page_swapped_in with obj->lock held. */
+static void swapped_in_locked(struct shm_object *obj, size_t index, struct page *p, uint64_t slot)
 {
     if (obj->pages[index] != SHM_SWAPPED(slot))
         return; /* the object already has it back */
     own_page(obj, index, p);
     swap_slot_put(slot);
+}
+
+void shm_page_swapped_in(struct shm_object *obj, size_t index, struct page *p, uint64_t slot)
+{
+    bool irqs = spin_lock_irqsave(&obj->lock);
+    swapped_in_locked(obj, index, p, slot);
+    spin_unlock_irqrestore(&obj->lock, irqs);
 }
 
 uint64_t shm_nr_pages(void) { return shm_frames; }
@@ -198,5 +219,8 @@ long shm_map(struct mm *mm, struct shm_object *obj, uintptr_t addr, size_t len, 
 
 void shm_object_replace_page(struct page *old, struct page *new)
 {
-    old->shm_owner->pages[old->shm_index] = (uintptr_t)new;
+    struct shm_object *obj = old->shm_owner;
+    bool irqs = spin_lock_irqsave(&obj->lock);
+    obj->pages[old->shm_index] = (uintptr_t)new;
+    spin_unlock_irqrestore(&obj->lock, irqs);
 }

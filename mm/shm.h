@@ -13,10 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/spinlock.h"
 #include "mm/mm.h"
 #include "mm/page.h"
 
 struct shm_object {
+    struct spinlock lock; /* pages[]: filling an entry, swapping it out and in */
     size_t nr_pages;
     uintptr_t *pages;     /* each page: 0 (never touched), a struct page *, or
                            * SHM_SWAPPED(slot) when reclaim moved it to swap */

@@ -29,6 +29,7 @@
 #include "drivers/ata.h"
 #include "kernel/compiler.h"
 #include "kernel/printk.h"
+#include "kernel/spinlock.h"
 #include "kernel/string.h"
 #include "mm/kmalloc.h"
 #include "mm/pmm.h"
@@ -45,7 +46,15 @@
 #define SWAP_VERSION 1
 #define SLOT_BAD 0xffff
 
+/* The slot counts and the swap cache (Linux's swap_info->lock and the
+ * swap cache's xarray lock, one here). Readers of one count (a fault
+ * looking up its slot) hold the big kernel lock; every change takes this
+ * lock too. Freeing the last reference of a cached page frees the frame
+ * under it: zone->lock nests inside. */
+static struct lock_class swap_lock_class = LOCK_CLASS_INIT("swap_lock");
+
 static struct {
+    struct spinlock lock;
     bool active;
     char model[41];
     uint64_t nr_slots;       /* slots 1 .. nr_slots - 1 hold pages */
@@ -55,7 +64,7 @@ static struct {
     struct page **cache;     /* the swap cache, by slot */
     uint8_t *failed;         /* 1: an I/O on the slot failed; retire it when unused */
     uint64_t nr_cached;
-} swp;
+} swp = {.lock = SPINLOCK_INIT(&swap_lock_class)};
 
 bool swap_active(void) { return swp.active; }
 uint64_t swap_total_pages(void) { return swp.active ? swp.nr_slots - 1 : 0; }
@@ -136,21 +145,26 @@ uint64_t swap_slot_alloc(void)
 {
     if (!swp.active || swp.nr_free == 0)
         return 0;
-    for (uint64_t n = 0; n < swp.nr_slots; n++) {
+    bool irqs = spin_lock_irqsave(&swp.lock);
+    uint64_t found = 0;
+    for (uint64_t n = 0; n < swp.nr_slots && !found; n++) {
         uint64_t s = swp.next;
         swp.next = swp.next + 1 < swp.nr_slots ? swp.next + 1 : 1;
         if (swp.map[s] == 0 && !swp.cache[s]) {
             swp.nr_free--; /* the caller puts a page in the swap cache for it at once */
-            return s;
+            found = s;
         }
     }
-    return 0;
+    spin_unlock_irqrestore(&swp.lock, irqs);
+    return found;
 }
 
 void swap_slot_get(uint64_t slot)
 {
+    bool irqs = spin_lock_irqsave(&swp.lock);
     BUG_ON(swp.map[slot] >= SWAP_MAP_MAX); /* callers ask swap_slot_has_room first */
     swp.map[slot]++;
+    spin_unlock_irqrestore(&swp.lock, irqs);
 }
 
 bool swap_slot_has_room(uint64_t slot, unsigned n) { return (unsigned)swp.map[slot] + n <= SWAP_MAP_MAX; }
@@ -165,14 +179,18 @@ static void slot_release_if_unused(uint64_t slot)
         swp.nr_free++;
 }
 
+static void cache_trim_locked(struct page *p);
+
 void swap_slot_put(uint64_t slot)
 {
+    bool irqs = spin_lock_irqsave(&swp.lock);
     if (--swp.map[slot] == 0) {
         if (swp.cache[slot])
-            swap_cache_trim(swp.cache[slot]); /* no entry left: the copy may be useless */
+            cache_trim_locked(swp.cache[slot]); /* no entry left: the copy may be useless */
         else
             slot_release_if_unused(slot);
     }
+    spin_unlock_irqrestore(&swp.lock, irqs);
 }
 
 unsigned swap_slot_count(uint64_t slot) { return swp.map[slot] == SLOT_BAD ? 0 : swp.map[slot]; }
@@ -224,16 +242,24 @@ struct page *swap_cache_lookup(uint64_t slot) { return swp.active ? swp.cache[sl
 /* The swap cache holds a reference on the frame. */
 void swap_cache_add(struct page *p, uint64_t slot)
 {
+    bool irqs = spin_lock_irqsave(&swp.lock);
     p->flags |= PG_swapcache;
     p->swap_slot = slot;
     page_get(p);
     swp.cache[slot] = p;
     swp.nr_cached++;
+    spin_unlock_irqrestore(&swp.lock, irqs);
 }
 
-void swap_cache_replace(struct page *old, struct page *new) { swp.cache[old->swap_slot] = new; }
+void swap_cache_replace(struct page *old, struct page *new)
+{
+    bool irqs = spin_lock_irqsave(&swp.lock);
+    swp.cache[old->swap_slot] = new;
+    spin_unlock_irqrestore(&swp.lock, irqs);
+}
 
-void swap_cache_remove(struct page *p)
+/* swap_cache_remove with swp.lock held. */
+static void cache_remove_locked(struct page *p)
 {
     uint64_t slot = p->swap_slot;
     swp.cache[slot] = NULL;
@@ -243,13 +269,28 @@ void swap_cache_remove(struct page *p)
     page_put(p);
 }
 
+void swap_cache_remove(struct page *p)
+{
+    bool irqs = spin_lock_irqsave(&swp.lock);
+    cache_remove_locked(p);
+    spin_unlock_irqrestore(&swp.lock, irqs);
+}
+
+/* swap_cache_trim with swp.lock held. Pins do not keep a page in the
+ * cache: a pinner holds the frame itself. (Waiting for pins to go would
+ * need a trim at every unpin: a COW copy whose sharer exited while it
+ * slept once left its original behind.) */
+static void cache_trim_locked(struct page *p)
+{
+    if ((p->flags & PG_swapcache) && !p->mapcount && !(p->flags & PG_locked) && swp.map[p->swap_slot] == 0)
+        cache_remove_locked(p);
+}
+
 void swap_cache_trim(struct page *p)
 {
-    /* Pins do not keep a page in the cache: a pinner holds the frame itself.
-     * (Waiting for pins to go would need a trim at every unpin: a COW copy
-     * whose sharer exited while it slept once left its original behind.) */
-    if ((p->flags & PG_swapcache) && !p->mapcount && !(p->flags & PG_locked) && swp.map[p->swap_slot] == 0)
-        swap_cache_remove(p);
+    bool irqs = spin_lock_irqsave(&swp.lock);
+    cache_trim_locked(p);
+    spin_unlock_irqrestore(&swp.lock, irqs);
 }
 
 size_t swap_report(char *buf, size_t size)

@@ -16,6 +16,12 @@
  *            PTE becomes a swap entry.
  *
  * FIFO takes the head without looking at Accessed; random takes any page.
+ *
+ * The list has its own spinlock, lru_lock (Linux's lruvec lock): held
+ * while a page joins or leaves it and while the hand moves. The victim
+ * stays valid after the lock is given back because the caller holds the
+ * big kernel lock until reclaim_page pins it (Linux instead isolates the
+ * page from the list with a reference, under the lock).
  */
 #include "mm/vmscan.h"
 
@@ -27,6 +33,7 @@
 #include "kernel/random.h"
 #include "kernel/sched.h"
 #include "kernel/signal.h"
+#include "kernel/spinlock.h"
 #include "kernel/string.h"
 #include "kernel/x86.h"
 #include "mm/fault.h"
@@ -42,33 +49,51 @@
 
 #define OOM_RETRIES 100
 
+static struct lock_class lru_lock_class = LOCK_CLASS_INIT("lru_lock");
+
 static struct {
+    struct spinlock lock; /* lru and nr_lru */
     struct list_head lru; /* user frames, oldest first */
     uint64_t nr_lru;
     const struct reclaim_policy *policy;
     struct wait_queue kswapd_wait;
     bool kswapd_ready, kswapd_running;
-} vm;
+} vm = {.lock = SPINLOCK_INIT(&lru_lock_class)};
 
 void lru_add(struct page *p)
 {
+    bool irqs = spin_lock_irqsave(&vm.lock);
     list_add_tail(&p->lru, &vm.lru);
     vm.nr_lru++;
+    spin_unlock_irqrestore(&vm.lock, irqs);
 }
 
 void lru_del(struct page *p)
 {
+    bool irqs = spin_lock_irqsave(&vm.lock);
     list_del(&p->lru);
     vm.nr_lru--;
+    spin_unlock_irqrestore(&vm.lock, irqs);
 }
 
 void lru_replace(struct page *old, struct page *new)
 {
+    bool irqs = spin_lock_irqsave(&vm.lock);
     new->lru.next = old->lru.next;
     new->lru.prev = old->lru.prev;
     new->lru.next->prev = &new->lru;
     new->lru.prev->next = &new->lru;
     old->lru.next = old->lru.prev = NULL;
+    spin_unlock_irqrestore(&vm.lock, irqs);
+}
+
+/* The policy's next victim, the hand moved under lru_lock; NULL if none. */
+static struct page *lru_pick_victim(void)
+{
+    bool irqs = spin_lock_irqsave(&vm.lock);
+    struct page *p = vm.policy->pick();
+    spin_unlock_irqrestore(&vm.lock, irqs);
+    return p;
 }
 
 const struct list_head *lru_list(void) { return &vm.lru; }
@@ -322,7 +347,7 @@ unsigned try_to_free_pages(unsigned n)
     struct swap_batch b = {.n = 0};
     unsigned freed = 0;
     for (unsigned tries = 0; freed + b.n < n && tries < 4 * n; tries++) {
-        struct page *p = vm.policy->pick();
+        struct page *p = lru_pick_victim();
         if (!p)
             break;
         freed += reclaim_page(p, &b);
