@@ -258,10 +258,10 @@ int paging_protect_local(pte_t *pml4, uintptr_t va, uint64_t flags)
     pte_t *e = paging_walk(pml4, va, false, &level);
     if (!e || level != 1 || !(*e & (PTE_P | PTE_PROTNONE)))
         return -EINVAL;
-    bool was_present = *e & PTE_P;
-    pte_t keep = *e & (PTE_ADDR_MASK | PTE_A | PTE_D);
     flags &= PTE_FLAGS_MASK & ~(PTE_A | PTE_D | PTE_P);
-    *e = keep | flags | ((flags & PTE_PROTNONE) ? 0 : PTE_P);
+    /* Atomic: a thread on another CPU may set D in this entry meanwhile. */
+    pte_t old = pte_modify(e, PTE_ADDR_MASK | PTE_A | PTE_D, flags | ((flags & PTE_PROTNONE) ? 0 : PTE_P));
+    bool was_present = old & PTE_P;
     if (was_present)
         flush_if_live(pml4, va);
     return was_present;
@@ -291,8 +291,7 @@ static uint64_t unmap_range(pte_t *pml4, uintptr_t start, uintptr_t end,
         for (; va < stop; va += PAGE_SIZE) {
             pte_t *leaf = &path[1][pt_index(va, 1)];
             if (*leaf) { /* a frame, a PROT_NONE frame or a swap entry */
-                pte_t old = *leaf;
-                *leaf = 0;
+                pte_t old = pte_xchg(leaf, 0); /* with the D bit another CPU may be setting */
                 if (put)
                     put(old, va, arg);
                 n++;
