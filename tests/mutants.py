@@ -74,6 +74,7 @@ muts = [
  ("a CPU loading an address space does not join its cpumask (no one to shoot down)", "mm/mm.c", "        if (nr_cpus_online > 1)\n            tlb_cpumask_switch(old, pa);", "", [], "t_shootdown_smp2"),
  ("a CPU spinning for the BKL does not answer shootdowns (the classic SMP deadlock)", "kernel/bkl.c", "        tlb_shootdown_answer();\n        cpu_relax();", "        cpu_relax();", [], "t_threads_smp2,t_mmfuzz_smp2"),
  # races the BKL does not prevent (docs/smp.md): the CPU sets D bits at any time
+ ("munmap frees page tables left empty without a TLB flush (stale paging-structure caches)", "mm/paging.c", "    bool flush = n || tables;", "    bool flush = n || (tables && 0);", [], "ktest"),
  ("reclaim reads the Dirty bits before the unmap (a write on another CPU in between is lost)", "mm/vmscan.c",
   "    bool write = !cached || (p->flags & PG_dirty);", "    bool write = !cached || early_dirty;",
   [("    bool cached = p->flags & PG_swapcache;", "    bool early_dirty = false;\n    bool cached = p->flags & PG_swapcache;"),
