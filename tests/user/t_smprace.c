@@ -9,14 +9,16 @@
  * kernel work on the same pages, over and over, and checks that nothing
  * the thread did was lost:
  *
- *   race_pageout_keeps_writes   the thread writes pages that were just
- *                               swapped back in (clean copies on swap) while
- *                               CPU 0 pages them out with MADV_PAGEOUT: a
+ *   race_pageout_keeps_writes   the thread reads a page back from swap (a
+ *                               clean copy stays on swap, the PTE writable
+ *                               with Dirty clear), then writes it while
+ *                               CPU 0 pages it out with MADV_PAGEOUT: a
  *                               write that sets the Dirty bit between
  *                               reclaim's look at it and the unmap must
  *                               still reach swap
- *   race_mprotect_keeps_writes  the same with mprotect(PROT_READ) and back
- *                               between the writes and the page-outs
+ *   race_mprotect_keeps_writes  the same, CPU 0 doing mprotect(PROT_READ),
+ *                               mprotect(PROT_READ|PROT_WRITE) and the
+ *                               page-out while the thread writes
  *
  * With one CPU the threads take turns and the cases pass trivially (they
  * are meant for -smp 2 and 4: boots t_smprace_smp2/4). Runs on Linux too
@@ -30,7 +32,7 @@
 
 #include <sched.h>
 
-#define RACE_PAGES 1          /* the page both threads work on */
+#define RACE_PAGES 1          /* one page: each round costs a swap-in, and one crossing is all it takes */
 #define RACE_MS 4000          /* how long each case hammers */
 #define WORD_STRIDE (PAGE_SIZE / sizeof(long))
 #define RACE_SPIN_MASK 0x7fff /* the writer's random delay: up to 32,767 steps */
@@ -67,13 +69,13 @@ static void spin(unsigned n)
         ;
 }
 
-/* The writing thread, in lockstep with the main thread: a pass reads every
- * page (which swaps it back in if it was paged out: a clean copy, its Dirty
- * bit clear) and checks it holds its last value; then, once the main
- * thread's call has begun and after a random delay, writes a new value to
- * every page in the order the kernel walks them (setting each Dirty bit
- * without a fault, until it catches up with the kernel's walk). A write
- * the kernel missed is found by the next pass's read. */
+/* The writing thread, in lockstep with the main thread: a pass reads the
+ * page (which swaps it back in: a clean copy, its Dirty bit clear) and
+ * checks it holds the last value written; then, once the main thread's
+ * racing call has begun and after a random delay, writes a new value
+ * (setting the Dirty bit without a fault, if the page is still mapped);
+ * then waits until the main thread has paged it out again. A write the
+ * kernel missed is found by the next pass's read. */
 static void *writer_fn(void *arg)
 {
     struct race *r = arg;
@@ -150,8 +152,10 @@ static const char *race_body(int (*kernel_work)(struct race *))
     JOIN_VERDICT(t);
     if (why)
         return why;
-    out("# calls took %lld ms of %lld, pgsteal %lld\n", call_ns / 1000000, (now_ns() - start) / 1000000, vmstat_get("pgsteal") - st0);
-    out("# %d calls on CPU 0 beside the writer on CPU %d; %lld pages swapped out, %lld in\n", calls, other_cpu(), vmstat_get("pswpout") - out0, vmstat_get("pswpin") - in0);
+    out("# %lld ms of %lld in the calls; pgsteal %lld\n", call_ns / 1000000, (now_ns() - start) / 1000000,
+        vmstat_get("pgsteal") - st0);
+    out("# %d calls on CPU 0 beside the writer on CPU %d; %lld pages swapped out, %lld in\n", calls, other_cpu(),
+        vmstat_get("pswpout") - out0, vmstat_get("pswpin") - in0);
     CHECK(!r.lost,
           "page %ld lost a write: it holds %ld, the thread on CPU %d wrote %ld (a Dirty bit set while CPU 0 "
           "was unmapping it was missed: the clean copy on swap came back)",
