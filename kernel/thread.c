@@ -154,11 +154,13 @@ SYSCALL_DEFINE(sched_setaffinity)
 {
     SYSCALL_UNUSED_ARGS();
     uint64_t mask = 0;
+    /* The copy first: it may fault and sleep (swap-in), and the target
+     * could exit and be freed meanwhile; after it nothing sleeps. */
+    if (copy_from_user(&mask, (void *)a2, a1 < sizeof(mask) ? a1 : sizeof(mask)))
+        return -EFAULT;
     struct task *t = affinity_target(a0);
     if (!t)
         return -ESRCH;
-    if (copy_from_user(&mask, (void *)a2, a1 < sizeof(mask) ? a1 : sizeof(mask)))
-        return -EFAULT;
     if (!(mask & cpu_online_mask()))
         return -EINVAL;
     t->cpus_allowed = mask;

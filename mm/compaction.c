@@ -60,7 +60,7 @@ static void wrprotect_one(struct page *p, struct vma *vma, uintptr_t va, pte_t *
     (void)p, (void)arg;
     if (!(*e & PTE_RW))
         return;
-    *e = (*e & ~PTE_RW) | PTE_MIGRATE_WAS_RW;
+    pte_modify(e, ~PTE_RW, PTE_MIGRATE_WAS_RW); /* atomic: keeps a D bit set by another CPU meanwhile */
     if ((read_cr3() & PTE_ADDR_MASK) == virt_to_phys(vma->mm->pml4))
         tlb_flush_page(va);
     tlb_shootdown_page(vma->mm->pml4, va);

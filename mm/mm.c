@@ -147,7 +147,7 @@ static int share_vma_pages(struct mm *dst, struct mm *src, const struct vma *v, 
             }
             /* LAB cow/share_vma_pages: the cow lab removes the code from here to END LAB (docs/labs/cow.md). */
             if ((e & PTE_RW) && !(v->flags & VM_SHARED)) { /* shared memory stays shared */
-                *se = e &= ~PTE_RW;
+                e = pte_clear_bits(se, PTE_RW) & ~PTE_RW; /* atomic: a thread on another CPU may set D */
                 flush_batch_add(fb, va);
             }
             /* END LAB cow/share_vma_pages */

@@ -189,9 +189,13 @@ static bool table_is_empty(const pte_t *table)
 }
 
 /* Free the tables on va's path that are empty, bottom up (path[l] is the
- * table at level l). The kernel half's PDPTs stay: every PML4 shares them. */
-static void free_empty_tables(pte_t *path[PT_LEVELS + 1], uintptr_t va)
+ * table at level l). The kernel half's PDPTs stay: every PML4 shares them.
+ * Returns how many were freed: the caller must flush, because a CPU's
+ * paging-structure caches may still hold an entry pointing at a freed
+ * table (SDM Vol 3A §4.10.3), even when no leaf entry changed. */
+static unsigned free_empty_tables(pte_t *path[PT_LEVELS + 1], uintptr_t va)
 {
+    unsigned freed = 0;
     for (int l = 1; l < PT_LEVELS; l++) {
         if (l == PT_LEVELS - 1 && va >= KERNEL_HALF_START)
             break;
@@ -199,7 +203,9 @@ static void free_empty_tables(pte_t *path[PT_LEVELS + 1], uintptr_t va)
             break;
         path[l + 1][pt_index(va, l + 1)] = 0;
         pgtable_free(path[l], path[PT_LEVELS]);
+        freed++;
     }
+    return freed;
 }
 
 /* Fill path[1..4] with the tables on va's walk. Returns 0, or the level
@@ -258,10 +264,10 @@ int paging_protect_local(pte_t *pml4, uintptr_t va, uint64_t flags)
     pte_t *e = paging_walk(pml4, va, false, &level);
     if (!e || level != 1 || !(*e & (PTE_P | PTE_PROTNONE)))
         return -EINVAL;
-    bool was_present = *e & PTE_P;
-    pte_t keep = *e & (PTE_ADDR_MASK | PTE_A | PTE_D);
     flags &= PTE_FLAGS_MASK & ~(PTE_A | PTE_D | PTE_P);
-    *e = keep | flags | ((flags & PTE_PROTNONE) ? 0 : PTE_P);
+    /* Atomic: a thread on another CPU may set D in this entry meanwhile. */
+    pte_t old = pte_modify(e, PTE_ADDR_MASK | PTE_A | PTE_D, flags | ((flags & PTE_PROTNONE) ? 0 : PTE_P));
+    bool was_present = old & PTE_P;
     if (was_present)
         flush_if_live(pml4, va);
     return was_present;
@@ -273,6 +279,7 @@ static uint64_t unmap_range(pte_t *pml4, uintptr_t start, uintptr_t end,
                             void (*put)(pte_t old, uintptr_t va, void *arg), void *arg, bool free_tables)
 {
     uint64_t n = 0;
+    unsigned tables = 0; /* page tables freed */
     /* Frames of user memory only: a range reaching into the kernel half
      * would be a kernel bug (a system call forgot to check its arguments). */
     BUG_ON(put && end > KERNEL_HALF_START);
@@ -291,19 +298,23 @@ static uint64_t unmap_range(pte_t *pml4, uintptr_t start, uintptr_t end,
         for (; va < stop; va += PAGE_SIZE) {
             pte_t *leaf = &path[1][pt_index(va, 1)];
             if (*leaf) { /* a frame, a PROT_NONE frame or a swap entry */
-                pte_t old = *leaf;
-                *leaf = 0;
+                pte_t old = pte_xchg(leaf, 0); /* with the D bit another CPU may be setting */
                 if (put)
                     put(old, va, arg);
                 n++;
             }
         }
         if (free_tables)
-            free_empty_tables(path, va - PAGE_SIZE);
+            tables += free_empty_tables(path, va - PAGE_SIZE);
     }
-    if (n && (start >= KERNEL_HALF_START || virt_to_phys(pml4) == (read_cr3() & CR3_ADDR_MASK)))
+    /* A freed table needs the flush too, even if no leaf was cleared here
+     * (reclaim emptied it): its frame may be reused while a CPU's
+     * paging-structure cache still points at it. An invlpg drops every
+     * such cached entry, whatever its address (SDM Vol 3A §4.10.4.1). */
+    bool flush = n || tables;
+    if (flush && (start >= KERNEL_HALF_START || virt_to_phys(pml4) == (read_cr3() & CR3_ADDR_MASK)))
         tlb_flush_range(start, end);
-    if (n) /* before the caller may reuse what put freed: another CPU could still write to it */
+    if (flush) /* before the caller may reuse what put freed: another CPU could still write to it */
         tlb_shootdown_range(pml4, start, end);
     return n;
 }

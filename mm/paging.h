@@ -71,6 +71,31 @@ static inline unsigned pte_index(uintptr_t va) { return (va >> PAGE_SHIFT) & (PT
  * struct page? (A swap entry's bit 9 is part of its slot number.) */
 static inline bool pte_special(pte_t e) { return (e & PTE_SPECIAL) && (e & (PTE_P | PTE_PROTNONE)); }
 
+/*
+ * Changing a live PTE. On every CPU that runs a thread of the address
+ * space, the page walker sets the Accessed and Dirty bits of an entry in
+ * memory, with a locked read-modify-write (SDM Vol 3A §4.8), at any
+ * moment: the big kernel lock does not stop it. A kernel read of a PTE
+ * followed by a plain store of a value computed from it loses a Dirty bit
+ * set in between, and with it a write (reclaim would keep the old copy on
+ * swap: docs/smp.md, "Races the BKL does not prevent"). So a present PTE
+ * that another CPU may be using is changed by one atomic instruction, and
+ * the old value it returns is the one that counts (Linux:
+ * ptep_get_and_clear, ptep_set_wrprotect, ptep_test_and_clear_young).
+ */
+/* Store new, return what was there. */
+static inline pte_t pte_xchg(pte_t *e, pte_t new) { return __atomic_exchange_n(e, new, __ATOMIC_SEQ_CST); }
+/* Clear bits, return the old value. */
+static inline pte_t pte_clear_bits(pte_t *e, pte_t bits) { return __atomic_fetch_and(e, ~bits, __ATOMIC_SEQ_CST); }
+/* Set the entry to (old & keep) | set, return the old value. */
+static inline pte_t pte_modify(pte_t *e, pte_t keep, pte_t set)
+{
+    pte_t old = __atomic_load_n(e, __ATOMIC_RELAXED);
+    while (!__atomic_compare_exchange_n(e, &old, (old & keep) | set, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+        ;
+    return old;
+}
+
 #define PT_LEVELS 4
 #define PML4_KERNEL_FIRST 256 /* entries 256..511: the kernel half */
 

@@ -107,7 +107,7 @@ static void clear_young_one(struct page *p, struct vma *vma, uintptr_t va, pte_t
     /* LAB clock/clear_young_one: the clock lab removes the code from here to END LAB (docs/labs/clock.md). */
     (void)p;
     if (*e & PTE_A) {
-        *e &= ~PTE_A;
+        pte_clear_bits(e, PTE_A); /* atomic: another CPU may be setting D */
         *(bool *)young = true;
         /* Optional (Linux on x86 skips it): a cached entry would not set A
          * again, so the page would only look idler than it is. Other CPUs
@@ -212,7 +212,10 @@ struct unmap_args {
 static void unmap_one(struct page *p, struct vma *vma, uintptr_t va, pte_t *e, void *arg)
 {
     const struct unmap_args *u = arg;
-    *e = u->new_pte;
+    /* One atomic exchange: a thread on another CPU may set D up to this
+     * instant, and that write must reach the disk (reclaim_page). */
+    if (pte_xchg(e, u->new_pte) & PTE_D)
+        p->flags |= PG_dirty;
     if (mm_is_live(vma->mm))
         tlb_flush_page(va);
     tlb_shootdown_page(vma->mm->pml4, va); /* before the disk write starts */
@@ -230,19 +233,6 @@ static void unmap_all(struct page *p, pte_t new_pte, uint64_t slot)
     struct unmap_args u = {new_pte, slot};
     rmap_walk(p, unmap_one, &u);
     BUG_ON(p->mapcount); /* a mapping the walk cannot find would be a reverse-map bug */
-}
-
-static void dirty_one(struct page *p, struct vma *vma, uintptr_t va, pte_t *e, void *dirty)
-{
-    (void)p, (void)vma, (void)va;
-    *(bool *)dirty |= (*e & PTE_D) != 0;
-}
-
-static bool any_dirty(struct page *p)
-{
-    bool dirty = false;
-    rmap_walk(p, dirty_one, &dirty);
-    return dirty;
 }
 
 /* Pages unmapped and locked, waiting to be written to consecutive slots
@@ -310,14 +300,13 @@ static unsigned reclaim_page(struct page *p, struct swap_batch *b)
             return 0; /* entries still name the failed slot: they find the page here */
         swap_cache_remove(p); /* retires the slot; the page gets a new one below (PTEs hold it) */
     }
-    bool write = true;
     uint64_t slot;
     unsigned entries = rmap_count(p) + (p->shm_owner != NULL); /* the slot's count grows by this */
-    if (p->flags & PG_swapcache) { /* swapped in before: its slot may still hold the data */
+    bool cached = p->flags & PG_swapcache; /* swapped in before: its slot may still hold the data */
+    if (cached) {
         slot = p->swap_slot;
         if (!swap_slot_has_room(slot, entries))
             return 0;
-        write = any_dirty(p) || (p->flags & PG_dirty);
     } else {
         if (entries > SWAP_MAP_MAX)
             return 0; /* mapped too often for one slot's count: it stays in memory */
@@ -327,9 +316,13 @@ static unsigned reclaim_page(struct page *p, struct swap_batch *b)
         swap_cache_add(p, slot);
     }
     page_lock(p);
-    unmap_all(p, swp_entry(0, slot), slot);
+    unmap_all(p, swp_entry(0, slot), slot); /* PG_dirty now has every PTE's D bit */
     if (p->shm_owner) /* a shared memory page: its object names the slot too */
         shm_page_swapped_out(p, slot);
+    /* Whether the copy on swap is stale is known only now that no PTE
+     * maps the page: looking at the D bits before the unmap would miss a
+     * write another CPU makes in between (docs/smp.md). */
+    bool write = !cached || (p->flags & PG_dirty);
     p->flags &= ~PG_dirty; /* the disk copy is about to be the current one */
     if (!write)
         return finish_swap_out(p, slot, 0);

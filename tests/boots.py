@@ -144,6 +144,12 @@ for ncpus in (2, 4):
     ops = "--seeds 2 --ops 5000" if ncpus == 2 else "--seeds 1 --ops 3000"
     BOOTS.append({"name": f"t_mmfuzz_smp{ncpus}", "cmdline": f"vmcheck=4 init={TESTDIR}/t_mmfuzz -- {ops}",
                   "mem": "48M", "swap": "128M", "timeout": 600, "kind": "tests", "qemu_args": ["-smp", str(ncpus)]})
+# Races the big kernel lock does not prevent (docs/smp.md): a thread on
+# CPU 1 writes pages while CPU 0 pages them out (MADV_PAGEOUT) or
+# write-protects them, at 2 and 4 CPUs; a lost write fails.
+for ncpus in (2, 4):
+    BOOTS.append({"name": f"t_smprace_smp{ncpus}", "cmdline": f"vmcheck=64 init={TESTDIR}/t_smprace", "mem": "64M",
+                  "swap": "64M", "timeout": 240, "kind": "tests", "qemu_args": ["-smp", str(ncpus)]})
 # The shootdown demo (user/shootdown.c) at the shell on two CPUs: every
 # access after munmap/mprotect faults; with tlb_noshootdown (no IPI for user
 # pages) the reader on CPU 1 reads on through its stale TLB entry.

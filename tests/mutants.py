@@ -77,6 +77,14 @@ muts = [
  ("lockdep mixes an interrupt handler's locks with the task's it interrupted", "kernel/lockdep.c", "        if (h->irq != irq || !h->class->id)", "        if (!h->class->id)", [], "ktest"),
  ("a spinlock's word is never taken (interrupts off is all)", "kernel/spinlock.h", "    if (__builtin_expect(__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) != 0, 0))\n        spin_lock_slow(l);", "", [], "ktest"),
  ("a CPU spinning for the BKL does not answer shootdowns (the classic SMP deadlock)", "kernel/bkl.c", "        tlb_shootdown_answer();\n        cpu_relax();", "        cpu_relax();", [], "t_threads_smp2,t_mmfuzz_smp2"),
+ # races the BKL does not prevent (docs/smp.md): the CPU sets D bits at any time
+ ("munmap frees page tables left empty without a TLB flush (stale paging-structure caches)", "mm/paging.c", "    bool flush = n || tables;", "    bool flush = n || (tables && 0);", [], "ktest"),
+ ("reclaim reads the Dirty bits before the unmap (a write on another CPU in between is lost)", "mm/vmscan.c",
+  "    bool write = !cached || (p->flags & PG_dirty);", "    bool write = !cached || early_dirty;",
+  [("    bool cached = p->flags & PG_swapcache;", "    bool early_dirty = false;\n    bool cached = p->flags & PG_swapcache;"),
+   ("            return 0;\n    } else {", "            return 0;\n        early_dirty = any_dirty_early(p) || (p->flags & PG_dirty);\n    } else {"),
+   ("static struct page *pick_clock(void)", "static void dirty_early_one(struct page *p, struct vma *vma, uintptr_t va, pte_t *e, void *dirty)\n{\n    (void)p, (void)vma, (void)va;\n    *(bool *)dirty |= (*e & PTE_D) != 0;\n}\nstatic bool any_dirty_early(struct page *p)\n{\n    bool dirty = false;\n    rmap_walk(p, dirty_early_one, &dirty);\n    return dirty;\n}\n\nstatic struct page *pick_clock(void)")],
+  "t_smprace_smp2"),
  ("kmalloc leaks empty slabs", "mm/kmalloc.c", "    if (p->slab.inuse == 0) {", "    if (p->slab.inuse == 0 && 0) {"),
  # ---- user processes (caught by the user-space test boots) ----
  ("uaccess trusts the pointer", "kernel/uaccess.c", "    return addr <= USER_SPACE_END && len <= USER_SPACE_END - addr;", "    return (void)addr, (void)len, true;"),
@@ -103,7 +111,7 @@ muts = [
  # bug back or breaks a count; a composing test or vm_check must notice ----
  ("mprotect trusts the rmap count (COW + swap + mprotect leak)", "mm/mmap.c", "!page_anon_exclusive(phys_to_page(*e & PTE_ADDR_MASK))", "rmap_count(phys_to_page(*e & PTE_ADDR_MASK)) > 1", [('#include "mm/shm.h"\n', '#include "mm/shm.h"\n#include "mm/rmap.h"\n')], "t_mmcompose,t_mmfuzz"),
  ("reclaim drops file pages whose PTE is clean (written .data lost)", "mm/vmscan.c", "static bool droppable(const struct page *p) { return !(p->flags & PG_anon) && !p->shm_owner; }",
-  "static bool any_dirty(struct page *p);\nstatic void file_vma_one(struct page *p, struct vma *vma, uintptr_t va, pte_t *e, void *ok)\n{\n    (void)p, (void)va, (void)e;\n    *(bool *)ok &= vma->backing == VMA_FILE;\n}\nstatic bool droppable(const struct page *p)\n{\n    bool file = true;\n    rmap_walk((struct page *)p, file_vma_one, &file);\n    return file && !p->shm_owner && !any_dirty((struct page *)p);\n}", [], "t_mmcompose,t_mmfuzz"),
+  "static void dirty_one(struct page *p, struct vma *vma, uintptr_t va, pte_t *e, void *dirty)\n{\n    (void)p, (void)vma, (void)va;\n    *(bool *)dirty |= (*e & PTE_D) != 0;\n}\nstatic bool any_dirty(struct page *p)\n{\n    bool dirty = false;\n    rmap_walk(p, dirty_one, &dirty);\n    return dirty;\n}\nstatic void file_vma_one(struct page *p, struct vma *vma, uintptr_t va, pte_t *e, void *ok)\n{\n    (void)p, (void)va, (void)e;\n    *(bool *)ok &= vma->backing == VMA_FILE;\n}\nstatic bool droppable(const struct page *p)\n{\n    bool file = true;\n    rmap_walk((struct page *)p, file_vma_one, &file);\n    return file && !p->shm_owner && !any_dirty((struct page *)p);\n}", [], "t_mmcompose,t_mmfuzz"),
  ("exclusive ignores swap entries that name the cached slot", "mm/page.c", "    return !(p->flags & PG_swapcache) || swap_slot_count(p->swap_slot) == 0;", "    return true;", [], "t_mmcompose,t_mmfuzz,t_swap"),
  ("swap-in maps a shared slot writable", "mm/fault.c", "    if (!vma->shm && !page_anon_exclusive(p))\n        flags &= ~PTE_RW;", "    if (0)\n        flags &= ~PTE_RW;", [], "t_mmcompose,t_mmfuzz,t_swap"),
  ("a page read from swap is not anonymous", "mm/fault.c", "    else\n        p->flags |= PG_anon;\n", "\n", [], "t_mmcompose,t_mmfuzz,t_swap"),

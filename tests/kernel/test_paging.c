@@ -7,6 +7,7 @@
 #include "kernel/string.h"
 #include "kernel/trap.h"
 #include "kernel/x86.h"
+#include "mm/mm.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "mm/tlb.h"
@@ -143,4 +144,29 @@ KTEST(tlb_range_flush_ceiling)
     tlb_flush_range(KT_SCRATCH_VA, KT_SCRATCH_VA + 100 * PAGE_SIZE);
     KT_ASSERT(t, vm_event(NR_TLB_LOCAL_FLUSH_ALL) == all + 1, "100 pages: no full flush");
     KT_ASSERT(t, vm_event(NR_TLB_LOCAL_FLUSH_ONE) == one + 4, "100 pages: invlpg used");
+}
+
+/* Page tables left empty (reclaim clears PTEs without freeing tables) and
+ * then unmapped: no leaf changes, but the tables are freed, and a CPU's
+ * paging-structure cache may still point at them, so the range is
+ * flushed all the same (with several CPUs, shot down). Without it a freed
+ * table's frame could be reused while a stale cached entry leads there. */
+KTEST(paging_unmap_of_empty_tables_flushes)
+{
+    struct mm *mm = mm_create();
+    KT_ASSERT(t, mm, "no memory");
+    int level;
+    pte_t *e = paging_walk(mm->pml4, KT_USER_VA, true, &level); /* the tables, an empty leaf */
+    mm_switch(mm);
+    uint64_t tables0 = pgtables_in_use();
+    uint64_t flushes0 = vm_event(NR_TLB_LOCAL_FLUSH_ONE) + vm_event(NR_TLB_LOCAL_FLUSH_ALL);
+    uint64_t n = e ? paging_unmap_range(mm->pml4, KT_USER_VA, KT_USER_VA + PAGE_SIZE, NULL, NULL) : 1;
+    uint64_t flushes = vm_event(NR_TLB_LOCAL_FLUSH_ONE) + vm_event(NR_TLB_LOCAL_FLUSH_ALL) - flushes0;
+    uint64_t freed = tables0 - pgtables_in_use();
+    mm_switch_kernel();
+    mm_destroy(mm);
+    KT_ASSERT(t, e && level == 1, "the walk made no page table");
+    KT_ASSERT(t, n == 0, "%lu entries unmapped, expected none", n);
+    KT_ASSERT(t, freed == 3, "%lu tables freed, expected the PDPT, PD and PT", freed);
+    KT_ASSERT(t, flushes > 0, "three page tables freed without a TLB flush (stale paging-structure caches)");
 }
