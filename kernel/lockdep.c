@@ -22,6 +22,7 @@
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/string.h"
+#include "kernel/x86.h"
 
 struct lockdep_state lockdep;
 
@@ -36,6 +37,9 @@ static struct {
     uint32_t after[LOCKDEP_MAX_CLASSES + 1]; /* bit b-1 of after[a]: edge a -> b */
     struct lock_edge edge[LOCKDEP_MAX_CLASSES + 1][LOCKDEP_MAX_CLASSES + 1];
     unsigned nr_edges;
+    /* Where each spinlock class was first taken in an interrupt handler,
+     * and first held with interrupts on (0: not yet). */
+    uintptr_t in_irq_ip[LOCKDEP_MAX_CLASSES + 1], irqs_on_ip[LOCKDEP_MAX_CLASSES + 1];
 } graph;
 
 #define EDGE_BIT(id) (1u << ((id)-1))
@@ -129,12 +133,34 @@ static void add_edge(const struct held_lock *h, unsigned a, struct lock_class *c
     graph.nr_edges++;
 }
 
+/* Linux's irq-safety rule: a spinlock that an interrupt handler takes
+ * must never be held with interrupts on, or the handler may interrupt the
+ * holder on its own CPU and spin forever. Records this taking of class b
+ * and reports the first class seen both ways. */
+static void check_irq_usage(struct lock_class *c, unsigned b, bool in_irq, uintptr_t ip)
+{
+    bool irqs_on = (read_rflags() & RFLAGS_IF) != 0;
+    if (in_irq && !graph.in_irq_ip[b])
+        graph.in_irq_ip[b] = ip;
+    else if (!in_irq && irqs_on && !graph.irqs_on_ip[b])
+        graph.irqs_on_ip[b] = ip;
+    else
+        return; /* nothing new */
+    char s1[KSYM_NAME_MAX + 24], s2[KSYM_NAME_MAX + 24];
+    if (graph.in_irq_ip[b] && graph.irqs_on_ip[b])
+        report("%s is taken in an interrupt handler (at %s) and held with interrupts on (at %s): the handler "
+               "would spin forever on the CPU that holds it (spin_lock_irqsave there)",
+               c->name, site(graph.in_irq_ip[b], s1, sizeof(s1)), site(graph.irqs_on_ip[b], s2, sizeof(s2)));
+}
+
 void lockdep_acquire(struct lock_class *c, enum lock_kind kind, uintptr_t ip)
 {
     struct lockdep_held *hl = held_now();
     unsigned b = class_id(c);
     uint8_t irq = (uint8_t)this_cpu_read(irq_nesting);
     char s1[KSYM_NAME_MAX + 24], s2[KSYM_NAME_MAX + 24];
+    if (kind == LOCK_SPIN && b)
+        check_irq_usage(c, b, irq > 0, ip);
     for (unsigned i = 0; b && i < hl->depth; i++) {
         const struct held_lock *h = &hl->locks[i];
         if (h->irq != irq || !h->class->id)

@@ -24,6 +24,9 @@
  *   - a lock taken again by its holder (a deadlock with itself);
  *   - schedule() with a spinlock held: the next task on this CPU may spin
  *     for it forever (interrupts are off, too);
+ *   - a spinlock taken in an interrupt handler and also held somewhere
+ *     with interrupts on (spin_lock instead of spin_lock_irqsave): the
+ *     handler may interrupt its holder and spin forever;
  *   - a task that exits holding a lock.
  * Interrupt handlers run with interrupts off and take spinlocks only; a
  * lock taken in a handler is compared with locks the handler itself took,

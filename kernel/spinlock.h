@@ -9,7 +9,10 @@
  * off on this CPU first (else a handler on this CPU could spin for a lock
  * its own CPU holds: a deadlock with itself), then the word.
  *
- * Rules (the lock checker, kernel/lockdep.h, checks the first two):
+ * spin_lock (interrupts left as they are) is for locks no handler takes.
+ *
+ * Rules (the lock checker, kernel/lockdep.h, checks the first two, and
+ * that a lock taken by a handler is never held with interrupts on):
  *   - never sleep with one held (schedule() with interrupts off and the
  *     word taken would leave every other taker spinning);
  *   - take them in the written order (docs/smp.md, "Lock order");
@@ -59,6 +62,22 @@ static inline void spin_unlock_irqrestore(struct spinlock *l, bool irqs)
     __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
     lockdep_release_if(l->class);
     irq_restore(irqs);
+}
+
+/* Take l, interrupts as they are: only for a lock no interrupt handler
+ * ever takes (the checker reports one that is: kernel/lockdep.h). Saves
+ * the flags save and restore of spin_lock_irqsave on hot paths. */
+static inline __attribute__((always_inline)) void spin_lock(struct spinlock *l)
+{
+    lockdep_acquire_if(l->class, LOCK_SPIN);
+    if (__builtin_expect(__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) != 0, 0))
+        spin_lock_slow(l);
+}
+
+static inline void spin_unlock(struct spinlock *l)
+{
+    __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+    lockdep_release_if(l->class);
 }
 
 /* Take it only if free (the panic path: a CPU that died holding

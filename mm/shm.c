@@ -144,9 +144,9 @@ int shm_object_page(struct shm_object *obj, size_t index, struct page **pp, bool
             if (r)
                 return r;
         }
-        bool irqs = spin_lock_irqsave(&obj->lock);
+        spin_lock(&obj->lock);
         if (obj->pages[index] != e) { /* someone else filled the entry while we slept */
-            spin_unlock_irqrestore(&obj->lock, irqs);
+            spin_unlock(&obj->lock);
             page_unpin(p);
             if (p->flags & PG_swapcache)
                 swap_cache_trim(p);
@@ -156,7 +156,7 @@ int shm_object_page(struct shm_object *obj, size_t index, struct page **pp, bool
             own_page(obj, index, p);
         else
             swapped_in_locked(obj, index, p, SHM_SLOT(e));
-        spin_unlock_irqrestore(&obj->lock, irqs);
+        spin_unlock(&obj->lock);
         if (e)
             vm_check_after("swap-in");
         *pp = p;
@@ -167,13 +167,13 @@ int shm_object_page(struct shm_object *obj, size_t index, struct page **pp, bool
 void shm_page_swapped_out(struct page *p, uint64_t slot)
 {
     struct shm_object *obj = p->shm_owner;
-    bool irqs = spin_lock_irqsave(&obj->lock);
+    spin_lock(&obj->lock);
     obj->pages[p->shm_index] = SHM_SWAPPED(slot);
     swap_slot_get(slot); /* the object's reference on the slot */
     p->shm_owner = NULL;
     shm_frames--;
     page_put(p); /* the object's hold on the frame (the swap cache still holds it) */
-    spin_unlock_irqrestore(&obj->lock, irqs);
+    spin_unlock(&obj->lock);
 }
 
 /* shm_page_swapped_in with obj->lock held. */
@@ -187,9 +187,9 @@ static void swapped_in_locked(struct shm_object *obj, size_t index, struct page 
 
 void shm_page_swapped_in(struct shm_object *obj, size_t index, struct page *p, uint64_t slot)
 {
-    bool irqs = spin_lock_irqsave(&obj->lock);
+    spin_lock(&obj->lock);
     swapped_in_locked(obj, index, p, slot);
-    spin_unlock_irqrestore(&obj->lock, irqs);
+    spin_unlock(&obj->lock);
 }
 
 uint64_t shm_nr_pages(void) { return shm_frames; }
@@ -220,7 +220,7 @@ long shm_map(struct mm *mm, struct shm_object *obj, uintptr_t addr, size_t len, 
 void shm_object_replace_page(struct page *old, struct page *new)
 {
     struct shm_object *obj = old->shm_owner;
-    bool irqs = spin_lock_irqsave(&obj->lock);
+    spin_lock(&obj->lock);
     obj->pages[old->shm_index] = (uintptr_t)new;
-    spin_unlock_irqrestore(&obj->lock, irqs);
+    spin_unlock(&obj->lock);
 }

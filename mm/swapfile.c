@@ -145,7 +145,7 @@ uint64_t swap_slot_alloc(void)
 {
     if (!swp.active || swp.nr_free == 0)
         return 0;
-    bool irqs = spin_lock_irqsave(&swp.lock);
+    spin_lock(&swp.lock);
     uint64_t found = 0;
     for (uint64_t n = 0; n < swp.nr_slots && !found; n++) {
         uint64_t s = swp.next;
@@ -155,16 +155,16 @@ uint64_t swap_slot_alloc(void)
             found = s;
         }
     }
-    spin_unlock_irqrestore(&swp.lock, irqs);
+    spin_unlock(&swp.lock);
     return found;
 }
 
 void swap_slot_get(uint64_t slot)
 {
-    bool irqs = spin_lock_irqsave(&swp.lock);
+    spin_lock(&swp.lock);
     BUG_ON(swp.map[slot] >= SWAP_MAP_MAX); /* callers ask swap_slot_has_room first */
     swp.map[slot]++;
-    spin_unlock_irqrestore(&swp.lock, irqs);
+    spin_unlock(&swp.lock);
 }
 
 bool swap_slot_has_room(uint64_t slot, unsigned n) { return (unsigned)swp.map[slot] + n <= SWAP_MAP_MAX; }
@@ -183,14 +183,14 @@ static void cache_trim_locked(struct page *p);
 
 void swap_slot_put(uint64_t slot)
 {
-    bool irqs = spin_lock_irqsave(&swp.lock);
+    spin_lock(&swp.lock);
     if (--swp.map[slot] == 0) {
         if (swp.cache[slot])
             cache_trim_locked(swp.cache[slot]); /* no entry left: the copy may be useless */
         else
             slot_release_if_unused(slot);
     }
-    spin_unlock_irqrestore(&swp.lock, irqs);
+    spin_unlock(&swp.lock);
 }
 
 unsigned swap_slot_count(uint64_t slot) { return swp.map[slot] == SLOT_BAD ? 0 : swp.map[slot]; }
@@ -242,20 +242,20 @@ struct page *swap_cache_lookup(uint64_t slot) { return swp.active ? swp.cache[sl
 /* The swap cache holds a reference on the frame. */
 void swap_cache_add(struct page *p, uint64_t slot)
 {
-    bool irqs = spin_lock_irqsave(&swp.lock);
+    spin_lock(&swp.lock);
     p->flags |= PG_swapcache;
     p->swap_slot = slot;
     page_get(p);
     swp.cache[slot] = p;
     swp.nr_cached++;
-    spin_unlock_irqrestore(&swp.lock, irqs);
+    spin_unlock(&swp.lock);
 }
 
 void swap_cache_replace(struct page *old, struct page *new)
 {
-    bool irqs = spin_lock_irqsave(&swp.lock);
+    spin_lock(&swp.lock);
     swp.cache[old->swap_slot] = new;
-    spin_unlock_irqrestore(&swp.lock, irqs);
+    spin_unlock(&swp.lock);
 }
 
 /* swap_cache_remove with swp.lock held. */
@@ -271,9 +271,9 @@ static void cache_remove_locked(struct page *p)
 
 void swap_cache_remove(struct page *p)
 {
-    bool irqs = spin_lock_irqsave(&swp.lock);
+    spin_lock(&swp.lock);
     cache_remove_locked(p);
-    spin_unlock_irqrestore(&swp.lock, irqs);
+    spin_unlock(&swp.lock);
 }
 
 /* swap_cache_trim with swp.lock held. Pins do not keep a page in the
@@ -288,9 +288,9 @@ static void cache_trim_locked(struct page *p)
 
 void swap_cache_trim(struct page *p)
 {
-    bool irqs = spin_lock_irqsave(&swp.lock);
+    spin_lock(&swp.lock);
     cache_trim_locked(p);
-    spin_unlock_irqrestore(&swp.lock, irqs);
+    spin_unlock(&swp.lock);
 }
 
 size_t swap_report(char *buf, size_t size)

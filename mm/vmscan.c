@@ -62,37 +62,37 @@ static struct {
 
 void lru_add(struct page *p)
 {
-    bool irqs = spin_lock_irqsave(&vm.lock);
+    spin_lock(&vm.lock);
     list_add_tail(&p->lru, &vm.lru);
     vm.nr_lru++;
-    spin_unlock_irqrestore(&vm.lock, irqs);
+    spin_unlock(&vm.lock);
 }
 
 void lru_del(struct page *p)
 {
-    bool irqs = spin_lock_irqsave(&vm.lock);
+    spin_lock(&vm.lock);
     list_del(&p->lru);
     vm.nr_lru--;
-    spin_unlock_irqrestore(&vm.lock, irqs);
+    spin_unlock(&vm.lock);
 }
 
 void lru_replace(struct page *old, struct page *new)
 {
-    bool irqs = spin_lock_irqsave(&vm.lock);
+    spin_lock(&vm.lock);
     new->lru.next = old->lru.next;
     new->lru.prev = old->lru.prev;
     new->lru.next->prev = &new->lru;
     new->lru.prev->next = &new->lru;
     old->lru.next = old->lru.prev = NULL;
-    spin_unlock_irqrestore(&vm.lock, irqs);
+    spin_unlock(&vm.lock);
 }
 
 /* The policy's next victim, the hand moved under lru_lock; NULL if none. */
 static struct page *lru_pick_victim(void)
 {
-    bool irqs = spin_lock_irqsave(&vm.lock);
+    spin_lock(&vm.lock);
     struct page *p = vm.policy->pick();
-    spin_unlock_irqrestore(&vm.lock, irqs);
+    spin_unlock(&vm.lock);
     return p;
 }
 

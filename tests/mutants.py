@@ -75,6 +75,7 @@ muts = [
  ("lockdep learns no order (every new dependency looks fine)", "kernel/lockdep.c", "    if (reachable(b, a, &visited, &hop)) {", "    if ((void)visited, 0) {", [], "ktest,panic_lock_inversion"),
  ("lockdep lets schedule() run with a spinlock held", "kernel/lockdep.c", "    const struct held_lock *h = hl->spins ? first_spin(hl) : NULL;", "    const struct held_lock *h = hl->spins && 0 ? first_spin(hl) : NULL;", [], "ktest,panic_sleep_with_spinlock"),
  ("lockdep mixes an interrupt handler's locks with the task's it interrupted", "kernel/lockdep.c", "        if (h->irq != irq || !h->class->id)", "        if (!h->class->id)", [], "ktest"),
+ ("lockdep misses a handler's spinlock held elsewhere with interrupts on", "kernel/lockdep.c", "    if (graph.in_irq_ip[b] && graph.irqs_on_ip[b])", "    if (0)", [], "ktest"),
  ("a spinlock's word is never taken (interrupts off is all)", "kernel/spinlock.h", "    if (__builtin_expect(__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) != 0, 0))\n        spin_lock_slow(l);", "", [], "ktest"),
  ("a CPU spinning for the BKL does not answer shootdowns (the classic SMP deadlock)", "kernel/bkl.c", "        tlb_shootdown_answer();\n        cpu_relax();", "        cpu_relax();", [], "t_threads_smp2,t_mmfuzz_smp2"),
  # races the BKL does not prevent (docs/smp.md): the CPU sets D bits at any time

@@ -157,9 +157,42 @@ KTEST(lockdep_irq_context_apart)
     lockdep_release(&irq_handler);
     this_cpu()->irq_nesting--;
     lockdep_release(&irq_task);
+    bool irqs = irq_save(); /* a handler's lock is held with interrupts off everywhere */
     take_pair(&irq_handler, &irq_task); /* in task context: the other order, and fine */
+    irq_restore(irqs);
     unsigned reports = checker_off(&s);
     KT_ASSERT(t, reports == 0, "%u reports: %s", reports, lockdep.last_report);
+}
+
+static struct lock_class irqsafe_ok = LOCK_CLASS_INIT("ktest_irqsafe_ok");
+static struct lock_class irqsafe_bad = LOCK_CLASS_INIT("ktest_irqsafe_bad");
+
+/* A spinlock a handler takes must be held with interrupts off everywhere:
+ * spin_lock_irqsave in task context is fine, spin_lock (interrupts on) is
+ * reported, naming the handler's site and the task's. */
+KTEST(lockdep_irq_unsafe_reported)
+{
+    static struct spinlock ok = SPINLOCK_INIT(&irqsafe_ok), bad = SPINLOCK_INIT(&irqsafe_bad);
+    bool was_on = (read_rflags() & RFLAGS_IF) != 0;
+    struct lockdep_saved s = checker_on();
+    this_cpu()->irq_nesting++; /* as a handler: both taken in interrupt context */
+    bool irqs = spin_lock_irqsave(&ok);
+    spin_unlock_irqrestore(&ok, irqs);
+    spin_lock(&bad);
+    spin_unlock(&bad);
+    this_cpu()->irq_nesting--;
+    sti();
+    irqs = spin_lock_irqsave(&ok); /* task context, interrupts off while held: safe */
+    spin_unlock_irqrestore(&ok, irqs);
+    unsigned fine = lockdep.nr_reports - s.reports;
+    spin_lock(&bad); /* task context, interrupts on: the handler could interrupt us */
+    spin_unlock(&bad);
+    if (!was_on)
+        cli();
+    unsigned reports = checker_off(&s);
+    KT_ASSERT(t, fine == 0, "irqsave in both contexts was reported: %s", lockdep.last_report);
+    KT_ASSERT(t, reports == 1 && strstr(lockdep.last_report, "ktest_irqsafe_bad is taken in an interrupt handler"),
+              "%u reports: %s", reports, lockdep.last_report);
 }
 
 /* Interrupts are off while a spinlock is held and come back as they were;
