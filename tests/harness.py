@@ -418,7 +418,7 @@ def run_console(args, boot):
 
     prompt = boot.get("prompt", r"pagewise\$ ")
     items, pos, since = [], 0, 0
-    step_timeout = boot.get("step_timeout", 20)
+    step_timeout = boot.get("step_timeout", 20) * boot.get("scale", 1)
     m = wait_for(prompt, 0, boot.get("timeout", DEFAULT_TIMEOUT))
     pos = m.end() if m else len(out)
     for step in boot["script"]:
@@ -433,7 +433,7 @@ def run_console(args, boot):
         if "then_send" in step:  # e.g. ^C once the program is running
             time.sleep(step.get("delay", 1.0))
             send(step["then_send"])
-        timeout = step.get("timeout", step_timeout)
+        timeout = step["timeout"] * boot.get("scale", 1) if "timeout" in step else step_timeout
         expects = step["expect"] if isinstance(step["expect"], list) else [step["expect"]]
         start_at = previous if step.get("since_previous") else since
         resend = (step["send"], step["repeat"]) if "repeat" in step else None
@@ -524,8 +524,10 @@ def cpu_passes(boots, counts):
     count. In a pass after the first every other boot runs again as
     NAME.smpN (its log <logdir>/NAME.smpN.log). Every boot gets a key
     "smp", the CPUs it runs with; on N > 1 CPUs an unpinned boot's timeout
-    is N times its own: QEMU runs a host thread per CPU, CPUs waiting for
-    the big kernel lock spin, and the host may be shared."""
+    is N times its own (a console boot's step timeouts too: key "scale"):
+    QEMU runs a host thread per CPU, CPUs waiting for the big kernel lock
+    spin, and the host may be shared. Of several passes, a boot with
+    "cpus" (a list of counts) runs only in those counts' passes."""
     runs = []
     for i, n in enumerate(counts):
         for b in boots:
@@ -534,7 +536,9 @@ def cpu_passes(boots, counts):
                 if i == 0:
                     runs.append(dict(b, smp=own))
                 continue
-            runs.append(dict(b, smp=n, timeout=b.get("timeout", DEFAULT_TIMEOUT) * n,
+            if len(counts) > 1 and n not in b.get("cpus", counts):
+                continue
+            runs.append(dict(b, smp=n, timeout=b.get("timeout", DEFAULT_TIMEOUT) * n, scale=n,
                              name=b["name"] if i == 0 else "%s.smp%d" % (b["name"], n)))
     return runs
 
