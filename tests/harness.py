@@ -145,7 +145,7 @@ def qemu_command(args, boot, log_path):
     """Build the QEMU argument list for one boot."""
     cmd = [
         args.qemu,
-        "-cpu", "max", "-smp", str(args.smp), "-m", boot.get("mem", DEFAULT_MEM),
+        "-cpu", "max", "-smp", str(boot["smp"]), "-m", boot.get("mem", DEFAULT_MEM),
         "-no-reboot", "-display", "none", "-monitor", "none",
         "-serial", "file:" + log_path,
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
@@ -374,7 +374,11 @@ def run_console(args, boot):
     Each step waits for the prompt, sends its text, and passes if its
     expect regex (or every regex of its expect list) appears in what the
     console prints before the step's timeout (key "timeout", else the
-    boot's "step_timeout", else 20 s). Returns (items, seconds, log path)."""
+    boot's "step_timeout", else 20 s). A step with "since_previous" looks
+    from the previous step's text on (what it checks may already have
+    come); one with "repeat": N types its text again every N seconds until
+    its expects appear (Enter until a background job's end is reported).
+    Returns (items, seconds, log path)."""
     log_path = os.path.join(args.logdir, boot["name"] + ".log")
     cmd = qemu_command(args, boot, log_path)
     cmd[cmd.index("file:" + log_path)] = "stdio"
@@ -396,19 +400,29 @@ def run_console(args, boot):
 
     threading.Thread(target=pump, daemon=True).start()
 
-    def wait_for(rx, since, timeout):
+    def send(text):
+        proc.stdin.write(text.encode())
+        proc.stdin.flush()
+
+    def wait_for(rx, since, timeout, resend=None):
+        """The first match of rx after offset since, or None at the timeout;
+        resend = (text, seconds): type text again every so many seconds."""
         deadline = time.monotonic() + timeout
+        next_send = time.monotonic() + resend[1] if resend else deadline
         while time.monotonic() < deadline:
             with lock:
                 m = re.compile(rx.encode(), re.M).search(bytes(out), since)
             if m:
                 return m
+            if time.monotonic() >= next_send:
+                send(resend[0])
+                next_send += resend[1]
             time.sleep(0.05)
         return None
 
     prompt = boot.get("prompt", r"pagewise\$ ")
-    items, pos = [], 0
-    step_timeout = boot.get("step_timeout", 20)
+    items, pos, since = [], 0, 0
+    step_timeout = boot.get("step_timeout", 20) * boot.get("scale", 1)
     m = wait_for(prompt, 0, boot.get("timeout", DEFAULT_TIMEOUT))
     pos = m.end() if m else len(out)
     for step in boot["script"]:
@@ -416,19 +430,20 @@ def run_console(args, boot):
         if m is None:
             items.append((item, False, "no shell prompt %r before this step" % prompt))
             continue
+        previous = since
         with lock:
             since = len(out)
-        proc.stdin.write(step["send"].encode())
-        proc.stdin.flush()
+        send(step["send"])
         if "then_send" in step:  # e.g. ^C once the program is running
             time.sleep(step.get("delay", 1.0))
-            proc.stdin.write(step["then_send"].encode())
-            proc.stdin.flush()
-        timeout = step.get("timeout", step_timeout)
+            send(step["then_send"])
+        timeout = step["timeout"] * boot.get("scale", 1) if "timeout" in step else step_timeout
         expects = step["expect"] if isinstance(step["expect"], list) else [step["expect"]]
+        start_at = previous if step.get("since_previous") else since
+        resend = (step["send"], step["repeat"]) if "repeat" in step else None
         ok, end = True, since
         for rx in expects:  # each must appear somewhere after the text was sent
-            found = wait_for(rx, since, timeout)
+            found = wait_for(rx, start_at, timeout, resend)
             if not found:
                 items.append((item, False, "expected %r after sending %r" % (rx, step["send"])))
                 ok = False
@@ -477,12 +492,14 @@ def run_boot(args, boot):
 
 
 def summary_line(result):
-    """E.g. 'boot ktest: 23 tests, exit 1 (all passed), 4.1 s'."""
+    """E.g. 'boot ktest: 23 tests, exit 1 (all passed), 4.1 s'; a boot on
+    several CPUs says how many ('boot t_cow.smp2 (-smp 2): ...')."""
     boot = result["boot"]
     bad = [n for n, ok, _ in result["items"] if not ok]
     tests_failed = [n for n in bad if not n.endswith("/boot-result")]
-    text = "boot %s: %d test%s" % (boot["name"], result["count"],
-                                   "" if result["count"] == 1 else "s")
+    cpus = "" if boot["smp"] == 1 else " (-smp %d)" % boot["smp"]
+    text = "boot %s%s: %d test%s" % (boot["name"], cpus, result["count"],
+                                     "" if result["count"] == 1 else "s")
     if tests_failed:
         text += " (%d failed)" % len(tests_failed)
     if boot["kind"] == "console":
@@ -493,6 +510,77 @@ def summary_line(result):
     if len(bad) > len(tests_failed):
         text += "  [boot FAILED]"
     return text
+
+
+def pinned_cpus(boot):
+    """The CPU count a boot sets itself with -smp in its qemu_args, or None."""
+    qargs = list(boot.get("qemu_args", []))
+    for i, arg in enumerate(qargs[:-1]):
+        if arg == "-smp":
+            return int(qargs[i + 1].split(",")[0])
+    return None
+
+
+def cpu_passes(boots, counts):
+    """The boots of every pass, one pass per CPU count in counts (e.g.
+    [1, 2]: the whole suite on one CPU, then again on two). A boot that
+    sets its own -smp (qemu_args) runs once, in the first pass, at its own
+    count. In a pass after the first every other boot runs again as
+    NAME.smpN (its log <logdir>/NAME.smpN.log). Every boot gets a key
+    "smp", the CPUs it runs with; on N > 1 CPUs an unpinned boot's timeout
+    is N times its own (a console boot's step timeouts too: key "scale"):
+    QEMU runs a host thread per CPU, CPUs waiting for the big kernel lock
+    spin, and the host may be shared. Of several passes, a boot with
+    "cpus" (a list of counts) runs only in those counts' passes."""
+    runs = []
+    for i, n in enumerate(counts):
+        for b in boots:
+            own = pinned_cpus(b)
+            if own is not None:
+                if i == 0:
+                    runs.append(dict(b, smp=own))
+                continue
+            if len(counts) > 1 and n not in b.get("cpus", counts):
+                continue
+            runs.append(dict(b, smp=n, timeout=b.get("timeout", DEFAULT_TIMEOUT) * n, scale=n,
+                             name=b["name"] if i == 0 else "%s.smp%d" % (b["name"], n)))
+    return runs
+
+
+class CpuBudget:
+    """At most `cores` virtual CPUs running at once: a boot on N CPUs waits
+    until N host cores are free (capped at all of them). QEMU's
+    multi-threaded TCG gives each virtual CPU a host thread; with more
+    virtual CPUs than host cores, a CPU spinning for the big kernel lock
+    or waiting for a shootdown answer burns the host time the CPU it
+    waits for needs (lock-holder preemption), and a boot that takes a
+    minute alone took ten beside another two-CPU boot. Boots start in
+    the order given, except that one that fits goes before one that
+    must wait."""
+
+    def __init__(self, cores, boots):
+        self.free = cores
+        self.cores = cores
+        self.pending = list(boots)
+        self.cond = threading.Condition()
+
+    def next_boot(self):
+        """Wait until a pending boot fits; take its CPUs; None when none is left."""
+        with self.cond:
+            while self.pending:
+                for i, b in enumerate(self.pending):
+                    need = min(b["smp"], self.cores)
+                    if need <= self.free:
+                        self.free -= need
+                        return self.pending.pop(i)
+                self.cond.wait()
+            return None
+
+    def done(self, boot):
+        """Give back the CPUs of a boot that ended."""
+        with self.cond:
+            self.free += min(boot["smp"], self.cores)
+            self.cond.notify_all()
 
 
 def check_boots(boots):
@@ -517,9 +605,10 @@ def main():
     parser.add_argument("--logdir", default="build/test", help="serial logs go here")
     parser.add_argument("--qemu", default="qemu-system-x86_64", help="QEMU binary")
     parser.add_argument("--list", action="store_true", help="print boot names and exit")
-    parser.add_argument("--smp", type=int, default=int(os.environ.get("PAGEWISE_SMP") or 1),
-                        help="CPUs for every boot (a boot's own -smp in qemu_args still wins; "
-                             "default 1, or $PAGEWISE_SMP)")
+    parser.add_argument("--smp", default=os.environ.get("PAGEWISE_SMP") or "1",
+                        help="CPU counts, comma-separated: the suite runs once per count (1,2: on one CPU, "
+                             "then again on two); a boot with its own -smp in qemu_args runs once, at that "
+                             "count (default 1, or $PAGEWISE_SMP)")
     parser.add_argument("--pictures", metavar="DIR",
                         help="run the PICTURES boots instead and copy their screendumps to DIR as PNG")
     args = parser.parse_args()
@@ -538,11 +627,13 @@ def main():
         if unknown:
             sys.exit("unknown boot(s): %s (try --list)" % ", ".join(unknown))
         boots = [b for b in all_boots if b["name"] in wanted]
-    if args.smp > 1:
-        # Every boot on several CPUs (make test SMP=2): QEMU runs a host
-        # thread per CPU on a host shared with parallel boots, and CPUs
-        # waiting for the big kernel lock spin; give each boot the time.
-        boots = [dict(b, timeout=b.get("timeout", DEFAULT_TIMEOUT) * args.smp) for b in boots]
+    try:
+        counts = [int(n) for n in str(args.smp).split(",")]
+    except ValueError:
+        counts = []
+    if not counts or min(counts) < 1:
+        sys.exit("--smp wants CPU counts such as 1 or 1,2 (got %r)" % args.smp)
+    boots = cpu_passes(boots, counts)
     if shutil.which(args.qemu) is None:
         sys.exit("QEMU not found: %s (install qemu-system-x86 or pass --qemu)" % args.qemu)
     if not os.path.isfile(args.iso):
@@ -551,14 +642,29 @@ def main():
         sys.exit("--jobs must be at least 1")
     os.makedirs(args.logdir, exist_ok=True)
 
-    # Run the boots in parallel; report each one as it finishes.
+    # Run the boots in parallel, --jobs host cores' worth of virtual CPUs
+    # at a time (CpuBudget); report each one as it finishes.
     results = {}
+    budget = CpuBudget(args.jobs, boots)
+
+    def worker():
+        boot = budget.next_boot()
+        if boot is None:
+            return None
+        try:
+            return run_boot(args, boot)
+        finally:
+            budget.done(boot)
+
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs)
+    started = time.monotonic()
     try:
-        futures = {pool.submit(run_boot, args, b): b["name"] for b in boots}
+        futures = [pool.submit(worker) for _ in boots]
         for future in concurrent.futures.as_completed(futures):
             result = future.result()
-            results[futures[future]] = result
+            if result is None:
+                continue
+            results[result["boot"]["name"]] = result
             print(summary_line(result), flush=True)
     except KeyboardInterrupt:
         pool.shutdown(wait=False, cancel_futures=True)
@@ -572,11 +678,15 @@ def main():
     # Failures, grouped by boot (in boots.py order), each group followed by
     # the tail of that boot's serial log.
     passed = failed = 0
+    per_cpus = {}  # CPU count -> [passed, failed]
     for boot in boots:
         result = results[boot["name"]]
         bad = [(n, why) for n, ok, why in result["items"] if not ok]
         passed += len(result["items"]) - len(bad)
         failed += len(bad)
+        tally = per_cpus.setdefault(boot["smp"], [0, 0])
+        tally[0] += len(result["items"]) - len(bad)
+        tally[1] += len(bad)
         if not bad:
             continue
         print()
@@ -592,7 +702,10 @@ def main():
             print("    " + line)
 
     print()
-    print("%d passed, %d failed" % (passed, failed))
+    print("%d passed, %d failed (%s; %.0f s)"
+          % (passed, failed, "; ".join("-smp %d: %d passed, %d failed" % (n, p, f)
+                                       for n, (p, f) in sorted(per_cpus.items())),
+             time.monotonic() - started))
     return 0 if failed == 0 and passed > 0 else 1
 
 

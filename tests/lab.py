@@ -266,7 +266,7 @@ def this_lab():
         return None
 
 
-SUMMARY_RE = re.compile(r"^(\d+) passed, (\d+) failed\s*$")
+SUMMARY_RE = re.compile(r"^(\d+) passed, (\d+) failed\b")
 
 
 def grade(name, logdir=None, quiet=False):
