@@ -38,10 +38,13 @@
  *                         another, whose TLB entries must be shot down; the
  *                         worker gets every CPU back before its next command
  *                         (a child forked by a moved thread inherits its one
- *                         CPU, as on Linux, and must run there). A side
- *                         thread moves to the next CPU before every pass
- *                         over its run, so a command meets a thread of its
- *                         mm that ran on another CPU a moment ago
+ *                         CPU, as on Linux, and must run there). One side
+ *                         thread in two moves to the next CPU before every
+ *                         pass over its run, so a command meets a thread of
+ *                         its mm that ran on another CPU a moment ago (the
+ *                         other half stay put: a move takes longer than a
+ *                         command, so a side thread that hops mostly runs
+ *                         before and after the command, not beside it)
  *
  * Each worker's memory under test is an arena of fixed addresses (at
  * ARENA_BASE, --pages pages) plus FILE_PAGES pages of an initialised static
@@ -127,6 +130,7 @@
 #define THREAD_ODDS 8                  /* 1 in 8 commands in a new thread, 1 in 8 beside one */
 #define MIGRATE_ODDS 4                 /* 1 in 4 commands moves its thread to another CPU first */
 #define CPU_DRAW 4096                  /* a migration draws 0..CPU_DRAW-1, modulo the CPUs */
+#define SIDE_HOP_ODDS 2                /* 1 side thread in 2 moves to the next CPU every pass */
 
 /* ---------------------------------------------------------------------------
  * Page contents. A stamp names what a page holds: 0 is a zero page,
@@ -489,8 +493,9 @@ static void *run_thread(void *arg)
 /* THR_SIDE: the side run, read or written, at least once and then again
  * until the main thread's command is done; the CPU is offered to the
  * command after every page (on one CPU the two then interleave page by
- * page, not only when a timer tick preempts one of them). Before every
- * pass the side thread moves to the next CPU of the test. */
+ * page, not only when a timer tick preempts one of them). If the driver
+ * says so, the side thread moves to the next CPU of the test before every
+ * pass. */
 struct side_job {
     struct cmd c; /* the side run as a CMD_READ or CMD_WRITE */
     int first_cpu; /* an index into cpu_ids; -1: the thread stays put */
@@ -1028,9 +1033,10 @@ static int pick_side_run(struct run *r, int w, const struct cmd *c, int want_wri
 /* Decide who runs c in worker w: usually the main thread; one time in
  * THREAD_ODDS a new thread; one more a side thread beside the main one,
  * reading (or writing: not beside a fork or an exit, whose copy or end
- * would catch a write half done) a run apart from c's pages. SHMDT takes
- * no side thread (its pages are not c's range). Fills c's thread fields;
- * the side run's first page in *side_first. */
+ * would catch a write half done) a run apart from c's pages, and one time
+ * in SIDE_HOP_ODDS moving over the CPUs as it goes. SHMDT takes no side
+ * thread (its pages are not c's range). Fills c's thread fields; the side
+ * run's first page in *side_first. */
 static void pick_thread(struct run *r, int w, struct cmd *c, int *side_first)
 {
     int x = (int)rnd(r, THREAD_ODDS);
@@ -1045,7 +1051,8 @@ static void pick_thread(struct run *r, int w, struct cmd *c, int *side_first)
     c->thread = THR_SIDE;
     c->side_n = n;
     c->side_write = want_write;
-    c->side_cpu = (int)(rnd(r, CPU_DRAW) % (uint64_t)ncpus);
+    if (rnd(r, SIDE_HOP_ODDS) == 0)
+        c->side_cpu = (int)(rnd(r, CPU_DRAW) % (uint64_t)ncpus);
     c->side_addr = page_addr(r, *side_first);
     if (want_write) {
         c->side_value = r->next_stamp;
