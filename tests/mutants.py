@@ -76,6 +76,7 @@ muts = [
  ("lockdep lets schedule() run with a spinlock held", "kernel/lockdep.c", "    const struct held_lock *h = hl->spins ? first_spin(hl) : NULL;", "    const struct held_lock *h = (void)first_spin, NULL;", [], "ktest,panic_sleep_with_spinlock"),
  ("lockdep mixes an interrupt handler's locks with the task's it interrupted", "kernel/lockdep.c", "        if (h->irq != irq || !h->class->id)", "        if (!h->class->id)", [], "ktest"),
  ("a spinlock's word is never taken (interrupts off is all)", "kernel/spinlock.h", "    if (__builtin_expect(__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) != 0, 0))\n        spin_lock_slow(l);", "", [], "ktest"),
+ ("fork does not pass on the CPU affinity (the child of a pinned thread may run anywhere)", "kernel/sys_proc.c", "    child->cpus_allowed = parent->cpus_allowed; /* Linux: the affinity is inherited */", "    child->cpus_allowed = CPU_MASK_ALL;", [], "t_mmfuzz_smp2"),
  ("a CPU spinning for the BKL does not answer shootdowns (the classic SMP deadlock)", "kernel/bkl.c", "        tlb_shootdown_answer();\n        cpu_relax();", "        cpu_relax();", [], "t_threads_smp2,t_mmfuzz_smp2"),
  ("kmalloc leaks empty slabs", "mm/kmalloc.c", "    if (p->slab.inuse == 0) {", "    if (p->slab.inuse == 0 && 0) {"),
  # ---- user processes (caught by the user-space test boots) ----
