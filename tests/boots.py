@@ -135,9 +135,11 @@ for ncpus in (2, 4):
 # (tests/user/t_shootdown.c), at 1, 2 and 4 CPUs; vm_check also checks
 # after every mm event that each shootdown was answered. Then the thread,
 # futex and mm stress tests with their threads spread over 2 and 4 CPUs
-# (t_mmfuzz with a quarter of its operations at 2 CPUs and 1/13 at 4: with
-# 4 virtual CPUs on 2 host cores the CPUs spinning for the big kernel lock
-# take host time from the one holding it, and 4 seeds of 5,000 took 316 s).
+# (t_mmfuzz also moves them itself: sched_setaffinity before one command in
+# four, and half its side threads before every pass. It runs a quarter of
+# its operations at 2 CPUs and 1/13 at 4: with 4 virtual CPUs on 2 host
+# cores the CPUs spinning for the big kernel lock take host time from the
+# one holding it, and 4 seeds of 5,000 took 316 s).
 for ncpus in (1, 2, 4):
     BOOTS.append({"name": f"t_shootdown_smp{ncpus}", "cmdline": f"vmcheck init={TESTDIR}/t_shootdown", "timeout": 240,
                   "kind": "tests", "qemu_args": ["-smp", str(ncpus)]})
@@ -269,7 +271,9 @@ BOOTS += [
     # processes under memory pressure, every read checked against a model;
     # vm_check after every 4th fork, exit, munmap, mprotect, swap-in and
     # reclaim pass (after every one: 150 s; make soak runs longer). One
-    # command in four runs in a thread or beside one (--no-threads: none).
+    # command in four runs in a thread or beside one (--no-threads: none),
+    # one in four moves its thread to a CPU drawn from the seed first (on
+    # one CPU a no-op; --no-migrations: none).
     # Its runs on 2 and 4 CPUs are t_mmfuzz_smp2/4 (a quarter of the ops
     # and less): the full budget on 2 CPUs took 65 s alone and more than
     # 600 s on this shared 2-core host, so make test's -smp 2 pass skips it.

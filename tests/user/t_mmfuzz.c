@@ -30,6 +30,21 @@
  *                         pages the command does not touch, again and again
  *                         until the command is done (one mm, two tasks
  *                         faulting, mapping and unmapping at once)
+ *   migrations            one command in MIGRATE_ODDS first moves the thread
+ *                         that runs it to a CPU drawn from the seed
+ *                         (sched_setaffinity to that CPU alone), so pages
+ *                         faulted in on one CPU are written, unmapped,
+ *                         write-protected, paged out and COW-broken on
+ *                         another, whose TLB entries must be shot down; the
+ *                         worker gets every CPU back before its next command
+ *                         (a child forked by a moved thread inherits its one
+ *                         CPU, as on Linux, and must run there). One side
+ *                         thread in two moves to the next CPU before every
+ *                         pass over its run, so a command meets a thread of
+ *                         its mm that ran on another CPU a moment ago (the
+ *                         other half stay put: a move takes longer than a
+ *                         command, so a side thread that hops mostly runs
+ *                         before and after the command, not beside it)
  *
  * Each worker's memory under test is an arena of fixed addresses (at
  * ARENA_BASE, --pages pages) plus FILE_PAGES pages of an initialised static
@@ -47,10 +62,16 @@
  * threads of a worker share its memory, and a side thread's run is apart
  * from its command's pages (and from their shared objects), so its result
  * does not depend on timing; its writes are stamped like any other.
+ * Migrations change nothing in the model either, but a moved thread must
+ * run on its new CPU when sched_setaffinity returns (Linux moves it before
+ * the call returns), which the worker checks with sched_getcpu.
  *
  * The op sequence depends only on the seed (never on timing or pids; only
- * the size of a pressure op depends on the machine), so a failure, printed
- * as one line
+ * the size of a pressure op and the CPU a migration lands on depend on the
+ * machine: the drawn number modulo the number of CPUs the test may use,
+ * those of its affinity at the start, which is what musl's
+ * sysconf(_SC_NPROCESSORS_ONLN) counts and all the online CPUs unless
+ * taskset says fewer), so a failure, printed as one line
  *
  *   mmfuzz: seed 7 step 1234: worker 3 read 0x10000005000 +2 pages: page
  *   0x10000005000 (private rw-) word 0 is 0x... (stamp 85 word 0), model
@@ -68,7 +89,9 @@
  *      t_mmfuzz --seed S | --seeds N [--ops N] [--workers N] [--pages N]
  *      add --trace to print each op before it runs, --no-threads to run
  *      every command in the main thread (for a kernel without threads; the
- *      same random draws, so a seed runs the same ops otherwise)
+ *      same random draws, so a seed runs the same ops otherwise),
+ *      --no-migrations to leave every thread where the scheduler puts it
+ *      (the same draws again: does a failing seed need the migrations?)
  */
 #include "testlib.h"
 
@@ -105,6 +128,9 @@
 #define WORKER_IDLE_TIMEOUT 600        /* a worker waiting longer for a command dies */
 #define FRAME_SLACK_KB 1024            /* kernel caches may keep a few frames */
 #define THREAD_ODDS 8                  /* 1 in 8 commands in a new thread, 1 in 8 beside one */
+#define MIGRATE_ODDS 4                 /* 1 in 4 commands moves its thread to another CPU first */
+#define CPU_DRAW 4096                  /* a migration draws 0..CPU_DRAW-1, modulo the CPUs */
+#define SIDE_HOP_ODDS 2                /* 1 side thread in 2 moves to the next CPU every pass */
 
 /* ---------------------------------------------------------------------------
  * Page contents. A stamp names what a page holds: 0 is a zero page,
@@ -194,11 +220,13 @@ enum cmd_thread {
 
 struct cmd {
     int op, arg, n, thread; /* thread: enum cmd_thread */
+    int cpu;                /* the thread that runs it moves to this CPU first; -1: it stays */
     uint64_t addr, value;
     uint64_t stamps[MAX_RUN];
     /* THR_SIDE: side_n pages at side_addr, read (they hold side_stamps)
      * or, if side_write, written (page j gets stamp side_value + j). */
     int side_n, side_write;
+    int side_cpu; /* the side thread's first CPU (an index into cpu_ids); -1: no hops */
     uint64_t side_addr, side_value;
     uint64_t side_stamps[MAX_RUN];
 };
@@ -210,6 +238,8 @@ enum reply_status {
     ANS_CRASH,    /* the worker got signal err at address val */
     ANS_HELLO,    /* a new worker (pid val) serves its slot */
     ANS_NOTHREAD, /* pthread_create failed with err: the command did not run */
+    ANS_NOMIGRATE, /* sched_setaffinity failed with err: the command did not run */
+    ANS_WRONGCPU, /* side_status: after a hop to CPU side_expected it ran on side_found */
 };
 
 struct reply {
@@ -220,8 +250,12 @@ struct reply {
     /* THR_SIDE: the side thread's passes over its run, and its first
      * mismatch (side_status ANS_MISMATCH) if a read found one. */
     int32_t side_status, side_page, side_word;
-    int64_t side_passes;
+    int64_t side_passes, side_hops;
     uint64_t side_expected, side_found;
+    /* A moved command: the CPU its thread ran on before sched_setaffinity
+     * and the one after. The hello of a moved thread's child: cpu_on is
+     * where the child runs, mask_count and mask_first its affinity. */
+    int32_t cpu_from, cpu_on, mask_count, mask_first;
 };
 
 static int cmd_fd[MAX_SLOTS][2];   /* [slot][0]: the worker reads, [1]: the driver writes */
@@ -240,6 +274,53 @@ static int read_full(int fd, void *buf, size_t len)
         got += (size_t)n;
     }
     return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * CPUs. The test uses the CPUs of its affinity at the start (find_cpus);
+ * a migration pins a thread to one of them, and the worker's main thread
+ * gets them all back before its next command.
+ * ------------------------------------------------------------------------- */
+
+static cpu_set_t all_cpus;         /* the CPUs the test may use */
+static int cpu_ids[CPU_SETSIZE];   /* ... their numbers, in order */
+static int ncpus;                  /* ... and how many */
+static int migrations_on = 1;      /* --no-migrations: no sched_setaffinity */
+static __thread int thread_pinned; /* this thread runs on one CPU (a migration) */
+
+/* Learn the CPUs the test may use: its affinity now (called once, by the
+ * driver before it forks anything; the workers inherit the list). */
+static void find_cpus(void)
+{
+    if (sched_getaffinity(0, sizeof(all_cpus), &all_cpus) != 0) {
+        CPU_ZERO(&all_cpus);
+        CPU_SET(sched_getcpu() >= 0 ? sched_getcpu() : 0, &all_cpus);
+    }
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &all_cpus))
+            cpu_ids[ncpus++] = c;
+}
+
+/* Move the calling thread to cpu alone: it runs there when this returns
+ * (checked by the callers). 0, or -1 with errno. */
+static int pin_thread(int cpu)
+{
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    if (sched_setaffinity(0, sizeof(one), &one) != 0)
+        return -1;
+    thread_pinned = 1;
+    return 0;
+}
+
+/* Give the calling thread every CPU of the test again if a migration
+ * pinned it (the worker's loop, before each command: also in the child of
+ * a fork by a pinned thread, which inherited the one CPU). */
+static void unpin_thread(void)
+{
+    if (thread_pinned && sched_setaffinity(0, sizeof(all_cpus), &all_cpus) == 0)
+        thread_pinned = 0;
 }
 
 /* ---------------------------------------------------------------------------
@@ -310,13 +391,23 @@ static long apply_pressure(size_t bytes)
 }
 
 /* Fork for CMD_FORK: the parent answers with the child's pid; the child
- * becomes the worker of slot `slot` and its answer there is a hello. */
-static long worker_fork(int slot, struct reply *r)
+ * becomes the worker of slot `slot` and its answer there is a hello (which
+ * says where the child runs and its affinity, if the forking thread had
+ * been moved to one CPU: the child must have inherited it). */
+static long worker_fork(const struct cmd *c, struct reply *r)
 {
     pid_t pid = fork();
     if (pid == 0) {
-        worker_slot = slot;
-        *r = (struct reply){.status = ANS_HELLO, .val = getpid()};
+        worker_slot = c->arg;
+        *r = (struct reply){.status = ANS_HELLO, .val = getpid(), .cpu_on = -1, .mask_first = -1};
+        cpu_set_t mask;
+        if (c->cpu >= 0 && sched_getaffinity(0, sizeof(mask), &mask) == 0) {
+            r->cpu_on = sched_getcpu();
+            r->mask_count = CPU_COUNT(&mask);
+            for (int k = 0; k < CPU_SETSIZE && r->mask_first < 0; k++)
+                if (CPU_ISSET(k, &mask))
+                    r->mask_first = k;
+        }
     }
     return pid;
 }
@@ -344,11 +435,36 @@ static long worker_execute(const struct cmd *c, struct reply *r)
         return p == SHM_FAILED ? -1 : (long)(uintptr_t)p;
     }
     case CMD_SHMDT: return shmdt(addr);
-    case CMD_FORK: return worker_fork(c->arg, r);
+    case CMD_FORK: return worker_fork(c, r);
     case CMD_EXIT: worker_reply(r); _exit(0);
     case CMD_PRESSURE: return apply_pressure((size_t)c->value);
     default: errno = ENOSYS; return -1;
     }
+}
+
+/* Execute c in the calling thread, which moves first to c->cpu if the
+ * command names one; the answer says where the thread ran before and after
+ * the move (the driver checks the second). Who calls: worker_dispatch and
+ * the threads it starts, for the command itself. */
+static long worker_command(const struct cmd *c, struct reply *r)
+{
+    int from = -1, on = -1;
+    if (c->cpu >= 0) {
+        from = sched_getcpu();
+        if (pin_thread(c->cpu) != 0) {
+            *r = (struct reply){.status = ANS_NOMIGRATE, .err = errno};
+            return -1;
+        }
+        on = sched_getcpu();
+    }
+    r->cpu_from = from; /* set before: an exit answers from inside worker_execute */
+    r->cpu_on = on;
+    long v = worker_execute(c, r);
+    if (r->status != ANS_HELLO) { /* a mismatch rewrote the answer; a child has its own */
+        r->cpu_from = from;
+        r->cpu_on = on;
+    }
+    return v;
 }
 
 static __attribute__((noreturn)) void worker_main(int slot);
@@ -365,7 +481,7 @@ static void *run_thread(void *arg)
 {
     struct run_job *j = arg;
     j->r = (struct reply){.status = ANS_OK};
-    j->v = worker_execute(j->c, &j->r);
+    j->v = worker_command(j->c, &j->r);
     j->err = errno;
     if (j->r.status == ANS_HELLO) { /* the child of a fork: this thread is all of it now */
         worker_reply(&j->r);
@@ -377,18 +493,44 @@ static void *run_thread(void *arg)
 /* THR_SIDE: the side run, read or written, at least once and then again
  * until the main thread's command is done; the CPU is offered to the
  * command after every page (on one CPU the two then interleave page by
- * page, not only when a timer tick preempts one of them). */
+ * page, not only when a timer tick preempts one of them). If the driver
+ * says so, the side thread moves to the next CPU of the test before every
+ * pass. */
 struct side_job {
     struct cmd c; /* the side run as a CMD_READ or CMD_WRITE */
+    int first_cpu; /* an index into cpu_ids; -1: the thread stays put */
     int done;
-    long passes;
+    long passes, hops;
     struct reply r;
 };
+
+/* Move the side thread to the CPU of this pass. 0, or -1 with j->r saying
+ * why (sched_setaffinity failed, or the thread runs elsewhere after it). */
+static int side_hop(struct side_job *j)
+{
+    int cpu = cpu_ids[(j->first_cpu + j->passes) % ncpus];
+    if (pin_thread(cpu) != 0) {
+        j->r.status = ANS_NOMIGRATE;
+        j->r.err = errno;
+        return -1;
+    }
+    int on = sched_getcpu();
+    if (on != cpu) {
+        j->r.status = ANS_WRONGCPU;
+        j->r.expected = (uint64_t)cpu;
+        j->r.found = (uint64_t)on;
+        return -1;
+    }
+    j->hops++;
+    return 0;
+}
 
 static void *side_thread(void *arg)
 {
     struct side_job *j = arg;
     do {
+        if (j->first_cpu >= 0 && side_hop(j) != 0)
+            break;
         for (int p = 0; p < j->c.n && j->r.status == ANS_OK; p++) {
             struct cmd one = j->c;
             one.n = 1;
@@ -413,6 +555,7 @@ static long side_execute(const struct cmd *c, struct reply *r)
     memset(&j, 0, sizeof(j));
     j.c = (struct cmd){.op = c->side_write ? CMD_WRITE : CMD_READ, .n = c->side_n, .addr = c->side_addr,
                        .value = c->side_value};
+    j.first_cpu = c->side_cpu;
     memcpy(j.c.stamps, c->side_stamps, sizeof(j.c.stamps));
     j.r.status = ANS_OK;
     pthread_t t;
@@ -422,7 +565,7 @@ static long side_execute(const struct cmd *c, struct reply *r)
         return -1;
     }
     sched_yield(); /* the side thread starts first: the command runs in the middle of a pass */
-    long v = worker_execute(c, r);
+    long v = worker_command(c, r);
     int err = errno;
     if (r->status == ANS_HELLO) /* the child of a fork: the side thread stayed in the parent */
         return v;
@@ -430,10 +573,11 @@ static long side_execute(const struct cmd *c, struct reply *r)
     pthread_join(t, NULL);
     r->side_status = j.r.status;
     r->side_page = j.r.page;
-    r->side_word = j.r.word;
+    r->side_word = j.r.status == ANS_NOMIGRATE ? j.r.err : j.r.word;
     r->side_expected = j.r.expected;
     r->side_found = j.r.found;
     r->side_passes = j.passes;
+    r->side_hops = j.hops;
     errno = err;
     return v;
 }
@@ -444,7 +588,7 @@ static long worker_dispatch(const struct cmd *c, struct reply *r)
     if (c->thread == THR_SIDE)
         return side_execute(c, r);
     if (c->thread != THR_RUN)
-        return worker_execute(c, r);
+        return worker_command(c, r);
     struct run_job j = {.c = c};
     pthread_t t;
     int rc = pthread_create(&t, NULL, run_thread, &j);
@@ -466,13 +610,14 @@ static __attribute__((noreturn)) void worker_main(int slot)
     worker_signals();
     for (;;) {
         struct cmd c;
+        unpin_thread();
         alarm(WORKER_IDLE_TIMEOUT);
         if (read_full(cmd_fd[worker_slot][0], &c, sizeof(c)) != 0)
             _exit(2);
         struct reply r = {.status = ANS_OK};
         long v = worker_dispatch(&c, &r);
-        if (v == -1 && r.status == ANS_OK)
-            r = (struct reply){.status = ANS_ERR, .err = errno};
+        if (v == -1 && r.status == ANS_OK) /* (the side thread's and the CPU fields stay) */
+            r.status = ANS_ERR, r.err = errno;
         else if (r.status == ANS_OK)
             r.val = v;
         worker_reply(&r);
@@ -522,6 +667,7 @@ struct stats {
     long ops, pages_read, mismatches, pages_written, forks, exits, dontneeds, pageouts, pageouts_einval, pressures,
         pressure_mib, vmchecks, segments, failures, compactions;
     long thread_runs, side_runs, side_passes; /* commands in a thread, beside one; side passes */
+    long migrations, migrations_moved, side_hops; /* moved commands, ... that changed CPU; side hops */
     long long pswpout, pswpin;                /* pages swapped out and in (/proc/vmstat) */
     long long readaround;                     /* ... of which read with another's fault (Pagewise only) */
 };
@@ -538,7 +684,8 @@ struct run {
     struct worker w[MAX_SLOTS];
     struct object *objs;
     int nobjs;
-    pid_t *pids; /* every worker ever started, to see them all gone */
+    int last_cpu; /* the CPU the last call's command moved to (-1: none) */
+    pid_t *pids;  /* every worker ever started, to see them all gone */
     int npids, pids_cap;
     char desc[200]; /* the op being done, for --trace and for failures */
     char why[700];  /* the failure */
@@ -886,9 +1033,10 @@ static int pick_side_run(struct run *r, int w, const struct cmd *c, int want_wri
 /* Decide who runs c in worker w: usually the main thread; one time in
  * THREAD_ODDS a new thread; one more a side thread beside the main one,
  * reading (or writing: not beside a fork or an exit, whose copy or end
- * would catch a write half done) a run apart from c's pages. SHMDT takes
- * no side thread (its pages are not c's range). Fills c's thread fields;
- * the side run's first page in *side_first. */
+ * would catch a write half done) a run apart from c's pages, and one time
+ * in SIDE_HOP_ODDS moving over the CPUs as it goes. SHMDT takes no side
+ * thread (its pages are not c's range). Fills c's thread fields; the side
+ * run's first page in *side_first. */
 static void pick_thread(struct run *r, int w, struct cmd *c, int *side_first)
 {
     int x = (int)rnd(r, THREAD_ODDS);
@@ -903,6 +1051,8 @@ static void pick_thread(struct run *r, int w, struct cmd *c, int *side_first)
     c->thread = THR_SIDE;
     c->side_n = n;
     c->side_write = want_write;
+    if (rnd(r, SIDE_HOP_ODDS) == 0)
+        c->side_cpu = (int)(rnd(r, CPU_DRAW) % (uint64_t)ncpus);
     c->side_addr = page_addr(r, *side_first);
     if (want_write) {
         c->side_value = r->next_stamp;
@@ -913,12 +1063,18 @@ static void pick_thread(struct run *r, int w, struct cmd *c, int *side_first)
 }
 
 /* pick_thread, unless --no-threads: then the same draws (a seed runs the
- * same ops either way), and the main thread runs everything. */
+ * same ops either way), and the main thread runs everything. Then one time
+ * in MIGRATE_ODDS the thread that runs c moves to another CPU first (unless
+ * --no-migrations: the same draws, no move, no hops of the side thread). */
 static void choose_thread(struct run *r, int w, struct cmd *c, int *side_first)
 {
+    c->side_cpu = -1;
     pick_thread(r, w, c, side_first);
     if (!threads_on)
         c->thread = THR_MAIN;
+    c->cpu = rnd(r, MIGRATE_ODDS) == 0 ? cpu_ids[rnd(r, CPU_DRAW) % (uint64_t)ncpus] : -1;
+    if (!migrations_on)
+        c->cpu = c->side_cpu = -1;
 }
 
 /* After a THR_SIDE command: the side thread's reads must have matched;
@@ -929,8 +1085,14 @@ static int side_done(struct run *r, int w, const struct cmd *c, int first, const
         return 0; /* the side thread's answer went with its process */
     r->st->side_runs++;
     r->st->side_passes += rep->side_passes;
-    if ((rep->side_passes < 1 || rep->side_status == ANS_MISMATCH) && c->op == CMD_FORK && rep->status == ANS_OK)
+    r->st->side_hops += rep->side_hops;
+    if ((rep->side_passes < 1 || rep->side_status != ANS_OK) && c->op == CMD_FORK && rep->status == ANS_OK)
         kill((pid_t)rep->val, SIGKILL); /* the new worker the model will never know */
+    if (rep->side_status == ANS_NOMIGRATE)
+        return failf(r, "the side thread's sched_setaffinity: %s", errname(rep->side_word));
+    if (rep->side_status == ANS_WRONGCPU)
+        return failf(r, "the side thread runs on CPU %lld after sched_setaffinity moved it to CPU %lld",
+                     (long long)rep->side_found, (long long)rep->side_expected);
     if (rep->side_passes < 1)
         return failf(r, "the side thread made no pass over its run");
     if (rep->side_status == ANS_MISMATCH) {
@@ -949,6 +1111,22 @@ static int side_done(struct run *r, int w, const struct cmd *c, int first, const
     return 0;
 }
 
+/* After a command that moved its thread to CPU c->cpu: the thread must
+ * have run there once sched_setaffinity returned. 0, or -1 with the
+ * failure recorded (and a child of a fork killed: the model will not know
+ * it). */
+static int migration_done(struct run *r, const struct cmd *c, const struct reply *rep)
+{
+    r->st->migrations++;
+    r->st->migrations_moved += rep->cpu_from != rep->cpu_on;
+    if (rep->cpu_on == c->cpu)
+        return 0;
+    if (c->op == CMD_FORK && rep->status == ANS_OK)
+        kill((pid_t)rep->val, SIGKILL);
+    return failf(r, "the worker runs on CPU %d after sched_setaffinity moved it from CPU %d to CPU %d", rep->cpu_on,
+                 rep->cpu_from, c->cpu);
+}
+
 /* Send a command to the worker in slot (run by the thread choose_thread
  * picks) and wait for its answer. */
 static int call(struct run *r, int slot, const struct cmd *c, struct reply *rep)
@@ -960,19 +1138,35 @@ static int call(struct run *r, int slot, const struct cmd *c, struct reply *rep)
         size_t len = strlen(r->desc);
         if (tc.thread == THR_RUN)
             snprintf(r->desc + len, sizeof(r->desc) - len, " [in a new thread]");
-        else
-            snprintf(r->desc + len, sizeof(r->desc) - len, " [a side thread %s %#llx +%d pages]",
-                     tc.side_write ? "writes" : "reads", (unsigned long long)tc.side_addr, tc.side_n);
+        else {
+            char hops[40] = "";
+            if (tc.side_cpu >= 0)
+                snprintf(hops, sizeof(hops), ", hopping CPUs from %d", cpu_ids[tc.side_cpu]);
+            snprintf(r->desc + len, sizeof(r->desc) - len, " [a side thread %s %#llx +%d pages%s]",
+                     tc.side_write ? "writes" : "reads", (unsigned long long)tc.side_addr, tc.side_n, hops);
+        }
+        if (trace)
+            out("# step %ld:   ... %s\n", r->step, r->desc + len + 1);
+    }
+    if (tc.cpu >= 0) {
+        size_t len = strlen(r->desc);
+        snprintf(r->desc + len, sizeof(r->desc) - len, " [moves to CPU %d]", tc.cpu);
         if (trace)
             out("# step %ld:   ... %s\n", r->step, r->desc + len + 1);
     }
     r->st->thread_runs += tc.thread == THR_RUN;
+    r->last_cpu = tc.cpu;
     write_all(cmd_fd[slot][1], (const char *)&tc, sizeof(tc));
     if (await_reply(r, slot, r->w[slot].pid, rep) != 0)
         return -1;
     if (rep->status == ANS_NOTHREAD)
         return failf(r, "pthread_create in the worker: %s (a kernel without threads? --no-threads runs without them)",
                      errname(rep->err));
+    if (rep->status == ANS_NOMIGRATE)
+        return failf(r, "sched_setaffinity to CPU %d in the worker: %s (--no-migrations runs without)", tc.cpu,
+                     errname(rep->err));
+    if (tc.cpu >= 0 && migration_done(r, &tc, rep) != 0)
+        return -1;
     return tc.thread == THR_SIDE ? side_done(r, slot, &tc, side_first, rep) : 0;
 }
 
@@ -1221,6 +1415,10 @@ static int op_fork(struct run *r)
         return -1;
     if (hello.status != ANS_HELLO || hello.val != rep.val)
         return failf(r, "the child said %d (pid %lld), not hello", hello.status, (long long)hello.val);
+    if (r->last_cpu >= 0 && (hello.mask_count != 1 || hello.mask_first != r->last_cpu || hello.cpu_on != r->last_cpu))
+        return failf(r, "the child of a thread moved to CPU %d runs on CPU %d with %d CPU(s) in its affinity (the "
+                     "first: %d): it must inherit the one CPU",
+                     r->last_cpu, hello.cpu_on, hello.mask_count, hello.mask_first);
     r->st->forks++;
     return 0;
 }
@@ -1658,11 +1856,13 @@ static void print_summary(const struct config *cfg, const struct stats *st)
     out("# mmfuzz: %d seed(s) from %llu x %ld ops, %d workers x %d pages: %ld pages read and checked, %ld mismatches, "
         "%ld pages written, %ld forks, %ld exits, %ld dontneeds, %ld pageouts (%ld EINVAL: not supported), "
         "%ld pressure ops (%ld MiB), %ld compactions, %lld pages swapped out and %lld in (%lld by read-around), %ld SysV segments, %ld vmcheck runs, "
-        "%ld commands in a new thread, %ld beside a side thread (%ld passes), %ld failed seed(s)\n",
+        "%ld commands in a new thread, %ld beside a side thread (%ld passes, %ld CPU hops), "
+        "%ld migrations on %d CPU(s) (%ld left their CPU), %ld failed seed(s)\n",
         cfg->seeds, (unsigned long long)cfg->first_seed, cfg->ops, cfg->slots, cfg->pages, st->pages_read,
         st->mismatches, st->pages_written, st->forks, st->exits, st->dontneeds, st->pageouts, st->pageouts_einval,
         st->pressures, st->pressure_mib, st->compactions, st->pswpout, st->pswpin, st->readaround, st->segments, st->vmchecks,
-        st->thread_runs, st->side_runs, st->side_passes, st->failures);
+        st->thread_runs, st->side_runs, st->side_passes, st->side_hops, st->migrations, ncpus, st->migrations_moved,
+        st->failures);
     if (last_vmcheck[0])
         out("# %s\n", last_vmcheck);
 }
@@ -1749,6 +1949,10 @@ static int parse_options(int *argc, char **argv)
             threads_on = 0;
             continue;
         }
+        if (strcmp(a, "--no-migrations") == 0) {
+            migrations_on = 0;
+            continue;
+        }
         if (strcmp(a, "--seed") == 0)
             custom.first_seed = (uint64_t)number_arg(a, v, 0, 1LL << 62), custom.seeds = 1;
         else if (strcmp(a, "--seeds") == 0)
@@ -1773,6 +1977,7 @@ static int parse_options(int *argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    find_cpus();
     if (parse_options(&argc, argv))
         return run_tests(1, argv, custom_tests, NTESTS(custom_tests));
     return run_tests(argc, argv, tests, NTESTS(tests));
