@@ -43,15 +43,6 @@ static int ncpus;
 /* The CPU the other thread uses: 1, or 0 on a one-CPU machine. */
 static int other_cpu(void) { return ncpus > 1 ? 1 : 0; }
 
-/* Pin the calling thread to one CPU; 0 or -1. */
-static int pin(int cpu)
-{
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    return sched_setaffinity(0, sizeof(set), &set);
-}
-
 /* What a using thread shares with the changing one. */
 struct shared {
     volatile int *page;

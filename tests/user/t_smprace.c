@@ -42,15 +42,6 @@ static int ncpus;
 /* The CPU the writing thread uses: 1, or 0 on a one-CPU machine. */
 static int other_cpu(void) { return ncpus > 1 ? 1 : 0; }
 
-/* Pin the calling thread to one CPU; 0 or -1. */
-static int pin(int cpu)
-{
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    return sched_setaffinity(0, sizeof(set), &set);
-}
-
 struct race {
     volatile long *mem;      /* RACE_PAGES pages; word 0 of each is the thread's */
     long expect[RACE_PAGES]; /* what the thread last wrote to each page */

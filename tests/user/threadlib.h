@@ -1,6 +1,7 @@
 /*
  * tests/user/threadlib.h - helpers for the tests that use threads
- * (t_threads.c, t_futex.c). Include it after testlib.h.
+ * (t_threads.c, t_futex.c, t_shootdown.c, t_smprace.c). Include it after
+ * testlib.h.
  *
  * A thread cannot use CHECK() (it returns from the thread function), so a
  * thread returns NULL for "all is well" or a reason string, and the main
@@ -15,6 +16,7 @@
 #define PAGEWISE_TESTS_USER_THREADLIB_H
 
 #include <pthread.h>
+#include <sched.h>
 
 #define POLL_LIMIT_NS (10 * 1000000000LL) /* generous: how long to wait for something that must happen */
 
@@ -28,6 +30,15 @@
 LIBFN pid_t gettid_(void) { return (pid_t)syscall(SYS_gettid); }
 
 LIBFN int tgkill_(pid_t tgid, pid_t tid, int sig) { return (int)syscall(SYS_tgkill, tgid, tid, sig); }
+
+/* Pin the calling thread to one CPU (t_shootdown, t_smprace); 0 or -1. */
+LIBFN int pin(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof(set), &set);
+}
 
 /* __atomic builtins: musl-gcc may not find gcc's <stdatomic.h>. */
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_SEQ_CST)
