@@ -22,7 +22,7 @@
 #
 # Variables: CMDLINE="..." (extra kernel command line), MEM=128M, SMP=1 (CPUs:
 # make run SMP=2 runs tasks on both: docs/smp.md; make test runs the suite on
-# one CPU and again on two, make test SMP=2 on two only), QEMUFLAGS=...,
+# one CPU and again on two, make test SMP=2 on two only), QEMUFLAGS="-flags",
 #            GRAPHICS=1 (make run: the display in a window, the console stays here)
 
 BUILD    := build

@@ -10,7 +10,7 @@
  *   swap=off       do not use the swap disk
  *   reclaim=NAME   page replacement: clock (default), fifo, random
  *   lockdep        check the lock order (kernel/lockdep.h)
- * (README.md lists the others: noapic, nosmp, acpi=off, vmcheck, ...)
+ * (README.md lists the others: noapic, nosmp, acpi=off, vmcheck and more)
  */
 #ifndef PAGEWISE_KERNEL_CMDLINE_H
 #define PAGEWISE_KERNEL_CMDLINE_H

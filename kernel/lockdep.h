@@ -55,7 +55,7 @@
  * Its id is given at the first acquire (0: none yet). */
 struct lock_class {
     const char *name;
-    unsigned id; /* 1..LOCKDEP_MAX_CLASSES, 0 until first taken */
+    unsigned id; /* 1 to LOCKDEP_MAX_CLASSES; 0 until first taken */
 };
 #define LOCK_CLASS_INIT(n)                                                                                             \
     {                                                                                                                  \

@@ -57,6 +57,8 @@ struct percpu {
     uint64_t bkl_contended;   /* times it found the BKL taken and spun */
     uint64_t bkl_spin_cycles; /* TSC cycles spent spinning for it */
     unsigned irq_nesting;     /* interrupt handlers running (drivers/irq.c:irq_dispatch) */
+    bool tlb_lazy;            /* runs a task without an mm on the last one's tables (mm/tlb.c) */
+    bool tlb_flush_pending;   /* a shootdown skipped it while lazy: flush before using them again */
     struct lockdep_held boot_held; /* locks held before this CPU runs a task (kernel/lockdep.h) */
     struct cpuinfo info;      /* CPUID as this CPU answers it: /proc/cpuinfo */
 };

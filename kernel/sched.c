@@ -36,6 +36,10 @@
 #include "kernel/time.h"
 #include "kernel/x86.h"
 #include "mm/mm.h"
+#include "mm/page.h"
+#include "mm/tlb.h"
+#include "mm/page.h"
+#include "mm/tlb.h"
 
 static struct {
     struct list_head runqueue;
@@ -158,6 +162,8 @@ static void context_switch(struct task *prev, struct task *next)
      * "returns" into task_start, gets it too. */
     fpu_restore(next->fpu);
     wrmsr(MSR_FS_BASE, next->fs_base);
+    if (nr_cpus_online > 1) /* lazy TLB mode in or out (mm/tlb.c) */
+        tlb_lazy_switch(next->mm != NULL, next->mm ? virt_to_phys(next->mm->pml4) : 0);
     if (next->mm)
         mm_switch(next->mm);
     tss_set_kernel_stack(next->kstack_top);

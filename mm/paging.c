@@ -314,7 +314,9 @@ static uint64_t unmap_range(pte_t *pml4, uintptr_t start, uintptr_t end,
     bool flush = n || tables;
     if (flush && (start >= KERNEL_HALF_START || virt_to_phys(pml4) == (read_cr3() & CR3_ADDR_MASK)))
         tlb_flush_range(start, end);
-    if (flush) /* before the caller may reuse what put freed: another CPU could still write to it */
+    if (tables) /* lazy CPUs too: their paging-structure caches */
+        tlb_shootdown_range_tables(pml4, start, end);
+    else if (flush) /* before the caller may reuse what put freed: another CPU could still write to it */
         tlb_shootdown_range(pml4, start, end);
     return n;
 }

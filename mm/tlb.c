@@ -156,22 +156,51 @@ static void shootdown_send(uint64_t cpus)
         cpu_relax();
 }
 
-/* The other CPUs that may cache translations of pml4 at va. */
-static uint64_t shootdown_targets(pte_t *pml4, uintptr_t va)
+/* Lazy TLB (Linux's cpu_tlbstate.is_lazy): a CPU whose idle task or
+ * kernel thread runs on the last process's tables touches no user
+ * address, so a shootdown of user pages need not interrupt it. It is
+ * marked instead, and flushes everything before a task of that address
+ * space runs there again. Waking a halted CPU costs far more than the
+ * flush (under QEMU, a host thread wake-up per evicted page while
+ * swapping at -smp 2). */
+void tlb_lazy_switch(bool with_mm, uint64_t next_cr3)
+{
+    struct percpu *cpu = this_cpu();
+    if (!with_mm) {
+        cpu->tlb_lazy = true;
+        return;
+    }
+    cpu->tlb_lazy = false;
+    if (__atomic_exchange_n(&cpu->tlb_flush_pending, false, __ATOMIC_ACQUIRE) &&
+        (read_cr3() & PTE_ADDR_MASK) == next_cr3)
+        flush_all_raw(); /* no CR3 write will come: the skipped shootdowns' pages */
+}
+
+/* The other CPUs that may cache translations of pml4 at va. Lazy CPUs
+ * are left out (and marked) when lazy_ok: user pages whose page tables
+ * stay. The caller holds the BKL, as a lazy CPU must to leave lazy mode. */
+static uint64_t shootdown_targets(pte_t *pml4, uintptr_t va, bool lazy_ok)
 {
     if (nr_cpus_online == 1)
         return 0;
     uint64_t others = cpu_online_mask() & ~(1ull << smp_processor_id());
     if (va >= KERNEL_HALF_START)
         return others; /* the kernel half is live in every address space */
-    return __atomic_load_n(pml4_cpumask(virt_to_phys(pml4)), __ATOMIC_RELAXED) & others;
+    uint64_t cpus = __atomic_load_n(pml4_cpumask(virt_to_phys(pml4)), __ATOMIC_RELAXED) & others;
+    for (unsigned i = 0; lazy_ok && i < nr_cpus_online; i++)
+        if ((cpus >> i & 1) && percpu_area[i].tlb_lazy) {
+            __atomic_store_n(&percpu_area[i].tlb_flush_pending, true, __ATOMIC_RELEASE);
+            cpus &= ~(1ull << i);
+            count_vm_event(NR_TLB_LAZY_SKIPPED);
+        }
+    return cpus;
 }
 
 void tlb_shootdown_pages(pte_t *pml4, const uintptr_t *va, unsigned n, bool full)
 {
     if (!n && !full)
         return;
-    uint64_t cpus = shootdown_targets(pml4, n ? va[0] : 0);
+    uint64_t cpus = shootdown_targets(pml4, n ? va[0] : 0, true);
     if (!cpus)
         return;
     shootdown.cr3 = (n && va[0] >= KERNEL_HALF_START) ? 0 : virt_to_phys(pml4);
@@ -183,10 +212,10 @@ void tlb_shootdown_pages(pte_t *pml4, const uintptr_t *va, unsigned n, bool full
     shootdown_send(cpus);
 }
 
-void tlb_shootdown_range(pte_t *pml4, uintptr_t start, uintptr_t end)
+static void shootdown_range(pte_t *pml4, uintptr_t start, uintptr_t end, bool lazy_ok)
 {
-    uint64_t cpus = shootdown_targets(pml4, start);
-    if (!cpus || end <= start)
+    uint64_t cpus = end > start ? shootdown_targets(pml4, start, lazy_ok) : 0;
+    if (!cpus)
         return;
     uint64_t pages = (end - start) / PAGE_SIZE;
     shootdown.cr3 = start >= KERNEL_HALF_START ? 0 : virt_to_phys(pml4);
@@ -198,11 +227,18 @@ void tlb_shootdown_range(pte_t *pml4, uintptr_t start, uintptr_t end)
     shootdown_send(cpus);
 }
 
+void tlb_shootdown_range(pte_t *pml4, uintptr_t start, uintptr_t end) { shootdown_range(pml4, start, end, true); }
+
+void tlb_shootdown_range_tables(pte_t *pml4, uintptr_t start, uintptr_t end)
+{
+    shootdown_range(pml4, start, end, false);
+}
+
 void tlb_shootdown_page(pte_t *pml4, uintptr_t va) { tlb_shootdown_range(pml4, va, va + PAGE_SIZE); }
 
 void tlb_shootdown_leave(pte_t *pml4)
 {
-    uint64_t cpus = shootdown_targets(pml4, 0);
+    uint64_t cpus = shootdown_targets(pml4, 0, false); /* lazy CPUs above all */
     if (!cpus)
         return;
     shootdown.cr3 = virt_to_phys(pml4);

@@ -38,6 +38,10 @@ void tlb_flush_all(void);
  */
 /* [start, end): page by page, or everything above TLB_FLUSH_CEILING pages. */
 void tlb_shootdown_range(pte_t *pml4, uintptr_t start, uintptr_t end);
+/* The same, when page tables of the range were freed too: CPUs in lazy
+ * TLB mode are not skipped (their paging-structure caches may point at
+ * the freed tables). */
+void tlb_shootdown_range_tables(pte_t *pml4, uintptr_t start, uintptr_t end);
 void tlb_shootdown_page(pte_t *pml4, uintptr_t va);
 /* n scattered pages (fork's batch), or everything if full. */
 void tlb_shootdown_pages(pte_t *pml4, const uintptr_t *va, unsigned n, bool full);
@@ -52,6 +56,11 @@ void tlb_shootdown_answer(void);
 /* This CPU leaves the PML4 at old_cr3 for the one at new_cr3 (physical
  * addresses): move its bit between their cpumasks. mm_switch calls it. */
 void tlb_cpumask_switch(uint64_t old_cr3, uint64_t new_cr3);
+/* The scheduler switches to a task: with_mm false (idle, a kernel thread)
+ * enters lazy TLB mode; true leaves it, flushing this CPU's TLB first if a
+ * shootdown skipped it meanwhile and the same tables stay loaded (else
+ * the CR3 write about to happen flushes). Called before mm_switch. */
+void tlb_lazy_switch(bool with_mm, uint64_t next_cr3);
 /* CPUs that have not answered the last shootdown yet: always 0 once the
  * sender returned (vm_check checks it after every mm event). */
 uint64_t tlb_shootdown_unanswered(void);

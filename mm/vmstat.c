@@ -8,6 +8,7 @@ static const char *const vm_event_names[NR_VM_EVENTS] = {
     [NR_TLB_LOCAL_FLUSH_ALL] = "nr_tlb_local_flush_all",
     [NR_TLB_REMOTE_FLUSH] = "nr_tlb_remote_flush",
     [NR_TLB_REMOTE_FLUSH_RECEIVED] = "nr_tlb_remote_flush_received",
+    [NR_TLB_LAZY_SKIPPED] = "nr_tlb_lazy_skipped",
     [NR_PGTABLE_ALLOC] = "nr_pgtable_alloc",
     [NR_PGTABLE_FREE] = "nr_pgtable_free",
     [NR_CR3_WRITE] = "nr_cr3_write",

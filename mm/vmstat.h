@@ -12,6 +12,7 @@ enum vm_event_item {
     NR_TLB_LOCAL_FLUSH_ALL, /* whole-TLB flushes (CR3 or CR4.PGE toggle) */
     NR_TLB_REMOTE_FLUSH,    /* shootdowns sent: other CPUs asked to flush and waited for */
     NR_TLB_REMOTE_FLUSH_RECEIVED, /* shootdown requests this machine's CPUs answered */
+    NR_TLB_LAZY_SKIPPED,    /* CPUs in lazy TLB mode a shootdown left out (Pagewise's own counter) */
     NR_PGTABLE_ALLOC,       /* page-table pages allocated */
     NR_PGTABLE_FREE,        /* page-table pages freed */
     NR_CR3_WRITE,           /* address-space switches (Pagewise's own counter) */

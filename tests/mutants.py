@@ -78,6 +78,7 @@ muts = [
  ("lockdep misses a handler's spinlock held elsewhere with interrupts on", "kernel/lockdep.c", "    if (graph.in_irq_ip[b] && graph.irqs_on_ip[b])", "    if (0)", [], "ktest"),
  ("a spinlock's word is never taken (interrupts off is all)", "kernel/spinlock.h", "    if (__builtin_expect(__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) != 0, 0))\n        spin_lock_slow(l);", "", [], "ktest"),
  ("fork does not pass on the CPU affinity (the child of a pinned thread may run anywhere)", "kernel/sys_proc.c", "    child->cpus_allowed = parent->cpus_allowed; /* Linux: the affinity is inherited */", "    child->cpus_allowed = CPU_MASK_ALL;", [], "t_mmfuzz_smp2"),
+ ("a lazy CPU a shootdown skipped does not flush when its address space comes back", "mm/tlb.c", "        flush_all_raw(); /* no CR3 write will come: the skipped shootdowns' pages */", "        ; /* mutant */", [], "t_shootdown_smp2"),
  ("a CPU spinning for the BKL does not answer shootdowns (the classic SMP deadlock)", "kernel/bkl.c", "        tlb_shootdown_answer();\n        cpu_relax();", "        cpu_relax();", [], "t_threads_smp2,t_mmfuzz_smp2"),
  # races the BKL does not prevent (docs/smp.md): the CPU sets D bits at any time
  ("munmap frees page tables left empty without a TLB flush (stale paging-structure caches)", "mm/paging.c", "    bool flush = n || tables;", "    bool flush = n || (tables && 0);", [], "ktest"),

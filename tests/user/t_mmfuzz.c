@@ -283,8 +283,8 @@ static int read_full(int fd, void *buf, size_t len)
  * ------------------------------------------------------------------------- */
 
 static cpu_set_t all_cpus;         /* the CPUs the test may use */
-static int cpu_ids[CPU_SETSIZE];   /* ... their numbers, in order */
-static int ncpus;                  /* ... and how many */
+static int cpu_ids[CPU_SETSIZE];   /* the numbers of those CPUs, in order */
+static int ncpus;                  /* how many there are */
 static int migrations_on = 1;      /* --no-migrations: no sched_setaffinity */
 static __thread int thread_pinned; /* this thread runs on one CPU (a migration) */
 
@@ -667,7 +667,7 @@ struct stats {
     long ops, pages_read, mismatches, pages_written, forks, exits, dontneeds, pageouts, pageouts_einval, pressures,
         pressure_mib, vmchecks, segments, failures, compactions;
     long thread_runs, side_runs, side_passes; /* commands in a thread, beside one; side passes */
-    long migrations, migrations_moved, side_hops; /* moved commands, ... that changed CPU; side hops */
+    long migrations, migrations_moved, side_hops; /* moved commands, those that changed CPU; side hops */
     long long pswpout, pswpin;                /* pages swapped out and in (/proc/vmstat) */
     long long readaround;                     /* ... of which read with another's fault (Pagewise only) */
 };

@@ -21,9 +21,10 @@
  *
  * Run: t_tlb [test_name...]
  */
-#include <pthread.h>
-
 #include "testlib.h"
+
+#include <pthread.h>
+#include <sched.h>
 
 #define TOUCH_PAGES 256         /* first-touch case */
 #define PROT_PAGES 64           /* mprotect and fork cases */
@@ -334,11 +335,19 @@ static int round_trips(int to, int from, int n)
 /* K round trips with a child: on one CPU each side blocks in read() until
  * the other writes, so each round trip is two switches, two CR3 writes
  * (at least 2K; a kernel writing CR3 at every system call would pass 3K).
- * Every switch empties the TLB (no PCID), yet the refills are no faults. */
+ * Every switch empties the TLB (no PCID), yet the refills are no faults.
+ * Both sides are pinned to CPU 0 (the child inherits the mask): on two
+ * CPUs each could keep a CPU of its own, idle between its turns with its
+ * page tables still loaded, and write no CR3 at all. */
 static const char *tlb_pingpong_cr3_no_faults(void)
 {
     struct tlbc b, a;
     int down[2], up[2];
+    cpu_set_t all, cpu0;
+    CHECK_OK(sched_getaffinity(0, sizeof(all), &all));
+    CPU_ZERO(&cpu0);
+    CPU_SET(0, &cpu0);
+    CHECK_OK(sched_setaffinity(0, sizeof(cpu0), &cpu0));
     CHECK_OK(pipe(down));
     CHECK_OK(pipe(up));
     pid_t pid = fork_child();
@@ -361,6 +370,7 @@ static const char *tlb_pingpong_cr3_no_faults(void)
     close(down[1]);
     int st = pid > 0 ? wait_for(pid) : -1;
     close(up[0]);
+    sched_setaffinity(0, sizeof(all), &all);
 
     CHECK(pid != -1, "fork: %s", errname(errno));
     CHECK(r == 0, "the ping-pong lost or changed a byte");
