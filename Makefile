@@ -212,6 +212,7 @@ debug: all
 
 test: all
 	$(PYTHON) tests/doccheck.py
+	$(PYTHON) tests/mutants.py --check
 	$(PYTHON) tests/lab.py check
 	$(PYTHON) tests/harness.py --iso $(ISO) --jobs 2 --logdir $(BUILD)/test --smp $(TEST_SMP)
 	$(PYTHON) tests/doccheck.py --tour-log $(BUILD)/test/tour.log docs/tour.md

@@ -158,7 +158,7 @@ static long futex_deadline(uint64_t utime, bool absolute, bool realtime, uint64_
     if (!absolute)
         *deadline = now + ns;
     else if (realtime)
-        *deadline = ns > time_realtime_ns() ? now + (ns - time_realtime_ns()) : now;
+        *deadline = ns > time_realtime_at(now) ? ns - (time_realtime_at(now) - now) : now;
     else
         *deadline = ns > now ? ns : now;
     if (!*deadline)

@@ -83,13 +83,15 @@ uint64_t time_since_boot_ns(void)
     return d / clock.tsc_khz * NS_PER_MS + (d % clock.tsc_khz) * NS_PER_MS / clock.tsc_khz;
 }
 
-uint64_t time_realtime_ns(void)
+uint64_t time_realtime_at(uint64_t boot_ns)
 {
     static uint64_t boot_epoch_ns; /* the wall-clock time at boot */
     if (!boot_epoch_ns)
         boot_epoch_ns = rtc_read_epoch() * NS_PER_SEC - time_since_boot_ns();
-    return boot_epoch_ns + time_since_boot_ns();
+    return boot_epoch_ns + boot_ns;
 }
+
+uint64_t time_realtime_ns(void) { return time_realtime_at(time_since_boot_ns()); }
 
 uint64_t time_tsc_khz(void) { return clock.tsc_khz; }
 uint64_t jiffies(void) { return clock.jiffies; }

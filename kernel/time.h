@@ -27,6 +27,10 @@ uint64_t time_since_boot_ns(void);
 /* Wall-clock time: nanoseconds since 1970, from the CMOS clock read once
  * and the TSC since. */
 uint64_t time_realtime_ns(void);
+/* The wall-clock time at boot-clock time boot_ns (a time_since_boot_ns
+ * value): converts a CLOCK_REALTIME deadline without a second clock read
+ * (two reads a few microseconds apart made futex deadlines end early). */
+uint64_t time_realtime_at(uint64_t boot_ns);
 uint64_t time_tsc_khz(void);
 /* Ticks since time_start_tick(), as of the last timer interrupt. */
 uint64_t jiffies(void);

@@ -173,6 +173,10 @@ for off in (False, True):
 # serial line and the disk (t_cow swaps) all interrupting.
 BOOTS.append({"name": "noapic", "cmdline": f"noapic vmcheck init={TESTDIR}/t_cow", "swap": "64M", "timeout": 180,
               "kind": "tests", "expect": [r"irq: noapic", r"PIT channel 0 ticks"]})
+# The PIT's ticks do the work with noapic: time slices between spinners,
+# sleeps that end (t_proc).
+BOOTS.append({"name": "noapic_timer", "cmdline": f"noapic init={TESTDIR}/t_proc", "timeout": 120,
+              "kind": "tests", "expect": [r"irq: noapic", r"PIT channel 0 ticks"]})
 
 # ---- overcommit and the address-space limits (tests/user/t_overcommit.c):
 # the three modes on 128 MiB without swap (the reported sbrk(1000 MiB)) and

@@ -31,6 +31,7 @@ muts = [
  ("no CR0.WP", "kernel/cpu.c", "write_cr0((read_cr0() | CR0_WP | CR0_MP) & ~(CR0_EM | CR0_TS));", "write_cr0((read_cr0() | CR0_MP) & ~(CR0_EM | CR0_TS | CR0_WP));"),
  ("slab objects overlap", "mm/kmalloc.c", "off -= class_size(c)) {", "off -= class_size(c) / 2) {"),
  ("no timer interrupt (the local APIC timer never started)", "kernel/time.c", "        lapic_timer_start();\n", ""),
+ ("no timer interrupt with noapic (the PIT's IRQ 0 has no handler)", "drivers/pit.c", '    irq_register(IRQ_TIMER, pit_irq, NULL, "timer");', "", [], "noapic,noapic_timer"),
  ("no serial receive interrupt", "drivers/serial.c", "    outb(COM1_PORT + UART_IER, UART_IER_RDI);", ""),
  ("empty symbol table", "Makefile", "nm -n $< | sh kernel/mksyms.sh -", "sh kernel/mksyms.sh /dev/null"),
  ("the frame cache never drains", "mm/pmm.c", "        if (++pmm.nr_pcp > PCP_HIGH)", "        if (++pmm.nr_pcp > PCP_HIGH && 0)"),
@@ -149,6 +150,17 @@ muts = [
  ("the OOM killer ignores oom_score_adj", "mm/oom_kill.c", " || t->oom_score_adj == OOM_SCORE_ADJ_MIN)", ")", [("(long)t->oom_score_adj * (long)(totalpages / OOM_ADJ_SCALE)", "0")], "t_oom,t_limits"),
 ]
 DEFAULT_BOOTS = "ktest,t_lazy,t_hostile,t_proc,t_cow,t_fuzz"
+
+# `tests/mutants.py --check` (make test): every mutant's text must still be
+# in its file, or the mutant would stop the full run (as three had: the
+# code moved on under them). Builds nothing; a second.
+if sys.argv[1:] == ["--check"]:
+    stale = [f"{m[0]} ({m[1]})" for m in muts if m[2] not in open(m[1]).read()
+             or any(o not in open(m[1]).read() for o, _ in (m[4] if len(m) > 4 else []))]
+    for s in stale:
+        print(f"mutants: stale, its text is no longer in the file: {s}")
+    print(f"mutants: {len(muts)} mutants, {len(stale)} stale")
+    sys.exit(1 if stale else 0)
 
 sel = sys.argv[1:]
 uncaught = 0
