@@ -28,7 +28,7 @@ trap_entry_%1:
 %endmacro
 
 ; Vectors with a CPU-pushed error code: 8, 10-14, 17, 21, 29, 30.
-; All 256 get a stub: ISA IRQs from 0x20, the local APIC's own from 0xec to 0xff.
+; All 256 vectors get an entry point: ISA IRQs from 0x20, the local APIC's own from 0xec to 0xff.
 %assign v 0
 %rep 256
 %if v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30
